@@ -1,0 +1,1 @@
+//! Server functions: the browser's way to the server. Thin adapters onto the domain.

@@ -1,0 +1,3 @@
+//! View pieces reused across pages.
+
+pub mod layout;

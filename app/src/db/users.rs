@@ -1,0 +1,95 @@
+//! Users, provisioned just in time at sign-in. `(issuer, subject)` is the identity;
+//! name, email and groups are refreshed from the provider at each sign-in.
+
+use super::{Db, DbError, now_epoch};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: String,
+    pub issuer: String,
+    pub subject: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub groups: Vec<String>,
+}
+
+/// What the provider told us about a person at sign-in.
+pub struct SignInProfile<'a> {
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub groups: &'a [String],
+}
+
+/// Creates the user on first sign-in, refreshes their profile afterwards; returns the row.
+pub async fn upsert_at_sign_in(db: &Db, profile: &SignInProfile<'_>) -> Result<UserRow, DbError> {
+    let now = now_epoch();
+    let groups_json = serde_json::to_string(profile.groups).unwrap_or_else(|_| "[]".into());
+    let new_id = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO users (id, issuer, subject, name, email, groups_json, created_at, last_login_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         ON CONFLICT (issuer, subject) DO UPDATE SET \
+           name = excluded.name, email = excluded.email, \
+           groups_json = excluded.groups_json, last_login_at = excluded.last_login_at",
+    )
+    .bind(&new_id)
+    .bind(profile.issuer)
+    .bind(profile.subject)
+    .bind(profile.name)
+    .bind(profile.email)
+    .bind(&groups_json)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    find_by_identity(db, profile.issuer, profile.subject)
+        .await?
+        .ok_or(DbError::Query(sqlx::Error::RowNotFound))
+}
+
+type Row = (String, String, String, String, Option<String>, String);
+
+fn from_row((id, issuer, subject, name, email, groups_json): Row) -> UserRow {
+    UserRow {
+        id,
+        issuer,
+        subject,
+        name,
+        email,
+        groups: serde_json::from_str(&groups_json).unwrap_or_default(),
+    }
+}
+
+pub async fn find_by_identity(
+    db: &Db,
+    issuer: &str,
+    subject: &str,
+) -> Result<Option<UserRow>, DbError> {
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, issuer, subject, name, email, groups_json FROM users \
+         WHERE issuer = $1 AND subject = $2",
+    )
+    .bind(issuer)
+    .bind(subject)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(from_row))
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<UserRow>, DbError> {
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, issuer, subject, name, email, groups_json FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(from_row))
+}
+
+pub async fn count(db: &Db) -> Result<i64, DbError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(n)
+}

@@ -1,0 +1,1 @@
+//! The rules of the product, in plain async Rust over a [`crate::db::Db`].

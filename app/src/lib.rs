@@ -1,0 +1,24 @@
+//! Countersign's Leptos application: the pages, their server functions and,
+//! behind the `ssr` feature, the domain rules and the database layer.
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod pages;
+mod shell;
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod domain;
+
+pub use shell::{App, shell};
+
+/// The browser's entry point: takes over the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}
