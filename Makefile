@@ -1,9 +1,17 @@
-.PHONY: run test build
+# The two commands of the README. Both install what they need first (scripts/setup.sh).
+.PHONY: run test build release sizes
+
 run:
-	./scripts/build.sh && ./target/debug/countersign serve
+	./scripts/run.sh
+
 test:
-	rustup target add wasm32-unknown-unknown
-	cargo fmt --check
-	cargo test --workspace
+	./scripts/test.sh
+
 build:
-	./scripts/build.sh
+	./scripts/setup.sh && ./scripts/build.sh
+
+release:
+	./scripts/setup.sh && ./scripts/build.sh --release
+
+sizes:
+	./scripts/setup.sh && ./scripts/sizes.sh

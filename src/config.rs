@@ -15,6 +15,43 @@ pub struct Config {
     /// Where the built site (pkg/, favicon) is served from.
     pub site_root: PathBuf,
     pub log_format: LogFormat,
+    /// The organisation's OpenID Connect provider; `None` when `OIDC_ISSUER_URL` is unset.
+    pub oidc: Option<OidcConfig>,
+    /// Groups (from the provider's groups claim) that grant each role.
+    pub roles: app::domain::identity::RoleMap,
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+    /// How far a re-authentication's `auth_time` may lie before the moment it was
+    /// asked for (clock difference with the provider, whole-second truncation).
+    pub reauth_skew_secs: i64,
+}
+
+/// How to reach and trust the OpenID Connect provider.
+#[derive(Clone)]
+pub struct OidcConfig {
+    pub issuer_url: Url,
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_url: Url,
+    pub scopes: Vec<String>,
+    pub groups_claim: String,
+    /// Each call to the provider (discovery, keys, token) gives up after this long.
+    pub http_timeout_secs: u64,
+    /// Tolerated difference between our clock and the provider's.
+    pub clock_skew_secs: i64,
+}
+
+impl std::fmt::Debug for OidcConfig {
+    // The client secret never reaches a log line or an error message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("issuer_url", &self.issuer_url.as_str())
+            .field("client_id", &self.client_id)
+            .field("redirect_url", &self.redirect_url.as_str())
+            .field("scopes", &self.scopes)
+            .field("groups_claim", &self.groups_claim)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,12 +118,36 @@ impl Config {
                 });
             }
         };
+        let oidc = oidc_from(&get, &public_url)?;
+        let groups = |variable: &'static str, default: &str| -> Vec<String> {
+            get(variable)
+                .unwrap_or(default)
+                .split(',')
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let roles = app::domain::identity::RoleMap {
+            admin_groups: groups("COUNTERSIGN_ADMIN_GROUPS", "countersign-admins"),
+            approver_groups: groups("COUNTERSIGN_APPROVER_GROUPS", "countersign-approvers"),
+            auditor_groups: groups("COUNTERSIGN_AUDITOR_GROUPS", "countersign-auditors"),
+        };
+        let session_idle_minutes =
+            bounded(get, "COUNTERSIGN_SESSION_IDLE_MINUTES", 60, 1..=24 * 60)?;
+        let session_max_hours = bounded(get, "COUNTERSIGN_SESSION_MAX_HOURS", 12, 1..=24 * 30)?;
+        let reauth_skew_secs = bounded(get, "COUNTERSIGN_REAUTH_SKEW_SECS", 5, 0..=120)?;
         Ok(Config {
+            reauth_skew_secs,
             database_url,
             addr,
             public_url,
             site_root,
             log_format,
+            oidc,
+            roles,
+            session_idle_minutes,
+            session_max_hours,
         })
     }
 
@@ -98,6 +159,81 @@ impl Config {
     /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
     pub fn public_origin(&self) -> String {
         self.public_url.origin().ascii_serialization()
+    }
+}
+
+fn oidc_from<'a>(
+    get: &impl Fn(&str) -> Option<&'a str>,
+    public_url: &Url,
+) -> Result<Option<OidcConfig>, ConfigError> {
+    let Some(issuer) = get("OIDC_ISSUER_URL") else {
+        return Ok(None);
+    };
+    let issuer_url: Url = issuer.parse().map_err(|_| ConfigError {
+        variable: "OIDC_ISSUER_URL",
+        problem: format!("{issuer:?} is not an absolute URL"),
+    })?;
+    let required = |variable: &'static str| {
+        get(variable).map(str::to_owned).ok_or(ConfigError {
+            variable,
+            problem: "must be set when OIDC_ISSUER_URL is".into(),
+        })
+    };
+    let client_id = required("OIDC_CLIENT_ID")?;
+    let client_secret = required("OIDC_CLIENT_SECRET")?;
+    let default_redirect = public_url
+        .join("/auth/callback")
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let redirect_url: Url = parse(
+        get,
+        "OIDC_REDIRECT_URL",
+        &default_redirect,
+        "an absolute URL ending in /auth/callback",
+    )?;
+    let scopes: Vec<String> = get("OIDC_SCOPES")
+        .unwrap_or("openid profile email")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if !scopes.iter().any(|s| s == "openid") {
+        return Err(ConfigError {
+            variable: "OIDC_SCOPES",
+            problem: "must include openid".into(),
+        });
+    }
+    Ok(Some(OidcConfig {
+        issuer_url,
+        client_id,
+        client_secret,
+        redirect_url,
+        scopes,
+        groups_claim: get("OIDC_GROUPS_CLAIM").unwrap_or("groups").to_owned(),
+        http_timeout_secs: bounded(get, "OIDC_HTTP_TIMEOUT_SECS", 5, 1..=60)? as u64,
+        clock_skew_secs: bounded(get, "OIDC_CLOCK_SKEW_SECS", 60, 0..=600)?,
+    }))
+}
+
+/// An integer variable within `range`, or its default.
+fn bounded<'a>(
+    get: impl Fn(&str) -> Option<&'a str>,
+    variable: &'static str,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ConfigError> {
+    let Some(raw) = get(variable) else {
+        return Ok(default);
+    };
+    match raw.parse::<i64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(ConfigError {
+            variable,
+            problem: format!(
+                "{raw:?} is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        }),
     }
 }
 
@@ -156,6 +292,46 @@ mod tests {
         .unwrap();
         assert!(config.cookies_secure());
         assert_eq!(config.public_origin(), "https://access.example.com");
+    }
+
+    #[test]
+    fn oidc_needs_a_client_when_an_issuer_is_set() {
+        let err = Config::from_vars(&vars(&[("OIDC_ISSUER_URL", "https://idp.example.com")]))
+            .unwrap_err();
+        assert_eq!(err.variable, "OIDC_CLIENT_ID");
+    }
+
+    #[test]
+    fn oidc_redirect_defaults_to_the_public_callback() {
+        let config = Config::from_vars(&vars(&[
+            ("OIDC_ISSUER_URL", "https://idp.example.com"),
+            ("OIDC_CLIENT_ID", "countersign"),
+            ("OIDC_CLIENT_SECRET", "s3cret"),
+            ("COUNTERSIGN_PUBLIC_URL", "https://access.example.com"),
+        ]))
+        .unwrap();
+        let oidc = config.oidc.unwrap();
+        assert_eq!(
+            oidc.redirect_url.as_str(),
+            "https://access.example.com/auth/callback"
+        );
+        assert!(!format!("{oidc:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn out_of_range_session_limit_names_the_variable() {
+        let err = Config::from_vars(&vars(&[("COUNTERSIGN_SESSION_MAX_HOURS", "0")])).unwrap_err();
+        assert_eq!(err.variable, "COUNTERSIGN_SESSION_MAX_HOURS");
+    }
+
+    #[test]
+    fn role_groups_are_comma_separated() {
+        let config = Config::from_vars(&vars(&[(
+            "COUNTERSIGN_ADMIN_GROUPS",
+            "it-admins, sec-admins",
+        )]))
+        .unwrap();
+        assert_eq!(config.roles.admin_groups, vec!["it-admins", "sec-admins"]);
     }
 
     #[test]

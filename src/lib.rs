@@ -1,14 +1,23 @@
 //! The Countersign server: configuration, HTTP wiring and the edges (OIDC,
 //! health, static files). The rules live in `app::domain`.
 
+pub mod audit_cli;
+pub mod auth;
 pub mod config;
 pub mod csrf;
+pub mod demo;
 pub mod health;
 pub mod telemetry;
 
 use std::time::Duration;
 
-use app::db::{Db, DbSessionStore};
+use std::sync::Arc;
+
+use app::{
+    auth::{Services, SessionLimits},
+    db::{Db, DbSessionStore},
+    domain::identity::RoleMap,
+};
 use axum::{Router, extract::FromRef, middleware, routing::get};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -21,7 +30,15 @@ use crate::config::Config;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
+    pub public_url: url::Url,
     pub public_origin: String,
+    /// The organisation's OpenID Connect provider, when configured.
+    pub oidc: Option<Arc<auth::provider::Provider>>,
+    pub roles: RoleMap,
+    pub limits: SessionLimits,
+    pub problem_page: auth::ProblemPage,
+    pub services: Services,
+    pub reauth_skew_secs: i64,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -39,6 +56,8 @@ pub enum StartError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error("OIDC configuration: {0}")]
+    Oidc(#[from] auth::provider::ProviderError),
     #[error("server stopped: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -60,10 +79,32 @@ impl Countersign {
             .site_pkg_dir("pkg")
             .site_addr(config.addr)
             .build();
+        let oidc = match config.oidc.clone() {
+            Some(oidc) => Some(Arc::new(auth::provider::Provider::new(oidc)?)),
+            None => None,
+        };
+        let services = Services {
+            db: db.clone(),
+            fallback: app::domain::approvals::Fallback {
+                admin_group: config.roles.admin_groups.first().cloned(),
+            },
+            provider_configured: oidc.is_some(),
+        };
+        let problem_page =
+            auth::problem_page_renderer(page_context(services.clone()), leptos_options.clone());
         let state = AppState {
             leptos_options,
             db,
+            public_url: config.public_url.clone(),
             public_origin: config.public_origin(),
+            oidc,
+            roles: config.roles.clone(),
+            limits: SessionLimits {
+                absolute_secs: config.session_max_hours * 3600,
+            },
+            problem_page,
+            services,
+            reauth_skew_secs: config.reauth_skew_secs,
         };
         Ok(Countersign { state, config })
     }
@@ -77,22 +118,26 @@ impl Countersign {
             .with_secure(self.config.cookies_secure())
             .with_path("/")
             .with_expiry(Expiry::OnInactivity(
-                tower_sessions::cookie::time::Duration::minutes(60),
+                tower_sessions::cookie::time::Duration::minutes(self.config.session_idle_minutes),
             ));
 
         let routes = generate_route_list(app::App);
-        let context_db = state.db.clone();
         let leptos_options = state.leptos_options.clone();
         Router::new()
             .route("/healthz", get(health::healthz))
+            .merge(auth::routes())
             .leptos_routes_with_context(
                 &state,
                 routes,
-                move || provide_context(context_db.clone()),
+                page_context(state.services.clone()),
                 move || app::shell(leptos_options.clone()),
             )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
                 app::shell,
+            ))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::guard::resolve_user,
             ))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
@@ -114,6 +159,20 @@ impl Countersign {
 
     pub async fn serve_on(self, listener: tokio::net::TcpListener) -> Result<(), StartError> {
         let store = DbSessionStore::new(self.state.db.clone());
+        let db = self.state.db.clone();
+        // Access past its end date is removed once a minute; safe with several
+        // replicas (each expiry is a conditional delete, done once).
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                match app::domain::approvals::expire_assignments(&db).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(expired = n, "access past its end date removed"),
+                    Err(err) => tracing::warn!(error = %err, "expiring access failed"),
+                }
+            }
+        });
         tokio::spawn(async move {
             use tower_sessions::ExpiredDeletion;
             let mut every = tokio::time::interval(Duration::from_secs(600));
@@ -129,6 +188,14 @@ impl Countersign {
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(StartError::Serve)
+    }
+}
+
+/// What every page render and server function finds in its Leptos context.
+fn page_context(services: Services) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(services.db.clone());
+        provide_context(services.clone());
     }
 }
 

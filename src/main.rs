@@ -18,6 +18,27 @@ enum Command {
     Serve,
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// The audit trail: verify its hash chain and evidence, or export it.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Fill the database with the demo organisation's people and access items
+    /// (idempotent; for `make run`, never for production).
+    DemoSeed {
+        /// The issuer the demo users sign in from.
+        #[arg(long, default_value = "http://127.0.0.1:3001")]
+        issuer: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the chain, recompute every hash, check every stored ID token's
+    /// signature; exit non-zero naming the first broken record.
+    Verify,
+    /// Write the whole trail to stdout as JSON lines.
+    Export,
 }
 
 #[tokio::main]
@@ -34,6 +55,11 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
+        Command::Audit { command } => {
+            return countersign::audit_cli::run(config, matches!(command, AuditCommand::Verify))
+                .await;
+        }
+        Command::DemoSeed { issuer } => countersign::demo::seed(config, &issuer).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

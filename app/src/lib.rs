@@ -2,12 +2,15 @@
 //! behind the `ssr` feature, the domain rules and the database layer.
 #![recursion_limit = "256"]
 
+pub mod access;
 pub mod api;
 pub mod components;
 pub mod pages;
 mod shell;
 pub mod types;
 
+#[cfg(feature = "ssr")]
+pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]

@@ -3,12 +3,31 @@
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
-use crate::components::layout::{Footer, Header};
-use crate::pages::{errors::NotFound, home::HomePage};
+use crate::components::{
+    layout::{Footer, Header},
+    role_gate::RoleGate,
+    session::provide_signed_in,
+};
+use crate::pages::{
+    admin::{
+        AdminHome,
+        item_edit::ItemEditPage,
+        items::{AdminItemsPage, NewItemPage},
+        settings::SettingsPage,
+    },
+    audit::{AuditPage, AuditRecordPage},
+    auth::{SignInProblemPage, SignedOutPage},
+    catalog::{CatalogItemPage, CatalogPage},
+    errors::NotFound,
+    home::HomePage,
+    inbox::InboxPage,
+    my_requests::{MyAccessPage, MyRequestsPage, RequestPage},
+};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -29,9 +48,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every route renders in order: the server sends each page complete, so it reads
+/// and its forms work before (and without) the WebAssembly.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_signed_in();
     view! {
         <Stylesheet id="countersign" href="/pkg/countersign.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
@@ -45,7 +67,27 @@ pub fn App() -> impl IntoView {
                         view! { <crate::pages::errors::ErrorPage errors/> }
                     }>
                         <Routes fallback=|| view! { <NotFound/> }>
-                            <Route path=path!("/") view=HomePage/>
+                            <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/auth/signed-out") view=SignedOutPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/auth/problem/:reason") view=SignInProblemPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/catalog") view=CatalogPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/catalog/:item_id") view=CatalogItemPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/requests") view=MyRequestsPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/requests/:request_id") view=RequestPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/access") view=MyAccessPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::InOrder/>
+                            <ParentRoute path=path!("/admin") view=RoleGate ssr=SsrMode::InOrder>
+                                <Route path=path!("") view=AdminHome ssr=SsrMode::InOrder/>
+                                <Route path=path!("/items") view=AdminItemsPage ssr=SsrMode::InOrder/>
+                                <Route path=path!("/items/new") view=NewItemPage ssr=SsrMode::InOrder/>
+                                <Route path=path!("/items/:item_id") view=ItemEditPage ssr=SsrMode::InOrder/>
+                                <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::InOrder/>
+                                <Route path=path!("/*any") view=NotFound ssr=SsrMode::InOrder/>
+                            </ParentRoute>
+                            <ParentRoute path=path!("/audit") view=RoleGate ssr=SsrMode::InOrder>
+                                <Route path=path!("") view=AuditPage ssr=SsrMode::InOrder/>
+                                <Route path=path!("/:seq") view=AuditRecordPage ssr=SsrMode::InOrder/>
+                            </ParentRoute>
                         </Routes>
                     </ErrorBoundary>
                 </main>

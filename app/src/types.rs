@@ -16,8 +16,18 @@ pub enum AppError {
     Forbidden,
     #[error("{0}")]
     Invalid(String),
+    /// A form field's value is not acceptable; shown next to the field.
+    #[error("{field}: {message}")]
+    Field { field: String, message: String },
     #[error("Not found.")]
     NotFound,
+    /// Someone else changed or decided it first; reload and try again.
+    #[error("{0}")]
+    Conflict(String),
+    /// This approval must be e-signed: the approver signs in again at the
+    /// provider (`/auth/reauth/{challenge_id}`), then the decision completes.
+    #[error("This approval must be signed by signing in again.")]
+    ReauthRequired { challenge_id: String },
     #[error(
         "Something went wrong on our side. Please try again; if it keeps happening, tell your administrator."
     )]
@@ -67,5 +77,381 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+}
+
+/// The kinds of access a catalog offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    Application,
+    Role,
+    Entitlement,
+    AccessProfile,
+}
+
+impl ItemKind {
+    pub const ALL: [ItemKind; 4] = [
+        ItemKind::Application,
+        ItemKind::Role,
+        ItemKind::Entitlement,
+        ItemKind::AccessProfile,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Application => "application",
+            ItemKind::Role => "role",
+            ItemKind::Entitlement => "entitlement",
+            ItemKind::AccessProfile => "access_profile",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemKind::Application => "Application",
+            ItemKind::Role => "Role",
+            ItemKind::Entitlement => "Entitlement",
+            ItemKind::AccessProfile => "Access profile",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ItemKind> {
+        ItemKind::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+}
+
+/// Who decides one approval step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Approver {
+    /// The item's owner.
+    Owner,
+    /// One named person.
+    User { user_id: String },
+    /// Any member of a group of the provider's groups claim.
+    Group { group: String },
+}
+
+/// An approval step as the admin pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalStepView {
+    pub approver: Approver,
+    /// The user's name, or the group's name, or "Item owner".
+    pub label: String,
+    /// The named user or group no longer exists: the step cannot be decided.
+    pub broken: bool,
+}
+
+/// An access item as every page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessItem {
+    pub id: String,
+    pub kind: ItemKind,
+    pub name: String,
+    pub description: String,
+    pub owner_id: Option<String>,
+    pub owner_name: Option<String>,
+    pub requestable: bool,
+    pub enabled: bool,
+    pub require_reauth: bool,
+    /// `None`: the organisation's default window.
+    pub reauth_window_minutes: Option<i64>,
+    pub version: i64,
+    pub updated_at: i64,
+    pub updated_by_name: Option<String>,
+}
+
+/// One page of a list, and the cursor of the next page (`None`: this was the last).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// A person, as pickers and lists show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+/// Who may request access for whom (PRODUCT.md, "Organisation configuration").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestOnBehalfOfConfig {
+    pub allow_request_on_behalf_of_anyone_by_anyone: bool,
+    pub allow_request_on_behalf_of_employee_by_manager: bool,
+}
+
+/// The organisation's access-request configuration; field names follow the
+/// governance suite's `access-request-config`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessRequestConfig {
+    pub reauthorization_enabled: bool,
+    pub approvals_must_be_external: bool,
+    pub auto_approval_enabled: bool,
+    pub request_on_behalf_of_config: RequestOnBehalfOfConfig,
+    pub default_reauth_window_minutes: i64,
+}
+
+/// The configuration with what the settings page needs around it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSettings {
+    pub config: AccessRequestConfig,
+    pub version: i64,
+    /// An OIDC provider is configured for this installation.
+    pub provider_configured: bool,
+    /// When the live re-authentication test last passed.
+    pub reauth_test_passed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// Asks for access.
+    Grant,
+    /// Asks for access held to be removed.
+    Revoke,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Denied,
+    Cancelled,
+}
+
+impl RequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Approved => "approved",
+            RequestStatus::Denied => "denied",
+            RequestStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<RequestStatus> {
+        [
+            RequestStatus::Pending,
+            RequestStatus::Approved,
+            RequestStatus::Denied,
+            RequestStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    Pending,
+    Approved,
+    Denied,
+    Cancelled,
+    Reassigned,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Pending => "pending",
+            TaskState::Approved => "approved",
+            TaskState::Denied => "denied",
+            TaskState::Cancelled => "cancelled",
+            TaskState::Reassigned => "reassigned",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<TaskState> {
+        [
+            TaskState::Pending,
+            TaskState::Approved,
+            TaskState::Denied,
+            TaskState::Cancelled,
+            TaskState::Reassigned,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
+
+/// What an approver decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Deny,
+}
+
+/// One approval step of a request, as the requester and approvers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub id: String,
+    pub position: i64,
+    pub approver_label: String,
+    pub state: TaskState,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<i64>,
+    pub comment: Option<String>,
+    pub automatic: bool,
+    /// "re-authenticated at …" evidence of an e-signed approval.
+    pub signed_auth_time: Option<i64>,
+}
+
+/// A request as its pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestView {
+    pub id: String,
+    pub kind: RequestKind,
+    pub item_id: String,
+    pub item_name: String,
+    pub item_kind: ItemKind,
+    pub requester_name: String,
+    pub beneficiary_name: String,
+    pub justification: String,
+    pub end_date: Option<i64>,
+    pub status: RequestStatus,
+    pub created_at: i64,
+    pub tasks: Vec<TaskView>,
+}
+
+/// A pending task in an approver's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxTask {
+    pub task_id: String,
+    pub request_id: String,
+    pub request_kind: RequestKind,
+    pub item_name: String,
+    pub item_kind: ItemKind,
+    pub requester_name: String,
+    pub beneficiary_name: String,
+    pub justification: String,
+    pub end_date: Option<i64>,
+    pub created_at: i64,
+    pub step: i64,
+    /// Approving will ask the approver to sign in again.
+    pub needs_reauth: bool,
+}
+
+/// Access a person holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentView {
+    pub item_id: String,
+    pub item_name: String,
+    pub item_kind: ItemKind,
+    pub granted_at: i64,
+    pub end_date: Option<i64>,
+    /// A removal request is already pending.
+    pub removal_pending: bool,
+}
+
+/// A catalog row: an item and where the person stands with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    pub item: AccessItem,
+    pub held: bool,
+    pub pending: bool,
+}
+
+/// One audit record as the audit pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_name: String,
+    pub actor_issuer: Option<String>,
+    pub actor_subject: Option<String>,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub item_id: Option<String>,
+    pub request_id: Option<String>,
+    pub details: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// UTC date and time of epoch seconds, as every page prints it.
+pub fn format_utc(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
+/// Only the date part of [`format_utc`].
+pub fn format_date(epoch: i64) -> String {
+    let (y, m, d) = civil_from_days(epoch.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Days since 1970-01-01 → (year, month, day); Howard Hinnant's algorithm.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// `YYYY-MM-DD` → epoch seconds at 00:00 UTC, or `None`.
+pub fn parse_date(value: &str) -> Option<i64> {
+    let mut parts = value.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // days_from_civil, the inverse of civil_from_days
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let epoch = days * 86_400;
+    // 2026-02-31 is not a date.
+    (format_date(epoch) == format!("{y:04}-{m:02}-{d:02}")).then_some(epoch)
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_utc(1_795_000_000), "2026-11-18 11:06:40 UTC");
+        assert_eq!(parse_date("2026-11-18"), Some(1_794_960_000));
+        assert_eq!(
+            parse_date("2024-02-29").map(format_date).as_deref(),
+            Some("2024-02-29")
+        );
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        assert_eq!(parse_date("2026-02-31"), None);
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("tomorrow"), None);
     }
 }

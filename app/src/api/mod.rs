@@ -1,1 +1,11 @@
-//! Server functions: the browser's way to the server. Thin adapters onto the domain.
+//! Server functions: the browser's way to the server. Thin adapters onto the
+//! domain: they find the caller (`crate::auth`), call one domain function and map
+//! its error; they never decide anything themselves.
+
+pub mod audit;
+pub mod inbox;
+pub mod items;
+pub mod requests;
+pub mod session;
+pub mod settings;
+pub mod signed;

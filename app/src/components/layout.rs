@@ -3,10 +3,15 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::{components::session::use_signed_in, types::CurrentUser};
+
 /// The site header. On narrow screens the navigation folds behind a Menu button.
 #[component]
 pub fn Header() -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
+    // How many tasks wait in the inbox. Blocking, like the signed-in person, so the
+    // server's first bytes already carry it.
+    let count = Resource::new_blocking(|| (), |_| crate::api::inbox::inbox_count());
     view! {
         <header class="border-b border-slate-200 bg-white">
             <div class="mx-auto flex max-w-[72rem] flex-wrap items-center justify-between gap-4 px-4 py-3">
@@ -31,12 +36,67 @@ pub fn Header() -> impl IntoView {
                     <ul class="flex flex-col gap-2 md:flex-row md:gap-6">
                         <NavLink href="/catalog" label="Catalog"/>
                         <NavLink href="/requests" label="My requests"/>
-                        <NavLink href="/inbox" label="Inbox"/>
+                        <NavLink href="/access" label="My access"/>
+                        <li>
+                            <A href="/inbox" attr:class="nav-link text-slate-700 hover:text-indigo-700">
+                                "Inbox"
+                                <Transition fallback=|| ()>
+                                    {move || Suspend::new(async move {
+                                        match count.await {
+                                            Ok(n) if n > 0 => Some(view! {
+                                                <span class="nav-count" data-testid="inbox-count">
+                                                    {n}<span class="sr-only">" waiting"</span>
+                                                </span>
+                                            }),
+                                            _ => None,
+                                        }
+                                    })}
+                                </Transition>
+                            </A>
+                        </li>
                         <NavLink href="/admin/items" label="Admin"/>
+                        <NavLink href="/audit" label="Audit"/>
                     </ul>
                 </nav>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match use_signed_in().0.await {
+                            Ok(Some(user)) => view! { <SignedInAs user/> }.into_any(),
+                            _ => view! {
+                                <a href="/auth/login" class="button-secondary">"Sign in"</a>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
             </div>
         </header>
+    }
+}
+
+/// Who is signed in, their roles, and the way out. Signing out is a POST (a form,
+/// so it works before the WebAssembly has loaded), never a link a page could trigger.
+#[component]
+fn SignedInAs(user: CurrentUser) -> impl IntoView {
+    let roles = format!(
+        "({})",
+        user.roles
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    view! {
+        <div class="flex items-center gap-3 text-sm">
+            <p>
+                <span class="sr-only">"Signed in as "</span>
+                <span class="font-semibold" data-testid="signed-in-name">{user.name}</span>
+                " "
+                <span class="text-slate-600" data-testid="signed-in-roles">{roles}</span>
+            </p>
+            <form method="post" action="/auth/logout">
+                <button type="submit" class="button-secondary">"Sign out"</button>
+            </form>
+        </div>
     }
 }
 

@@ -1,3 +1,6 @@
-//! View pieces reused across pages.
+//! Reusable view pieces.
 
 pub mod layout;
+pub mod role_gate;
+pub mod session;
+pub mod ui;

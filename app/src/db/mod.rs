@@ -5,7 +5,15 @@
 //! docs/ARCHITECTURE.md, "Storage"). Timestamps are integer Unix seconds, ids are
 //! text UUIDv7, so the same migrations serve both databases.
 
+pub mod assignments;
+pub mod audit;
+pub mod challenges;
+pub mod items;
+pub mod org_config;
+pub mod requests;
 mod session_store;
+#[doc(hidden)]
+pub mod test_db;
 pub mod users;
 
 use std::{str::FromStr, time::Duration};
@@ -17,6 +25,14 @@ use sqlx::{
 };
 
 pub use session_store::DbSessionStore;
+
+/// A database transaction over either backend.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// `true`/`false` as stored (BIGINT 0/1, the same on both databases).
+pub(crate) fn flag(value: bool) -> i64 {
+    i64::from(value)
+}
 
 /// The application's handle on its database.
 #[derive(Clone, Debug)]
@@ -92,6 +108,17 @@ impl Db {
     pub async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock at `BEGIN`
+    /// (`IMMEDIATE`), so a transaction that reads first never fails half-way when
+    /// another writer committed in between; PostgreSQL locks rows as it writes.
+    pub async fn write_tx(&self) -> Result<Tx, DbError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
     }
 
     pub fn backend(&self) -> Backend {

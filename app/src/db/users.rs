@@ -93,3 +93,58 @@ pub async fn count(db: &Db) -> Result<i64, DbError> {
         .await?;
     Ok(n)
 }
+
+/// People whose name or email contains `query`, by name, at most `limit`.
+pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, DbError> {
+    let pattern = format!(
+        "%{}%",
+        query.trim().to_lowercase().replace(['%', '_', '\\'], "")
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, issuer, subject, name, email, groups_json FROM users \
+         WHERE LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1 \
+         ORDER BY name, id LIMIT $2",
+    )
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// Does anybody belong to `group` (as the provider last told us)?
+pub async fn group_exists(db: &Db, group: &str) -> Result<bool, DbError> {
+    let needle = serde_json::to_string(group).unwrap_or_default();
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM users WHERE groups_json LIKE $1 LIMIT 1")
+            .bind(format!("%{}%", needle.replace(['%', '_'], "")))
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row.is_some())
+}
+
+/// Looks a person up by the provider's subject (any issuer) or exact name.
+pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<UserRow>, DbError> {
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, issuer, subject, name, email, groups_json FROM users \
+         WHERE subject = $1 OR email = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(login)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(from_row))
+}
+
+/// [`find`] on any executor (inside a transaction).
+pub async fn find_in<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    ex: E,
+    id: &str,
+) -> Result<Option<UserRow>, DbError> {
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, issuer, subject, name, email, groups_json FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.map(from_row))
+}

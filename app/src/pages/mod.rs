@@ -1,4 +1,10 @@
 //! One module per screen.
 
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod catalog;
 pub mod errors;
 pub mod home;
+pub mod inbox;
+pub mod my_requests;

@@ -1,0 +1,86 @@
+//! Which pages need which role: one table, read by the router's guard on the
+//! server (for the status code) and by the `Guarded` view (for what is shown), so
+//! the two always agree. Shared by browser and server.
+
+use crate::types::{CurrentUser, Role};
+
+/// What a page asks of the person looking at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAccess {
+    /// Anyone, signed in or not (sign-in problems, signed-out page).
+    Public,
+    /// Anyone signed in.
+    SignedIn,
+    /// Signed in with one of these roles.
+    AnyOf(&'static [Role]),
+}
+
+/// The one table of which pages need which role; the router's guard and the
+/// pages' `Guarded` view both read it, so status and content always agree.
+pub fn page_access(path: &str) -> PageAccess {
+    let under = |prefix: &str| {
+        path == prefix
+            || path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    if under("/auth") {
+        PageAccess::Public
+    } else if under("/admin") {
+        PageAccess::AnyOf(&[Role::Admin])
+    } else if under("/audit") {
+        PageAccess::AnyOf(&[Role::Admin, Role::Auditor])
+    } else {
+        PageAccess::SignedIn
+    }
+}
+
+/// May `user` see the page at `path`?
+pub fn may_view(path: &str, user: Option<&CurrentUser>) -> bool {
+    match (page_access(path), user) {
+        (PageAccess::Public, _) => true,
+        (_, None) => false,
+        (PageAccess::SignedIn, Some(_)) => true,
+        (PageAccess::AnyOf(roles), Some(user)) => roles.iter().any(|r| user.has(*r)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(roles: Vec<Role>) -> CurrentUser {
+        CurrentUser {
+            id: "u".into(),
+            name: "U".into(),
+            email: None,
+            roles,
+        }
+    }
+
+    #[test]
+    fn admin_pages_need_the_admin_role() {
+        assert!(!may_view(
+            "/admin/items",
+            Some(&user(vec![Role::Requester]))
+        ));
+        assert!(may_view(
+            "/admin/items",
+            Some(&user(vec![Role::Requester, Role::Admin]))
+        ));
+        assert!(!may_view("/admin", None));
+    }
+
+    #[test]
+    fn audit_pages_are_for_admins_and_auditors() {
+        assert!(may_view("/audit", Some(&user(vec![Role::Auditor]))));
+        assert!(!may_view("/audit/7", Some(&user(vec![Role::Approver]))));
+    }
+
+    #[test]
+    fn prefixes_match_whole_segments() {
+        assert_eq!(page_access("/administrator"), PageAccess::SignedIn);
+        assert_eq!(page_access("/authors"), PageAccess::SignedIn);
+        assert_eq!(page_access("/auth/signed-out"), PageAccess::Public);
+    }
+}

@@ -1,0 +1,49 @@
+//! The audit trail, for admins and auditors.
+
+use leptos::prelude::*;
+
+use crate::types::{AppError, AuditRecord, Page};
+
+#[server(endpoint = "audit/list")]
+pub async fn audit_list(
+    action: String,
+    item_id: String,
+    request_id: String,
+    before: Option<i64>,
+) -> Result<Page<AuditRecord>, AppError> {
+    use crate::{db::audit::AuditFilter, types::Role};
+    crate::auth::require_role(&[Role::Admin, Role::Auditor])?;
+    let s = crate::auth::services()?;
+    let some = |v: String| {
+        let v = v.trim().to_owned();
+        (!v.is_empty()).then_some(v)
+    };
+    let filter = AuditFilter {
+        action: some(action),
+        item_id: some(item_id),
+        request_id: some(request_id),
+        ..Default::default()
+    };
+    let limit = 50;
+    let mut rows = crate::db::audit::list(s.db.pool(), &filter, before, limit + 1)
+        .await
+        .map_err(crate::domain::DomainError::from)?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.seq.to_string())
+    } else {
+        None
+    };
+    Ok(Page { rows, next })
+}
+
+#[server(endpoint = "audit/get")]
+pub async fn get_audit_record(seq: i64) -> Result<AuditRecord, AppError> {
+    use crate::types::Role;
+    crate::auth::require_role(&[Role::Admin, Role::Auditor])?;
+    let s = crate::auth::services()?;
+    crate::db::audit::find(s.db.pool(), seq)
+        .await
+        .map_err(crate::domain::DomainError::from)?
+        .ok_or(AppError::NotFound)
+}

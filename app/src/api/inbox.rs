@@ -1,0 +1,66 @@
+//! The approver's inbox: pending tasks, decisions, reassignment.
+
+use leptos::prelude::*;
+
+use crate::types::{AppError, InboxTask, Page};
+
+#[server(endpoint = "inbox/list")]
+pub async fn inbox(before: Option<String>) -> Result<Page<InboxTask>, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::approvals::inbox(&s.db, &user, before.as_deref(), 20).await?)
+}
+
+#[server(endpoint = "inbox/count")]
+pub async fn inbox_count() -> Result<i64, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::approvals::inbox_count(&s.db, &user).await?)
+}
+
+/// Approves or denies the tasks (`task_ids`: comma-separated). An approval that
+/// must be e-signed answers `ReauthRequired`; nothing is recorded before the proof.
+#[server(endpoint = "inbox/decide")]
+pub async fn decide(
+    task_ids: String,
+    decision: String,
+    comment: String,
+) -> Result<usize, AppError> {
+    let (user, key) = crate::auth::require_session()?;
+    let s = crate::auth::services()?;
+    use crate::types::Decision;
+    let decision = match decision.as_str() {
+        "approve" => Decision::Approve,
+        "deny" => Decision::Deny,
+        _ => return Err(AppError::Invalid("Choose approve or deny.".into())),
+    };
+    let ids: Vec<String> = task_ids
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let done = crate::domain::approvals::decide(
+        &s.db,
+        &user,
+        &key,
+        &ids,
+        decision,
+        &comment,
+        None,
+        &s.fallback,
+    )
+    .await?;
+    Ok(done.len())
+}
+
+#[server(endpoint = "inbox/reassign")]
+pub async fn reassign(
+    task_id: String,
+    to_user_id: String,
+    comment: String,
+) -> Result<(), AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::approvals::reassign(&s.db, &user, &task_id, &to_user_id, &comment).await?)
+}

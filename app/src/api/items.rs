@@ -1,0 +1,167 @@
+//! Access items: the admin pages and the catalog.
+
+use leptos::prelude::*;
+
+use crate::types::{AccessItem, AppError, ApprovalStepView, Page, PersonRef};
+
+/// Everything the item edit page shows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ItemEditData {
+    pub item: AccessItem,
+    pub steps: Vec<ApprovalStepView>,
+    /// The organisation's `reauthorizationEnabled`.
+    pub org_reauth_enabled: bool,
+    pub org_default_window: i64,
+}
+
+#[server(endpoint = "items/list")]
+pub async fn list_items(
+    search: String,
+    kind: String,
+    after: Option<String>,
+) -> Result<Page<AccessItem>, AppError> {
+    use crate::{db::items::ItemFilter, domain::items, types::ItemKind};
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    let filter = ItemFilter {
+        search: Some(search),
+        kind: ItemKind::parse(&kind),
+        catalog_only: false,
+    };
+    Ok(items::list(&s.db, &user, filter, after.as_deref(), 25).await?)
+}
+
+#[server(endpoint = "items/edit_view")]
+pub async fn item_edit_view(id: String) -> Result<ItemEditData, AppError> {
+    use crate::{domain, types::Role};
+    let user = crate::auth::require_role(&[Role::Admin])?;
+    let s = crate::auth::services()?;
+    let item = domain::items::get(&s.db, &user, &id).await?;
+    let steps = domain::items::steps_view(&s.db, &id).await?;
+    let config = domain::org::config(&s.db).await?;
+    Ok(ItemEditData {
+        item,
+        steps,
+        org_reauth_enabled: config.reauthorization_enabled,
+        org_default_window: config.default_reauth_window_minutes,
+    })
+}
+
+#[server(endpoint = "items/create")]
+pub async fn create_item(
+    kind: String,
+    name: String,
+    description: String,
+    owner_id: String,
+    requestable: Option<String>,
+    enabled: Option<String>,
+) -> Result<String, AppError> {
+    use crate::domain::items::{self, ItemInput};
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    let input = ItemInput {
+        kind,
+        name,
+        description,
+        owner_id,
+        requestable: requestable.is_some(),
+        enabled: enabled.is_some(),
+    };
+    let item = items::create(&s.db, &user, &input).await?;
+    leptos_axum::redirect(&format!("/admin/items/{}?tab=details&saved=1", item.id));
+    Ok(item.id)
+}
+
+#[server(endpoint = "items/update")]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_item(
+    id: String,
+    version: i64,
+    kind: String,
+    name: String,
+    description: String,
+    owner_id: String,
+    requestable: Option<String>,
+    enabled: Option<String>,
+) -> Result<AccessItem, AppError> {
+    use crate::domain::items::{self, ItemInput};
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    let input = ItemInput {
+        kind,
+        name,
+        description,
+        owner_id,
+        requestable: requestable.is_some(),
+        enabled: enabled.is_some(),
+    };
+    Ok(items::update(&s.db, &user, &id, version, &input).await?)
+}
+
+/// `steps` is the list of approvers as JSON (the Approvals tab keeps it in a
+/// hidden field, so the form posts it whole).
+#[server(endpoint = "items/steps")]
+pub async fn set_item_steps(
+    id: String,
+    version: i64,
+    steps: String,
+) -> Result<AccessItem, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    let steps: Vec<crate::types::Approver> = serde_json::from_str(&steps)
+        .map_err(|_| AppError::Invalid("The approval steps could not be read.".into()))?;
+    Ok(crate::domain::items::set_steps(&s.db, &user, &id, version, &steps).await?)
+}
+
+#[server(endpoint = "items/reauth")]
+pub async fn set_item_reauth(
+    id: String,
+    version: i64,
+    require_reauth: Option<String>,
+    window_minutes: String,
+) -> Result<AccessItem, AppError> {
+    let (user, key) = crate::auth::require_session()?;
+    let s = crate::auth::services()?;
+    let window = match window_minutes.trim() {
+        "" => None,
+        w => Some(w.parse::<i64>().map_err(|_| AppError::Field {
+            field: "window".into(),
+            message: "must be a whole number of minutes".into(),
+        })?),
+    };
+    Ok(crate::domain::items::set_reauth(
+        &s.db,
+        &user,
+        &key,
+        (&id, version),
+        crate::domain::items::ReauthRule {
+            require: require_reauth.is_some(),
+            window_minutes: window,
+        },
+        None,
+    )
+    .await?)
+}
+
+/// People whose name or email contains `query` (pickers).
+#[server(endpoint = "people/search")]
+pub async fn search_people(query: String) -> Result<Vec<PersonRef>, AppError> {
+    crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    if query.trim().chars().count() > 100 {
+        return Err(AppError::Invalid(
+            "Search for at most 100 characters.".into(),
+        ));
+    }
+    let rows = crate::db::users::search(&s.db, &query, 50)
+        .await
+        .map_err(crate::domain::DomainError::from)?;
+    Ok(rows
+        .into_iter()
+        .map(|u| PersonRef {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+        })
+        .collect())
+}

@@ -1,0 +1,123 @@
+//! The catalog, requesting access, My requests and My access.
+
+use leptos::prelude::*;
+
+use crate::types::{AppError, AssignmentView, CatalogEntry, Page, RequestView};
+
+#[server(endpoint = "catalog/list")]
+pub async fn catalog(
+    search: String,
+    kind: String,
+    after: Option<String>,
+) -> Result<Page<CatalogEntry>, AppError> {
+    use crate::{db::items::ItemFilter, domain, types::ItemKind};
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    let filter = ItemFilter {
+        search: Some(search),
+        kind: ItemKind::parse(&kind),
+        catalog_only: true,
+    };
+    let page = domain::items::list(&s.db, &user, filter, after.as_deref(), 20).await?;
+    let mut rows = Vec::with_capacity(page.rows.len());
+    for item in page.rows {
+        let (held, pending) = domain::requests::standing(&s.db, &user, &item.id).await?;
+        rows.push(CatalogEntry {
+            item,
+            held,
+            pending,
+        });
+    }
+    Ok(Page {
+        rows,
+        next: page.next,
+    })
+}
+
+/// One catalog item with where the person stands, and whether they may ask for
+/// someone else.
+#[server(endpoint = "catalog/item")]
+pub async fn catalog_item(id: String) -> Result<(CatalogEntry, bool), AppError> {
+    use crate::domain;
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    let item = domain::items::get(&s.db, &user, &id).await?;
+    if !(item.enabled && item.requestable) {
+        return Err(AppError::NotFound);
+    }
+    let (held, pending) = domain::requests::standing(&s.db, &user, &id).await?;
+    let config = domain::org::config(&s.db).await?;
+    Ok((
+        CatalogEntry {
+            item,
+            held,
+            pending,
+        },
+        config
+            .request_on_behalf_of_config
+            .allow_request_on_behalf_of_anyone_by_anyone,
+    ))
+}
+
+#[server(endpoint = "requests/create")]
+pub async fn request_access(
+    item_id: String,
+    justification: String,
+    end_date: String,
+    for_user_id: Option<String>,
+) -> Result<String, AppError> {
+    use crate::domain::requests::{self, AccessRequestInput};
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    let input = AccessRequestInput {
+        item_id,
+        justification,
+        end_date,
+        for_user_id: for_user_id.unwrap_or_default(),
+    };
+    let id = requests::request_access(&s.db, &user, &input, &s.fallback).await?;
+    leptos_axum::redirect(&format!("/requests/{id}?created=1"));
+    Ok(id)
+}
+
+#[server(endpoint = "requests/mine")]
+pub async fn my_requests(before: Option<String>) -> Result<Page<RequestView>, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::requests::mine(&s.db, &user, before.as_deref(), 20).await?)
+}
+
+#[server(endpoint = "requests/get")]
+pub async fn get_request(id: String) -> Result<RequestView, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::requests::view(&s.db, &user, &id).await?)
+}
+
+#[server(endpoint = "requests/cancel")]
+pub async fn cancel_request(id: String) -> Result<(), AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::requests::cancel(&s.db, &user, &id).await?)
+}
+
+#[server(endpoint = "access/mine")]
+pub async fn my_access() -> Result<Vec<AssignmentView>, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::requests::my_access(&s.db, &user).await?)
+}
+
+#[server(endpoint = "access/remove")]
+pub async fn request_removal(item_id: String, justification: String) -> Result<String, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::requests::request_removal(
+        &s.db,
+        &user,
+        &item_id,
+        &justification,
+        &s.fallback,
+    )
+    .await?)
+}

@@ -1,0 +1,123 @@
+//! The signed-in session (server only): what sign-in stores in it, how a request
+//! finds out who is calling, and the helpers server functions use to insist.
+//!
+//! The router's guard (`src/auth/guard.rs`) resolves the session once per request
+//! and puts the [`CurrentUser`] in the request's extensions; server functions read
+//! it from there through [`require_user`] / [`require_role`], so none can forget.
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::{
+    db::{Db, DbError, now_epoch, users},
+    domain::identity::RoleMap,
+    types::{AppError, CurrentUser, Role},
+};
+
+/// Session key of [`SessionUser`].
+pub const SESSION_USER: &str = "signed_in";
+
+/// What a signed-in session holds: who, and since when (for the absolute limit).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionUser {
+    pub user_id: String,
+    pub signed_in_at: i64,
+    /// A random value of this sign-in: re-authentication challenges are bound to
+    /// it, so a proof obtained in one session is worthless in another.
+    pub session_key: String,
+}
+
+/// The [`SessionUser::session_key`] of the caller, in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct SessionKey(pub String);
+
+/// How long a sign-in lasts at most, whatever the activity.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub absolute_secs: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("session store: {0}")]
+    Store(#[from] tower_sessions::session::Error),
+}
+
+/// The person signed in on this session, or `None`. A session past its absolute
+/// limit, or whose user no longer exists, is ended here.
+pub async fn signed_in_user(
+    session: &Session,
+    db: &Db,
+    roles: &RoleMap,
+    limits: SessionLimits,
+) -> Result<Option<(CurrentUser, SessionKey)>, SessionError> {
+    let Some(signed_in) = session.get::<SessionUser>(SESSION_USER).await? else {
+        return Ok(None);
+    };
+    if now_epoch() - signed_in.signed_in_at > limits.absolute_secs {
+        session.flush().await?;
+        return Ok(None);
+    }
+    let Some(user) = users::find(db, &signed_in.user_id).await? else {
+        session.flush().await?;
+        return Ok(None);
+    };
+    Ok(Some((
+        CurrentUser {
+            roles: roles.roles_for(&user.groups),
+            id: user.id,
+            name: user.name,
+            email: user.email,
+        },
+        SessionKey(signed_in.session_key),
+    )))
+}
+
+/// The caller of this server function, as the router's guard found them.
+pub fn require_user() -> Result<CurrentUser, AppError> {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The caller and the key of their sign-in (for re-authentication).
+pub fn require_session() -> Result<(CurrentUser, String), AppError> {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .ok_or(AppError::Unauthenticated)?;
+    let user = parts.extensions.get::<CurrentUser>().cloned();
+    let key = parts.extensions.get::<SessionKey>().cloned();
+    match (user, key) {
+        (Some(user), Some(key)) => Ok((user, key.0)),
+        _ => Err(AppError::Unauthenticated),
+    }
+}
+
+/// The caller, who must hold one of `roles`.
+pub fn require_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
+    let user = require_user()?;
+    if roles.iter().any(|r| user.has(*r)) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// What server functions reach besides the caller: the database and the
+/// installation's settings the rules need. Put in every request's Leptos context.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub db: Db,
+    pub fallback: crate::domain::approvals::Fallback,
+    /// An OIDC provider is configured (re-authentication is possible at all).
+    pub provider_configured: bool,
+}
+
+/// The services of this request.
+pub fn services() -> Result<Services, AppError> {
+    leptos::prelude::use_context::<Services>().ok_or_else(|| {
+        tracing::error!("Services missing from the server function's context");
+        AppError::Internal
+    })
+}

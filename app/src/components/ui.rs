@@ -1,0 +1,190 @@
+//! The small set of view pieces every page reuses: alerts, field errors, status
+//! badges, the pager, and the re-authentication hand-off.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    api::signed::CompleteSignedAction,
+    types::{AppError, RequestStatus, TaskState},
+};
+
+/// A message in a coloured box; `role="alert"` for errors, `status` otherwise.
+#[component]
+pub fn Alert(#[prop(into)] message: String, #[prop(optional)] error: bool) -> impl IntoView {
+    let (class, role) = if error {
+        ("alert alert-error", "alert")
+    } else {
+        ("alert alert-ok", "status")
+    };
+    view! { <p class=class role=role>{message}</p> }
+}
+
+/// The error of a form's last submission, when it is about `field`.
+pub fn field_error<T, S>(value: S, field: &'static str) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    move || match value.get() {
+        Some(Err(AppError::Field { field: f, message })) if f == field => {
+            Some(view! { <p class="field-error" id=format!("{field}-error")>{message}</p> })
+        }
+        _ => None,
+    }
+}
+
+/// The error of a form's last submission that is not about one field.
+pub fn form_error<T, S>(value: S) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    move || match value.get() {
+        Some(Err(AppError::Field { .. })) | None | Some(Ok(_)) => None,
+        Some(Err(AppError::ReauthRequired { challenge_id })) => {
+            Some(view! { <ReauthHandOff challenge_id/> }.into_any())
+        }
+        Some(Err(err)) => Some(view! { <Alert message=err.to_string() error=true/> }.into_any()),
+    }
+}
+
+/// Says why the person must sign in again, and sends them to the provider (at
+/// once when the WebAssembly runs; the link works without it).
+#[component]
+pub fn ReauthHandOff(challenge_id: String) -> impl IntoView {
+    let href = format!("/auth/reauth/{challenge_id}");
+    #[cfg(feature = "hydrate")]
+    {
+        let target = href.clone();
+        Effect::new(move |_| {
+            let _ = window().location().set_href(&target);
+        });
+    }
+    view! {
+        <div class="alert alert-info" role="alert">
+            <p class="font-semibold">"This must be signed by signing in again."</p>
+            <p>
+                "Your organisation requires a fresh sign-in at its identity provider as your "
+                "electronic signature. "
+                <a class="underline" href=href>"Continue to sign in again"</a>
+            </p>
+        </div>
+    }
+}
+
+/// Outcome of a re-authentication round trip (`?reauth=…`), and completion of the
+/// signed action (`?signed=<challenge>`): run automatically once, or by a button.
+#[component]
+pub fn SignedActionBanner(#[prop(optional, into)] on_done: Option<Callback<()>>) -> impl IntoView {
+    let query = use_query_map();
+    let outcome = move || query.read().get("reauth");
+    let signed = move || query.read().get("signed");
+    let complete = ServerAction::<CompleteSignedAction>::new();
+    let value = complete.value();
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        if let Some(challenge_id) = signed() {
+            complete.dispatch(CompleteSignedAction { challenge_id });
+            return true;
+        }
+        false
+    });
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Ok(_)))
+            && let Some(cb) = on_done
+        {
+            cb.run(());
+        }
+    });
+    let reauth_message = move || {
+        outcome().map(|o| {
+            let (text, error) = match o.as_str() {
+                "cancelled" => ("You cancelled signing in again, so nothing was signed or changed.", true),
+                "not-fresh" => ("Your identity provider did not make you sign in again (it ignored max_age=0 / prompt=login), so this cannot count as a signature. Nothing was changed. Ask your administrator to check the provider.", true),
+                "wrong-person" => ("A different person signed in at the provider. Only you can sign your own decisions; nothing was changed.", true),
+                "no-auth-time" => ("Your identity provider did not say when you signed in (no auth_time), so nothing was signed.", true),
+                "unavailable" => ("The identity provider cannot be reached; nothing was signed. Try again in a few minutes.", true),
+                "expired" => ("That signing request expired or was already used; nothing was changed. Start again.", true),
+                "tested" => ("Re-authentication test passed: your identity provider made you sign in again and reported a fresh authentication time.", false),
+                _ => ("Signing in again did not succeed, so nothing was signed or changed.", true),
+            };
+            view! { <Alert message=text error/> }
+        })
+    };
+    view! {
+        {reauth_message}
+        {move || signed().map(|challenge_id| view! {
+            <ActionForm action=complete>
+                <input type="hidden" name="challenge_id" value=challenge_id/>
+                {move || match value.get() {
+                    None => view! {
+                        <div class="alert alert-info" role="status">
+                            <p>"Your signature is verified. Completing your action…"</p>
+                            <button type="submit" class="button-secondary mt-2">"Complete the signed action"</button>
+                        </div>
+                    }.into_any(),
+                    Some(Ok(done)) => view! { <Alert message=done.message/> }.into_any(),
+                    Some(Err(err)) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
+                }}
+            </ActionForm>
+        })}
+    }
+}
+
+#[component]
+pub fn RequestStatusBadge(status: RequestStatus) -> impl IntoView {
+    let (label, class) = match status {
+        RequestStatus::Pending => ("Pending", "badge badge-pending"),
+        RequestStatus::Approved => ("Approved", "badge badge-ok"),
+        RequestStatus::Denied => ("Denied", "badge badge-bad"),
+        RequestStatus::Cancelled => ("Cancelled", "badge"),
+    };
+    view! { <span class=class>{label}</span> }
+}
+
+#[component]
+pub fn TaskStateBadge(state: TaskState) -> impl IntoView {
+    let (label, class) = match state {
+        TaskState::Pending => ("Waiting", "badge badge-pending"),
+        TaskState::Approved => ("Approved", "badge badge-ok"),
+        TaskState::Denied => ("Denied", "badge badge-bad"),
+        TaskState::Cancelled => ("Cancelled", "badge"),
+        TaskState::Reassigned => ("Reassigned", "badge"),
+    };
+    view! { <span class=class>{label}</span> }
+}
+
+/// "Next page" for keyset paging: the same page with `after=<cursor>`.
+#[component]
+pub fn Pager(next: Option<String>, #[prop(into)] base: String) -> impl IntoView {
+    let query = use_query_map();
+    let first = {
+        let base = base.clone();
+        move || query.read().get("after").map(|_| base.clone())
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let next_href = next.map(|cursor| format!("{base}{sep}after={}", urlencode(&cursor)));
+    view! {
+        <nav aria-label="Pages" class="mt-4 flex gap-4">
+            {move || first().map(|href| view! { <a class="button-secondary" href=href>"First page"</a> })}
+            {next_href.map(|href| view! { <a class="button-secondary" href=href>"Next page"</a> })}
+        </nav>
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

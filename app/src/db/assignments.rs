@@ -1,0 +1,105 @@
+//! Access people hold: created by approved grant requests, removed by approved
+//! revocations and by expiry.
+
+use sqlx::{Any, Executor};
+
+use super::{DbError, Tx};
+use crate::types::{AssignmentView, ItemKind};
+
+pub async fn grant(
+    tx: &mut Tx,
+    id: &str,
+    user_id: &str,
+    item_id: &str,
+    request_id: &str,
+    end_date: Option<i64>,
+    now: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO assignments (id, user_id, item_id, request_id, granted_at, end_date) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (user_id, item_id) DO UPDATE SET request_id = excluded.request_id, \
+         granted_at = excluded.granted_at, end_date = excluded.end_date",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(item_id)
+    .bind(request_id)
+    .bind(now)
+    .bind(end_date)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Removes the assignment; `false` when there was none.
+pub async fn remove(tx: &mut Tx, user_id: &str, item_id: &str) -> Result<bool, DbError> {
+    let done = sqlx::query("DELETE FROM assignments WHERE user_id = $1 AND item_id = $2")
+        .bind(user_id)
+        .bind(item_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn holds<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    item_id: &str,
+) -> Result<bool, DbError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM assignments WHERE user_id = $1 AND item_id = $2")
+            .bind(user_id)
+            .bind(item_id)
+            .fetch_optional(ex)
+            .await?;
+    Ok(row.is_some())
+}
+
+/// What `user_id` holds, by item name.
+pub async fn of_user<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    limit: i64,
+) -> Result<Vec<AssignmentView>, DbError> {
+    let rows: Vec<(String, String, String, i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT a.item_id, i.name, i.kind, a.granted_at, a.end_date, \
+         (SELECT COUNT(*) FROM access_requests r WHERE r.beneficiary_id = a.user_id \
+          AND r.item_id = a.item_id AND r.kind = 'revoke' AND r.status = 'pending') \
+         FROM assignments a JOIN access_items i ON i.id = a.item_id \
+         WHERE a.user_id = $1 ORDER BY i.name_key, i.id LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(item_id, item_name, kind, granted_at, end_date, pending)| AssignmentView {
+                item_id,
+                item_name,
+                item_kind: ItemKind::parse(&kind).unwrap_or(ItemKind::Application),
+                granted_at,
+                end_date,
+                removal_pending: pending > 0,
+            },
+        )
+        .collect())
+}
+
+/// Assignments whose end date has passed: (user_id, item_id), at most `limit`.
+pub async fn expired<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(String, String)>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT user_id, item_id FROM assignments WHERE end_date IS NOT NULL AND end_date <= $1 \
+         ORDER BY end_date LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?)
+}

@@ -1,0 +1,49 @@
+//! Fresh databases for tests, on the backend `COUNTERSIGN_TEST_DATABASE` names:
+//! `sqlite` (default; a new file in a temp dir) or `postgres` (a new database on
+//! the server at `COUNTERSIGN_TEST_POSTGRES_URL`, as `scripts/test.sh` starts it).
+//! Asking for PostgreSQL without a server is an error, never a silent skip.
+
+use sqlx::{Connection, Executor};
+
+use super::{Db, DbError};
+
+/// A migrated, empty database of its own for one test, and its URL.
+pub async fn fresh() -> Result<(Db, String), DbError> {
+    let url = fresh_url().await?;
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    Ok((db, url))
+}
+
+/// The URL of a new, empty (unmigrated) database.
+pub async fn fresh_url() -> Result<String, DbError> {
+    let name = format!("cs_test_{}", uuid::Uuid::now_v7().simple());
+    match std::env::var("COUNTERSIGN_TEST_DATABASE").as_deref() {
+        Ok("sqlite") | Err(_) => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            Ok(format!("sqlite:{}", path.display()))
+        }
+        Ok("postgres") => {
+            let server = std::env::var("COUNTERSIGN_TEST_POSTGRES_URL").map_err(|_| {
+                DbError::UnsupportedUrl(
+                    "COUNTERSIGN_TEST_DATABASE=postgres needs COUNTERSIGN_TEST_POSTGRES_URL \
+                     (scripts/test.sh starts a server and sets it)"
+                        .into(),
+                )
+            })?;
+            let mut admin = sqlx::PgConnection::connect(&server)
+                .await
+                .map_err(DbError::Connect)?;
+            admin
+                .execute(format!("CREATE DATABASE {name}").as_str())
+                .await?;
+            let mut url = url::Url::parse(&server)
+                .map_err(|_| DbError::UnsupportedUrl(super::redact(&server)))?;
+            url.set_path(&format!("/{name}"));
+            Ok(url.to_string())
+        }
+        Ok(other) => Err(DbError::UnsupportedUrl(format!(
+            "COUNTERSIGN_TEST_DATABASE={other:?}: use sqlite or postgres"
+        ))),
+    }
+}

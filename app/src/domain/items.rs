@@ -1,0 +1,451 @@
+//! Access items: what can be requested, who approves it, and whether approving it
+//! must be e-signed by re-authentication. Admins only.
+
+use serde_json::json;
+
+use super::{
+    DomainError,
+    audit::{self, AuditActor, Entry},
+    new_id, now, reauth, text,
+};
+use crate::{
+    db::{
+        Db,
+        items::{self as store, ItemFields, ItemFilter},
+        users,
+    },
+    types::{AccessItem, ApprovalStepView, Approver, CurrentUser, ItemKind, Page, Role},
+};
+
+pub const NAME_MAX: usize = 120;
+pub const DESCRIPTION_MAX: usize = 2000;
+pub const STEPS_MAX: usize = 10;
+pub const WINDOW_MAX: i64 = 32_767;
+pub const PAGE_MAX: i64 = 100;
+
+fn require_admin(actor: &CurrentUser) -> Result<(), DomainError> {
+    if actor.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(
+            "only administrators manage access items",
+        ))
+    }
+}
+
+/// The Details tab as an admin submits it.
+#[derive(Debug, Clone)]
+pub struct ItemInput {
+    pub kind: String,
+    pub name: String,
+    pub description: String,
+    /// A user id, or empty for none.
+    pub owner_id: String,
+    pub requestable: bool,
+    pub enabled: bool,
+}
+
+struct ValidItem {
+    kind: ItemKind,
+    name: String,
+    description: String,
+    owner_id: Option<String>,
+    requestable: bool,
+    enabled: bool,
+}
+
+async fn validate(
+    db: &Db,
+    input: &ItemInput,
+    except_id: Option<&str>,
+) -> Result<ValidItem, DomainError> {
+    let kind = ItemKind::parse(&input.kind)
+        .ok_or_else(|| DomainError::invalid("kind", "choose one of the listed kinds"))?;
+    let name = text("name", &input.name, true, NAME_MAX)?;
+    let description = text("description", &input.description, false, DESCRIPTION_MAX)?;
+    let owner_id = match input.owner_id.trim() {
+        "" => None,
+        id => {
+            if users::find(db, id).await?.is_none() {
+                return Err(DomainError::invalid("owner", "no such person"));
+            }
+            Some(id.to_owned())
+        }
+    };
+    if store::name_taken(db.pool(), kind, &name, except_id).await? {
+        return Err(DomainError::invalid(
+            "name",
+            format!(
+                "another {} is already called {name:?}",
+                kind.label().to_lowercase()
+            ),
+        ));
+    }
+    Ok(ValidItem {
+        kind,
+        name,
+        description,
+        owner_id,
+        requestable: input.requestable,
+        enabled: input.enabled,
+    })
+}
+
+fn fields(v: &ValidItem) -> ItemFields<'_> {
+    ItemFields {
+        kind: v.kind,
+        name: &v.name,
+        description: &v.description,
+        owner_id: v.owner_id.as_deref(),
+        requestable: v.requestable,
+        enabled: v.enabled,
+    }
+}
+
+fn snapshot(item: &AccessItem) -> serde_json::Value {
+    json!({
+        "kind": item.kind.as_str(),
+        "name": item.name,
+        "description": item.description,
+        "owner_id": item.owner_id,
+        "requestable": item.requestable,
+        "enabled": item.enabled,
+        "require_reauth": item.require_reauth,
+        "reauth_window_minutes": item.reauth_window_minutes,
+    })
+}
+
+pub async fn create(
+    db: &Db,
+    actor: &CurrentUser,
+    input: &ItemInput,
+) -> Result<AccessItem, DomainError> {
+    require_admin(actor)?;
+    let valid = validate(db, input, None).await?;
+    let id = new_id();
+    let mut tx = db.write_tx().await?;
+    store::insert(&mut *tx, &id, &fields(&valid), &actor.id, now()).await?;
+    // A new item is approved by its owner until the admin says otherwise.
+    store::replace_steps(&mut tx, &id, &[Approver::Owner]).await?;
+    let item = store::find(&mut *tx, &id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    audit::append(
+        &mut tx,
+        AuditActor::User(&actor.id),
+        Entry {
+            action: "item.created",
+            target_kind: "access_item",
+            target_id: &id,
+            item_id: Some(&id),
+            request_id: None,
+            details: json!({ "after": snapshot(&item), "steps": ["owner"] }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(item)
+}
+
+fn stale() -> DomainError {
+    DomainError::Conflict(
+        "Someone else changed this item while you were editing it. Reload to see their \
+         changes, then make yours again."
+            .into(),
+    )
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &CurrentUser,
+    id: &str,
+    version: i64,
+    input: &ItemInput,
+) -> Result<AccessItem, DomainError> {
+    require_admin(actor)?;
+    let before = store::find(db.pool(), id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    let valid = validate(db, input, Some(id)).await?;
+    let mut tx = db.write_tx().await?;
+    if !store::update(&mut *tx, id, version, &fields(&valid), &actor.id, now()).await? {
+        return Err(stale());
+    }
+    if valid.requestable && store::steps(&mut *tx, id).await?.is_empty() {
+        return Err(DomainError::invalid(
+            "requestable",
+            "a requestable item needs at least one approval step (Approvals tab)",
+        ));
+    }
+    let after = store::find(&mut *tx, id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    audit::append(
+        &mut tx,
+        AuditActor::User(&actor.id),
+        Entry {
+            action: "item.updated",
+            target_kind: "access_item",
+            target_id: id,
+            item_id: Some(id),
+            request_id: None,
+            details: json!({ "before": snapshot(&before), "after": snapshot(&after) }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Replaces the approval steps (the Approvals tab).
+pub async fn set_steps(
+    db: &Db,
+    actor: &CurrentUser,
+    id: &str,
+    version: i64,
+    steps: &[Approver],
+) -> Result<AccessItem, DomainError> {
+    require_admin(actor)?;
+    let item = store::find(db.pool(), id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    if steps.len() > STEPS_MAX {
+        return Err(DomainError::invalid(
+            "steps",
+            format!("at most {STEPS_MAX} approval steps"),
+        ));
+    }
+    if steps.is_empty() && item.requestable {
+        return Err(DomainError::invalid(
+            "steps",
+            "a requestable item needs at least one approval step",
+        ));
+    }
+    for step in steps {
+        match step {
+            Approver::Owner => {}
+            Approver::User { user_id } => {
+                if users::find(db, user_id).await?.is_none() {
+                    return Err(DomainError::invalid(
+                        "steps",
+                        "a named approver does not exist",
+                    ));
+                }
+            }
+            Approver::Group { group } => {
+                let group = group.trim();
+                if group.is_empty() || group.len() > 200 {
+                    return Err(DomainError::invalid("steps", "a group name is required"));
+                }
+            }
+        }
+    }
+    let before = store::steps(db.pool(), id).await?;
+    let mut tx = db.write_tx().await?;
+    if !store::touch(&mut *tx, id, version, &actor.id, now()).await? {
+        return Err(stale());
+    }
+    store::replace_steps(&mut tx, id, steps).await?;
+    audit::append(
+        &mut tx,
+        AuditActor::User(&actor.id),
+        Entry {
+            action: "item.steps_changed",
+            target_kind: "access_item",
+            target_id: id,
+            item_id: Some(id),
+            request_id: None,
+            details: json!({ "before": before, "after": steps }),
+        },
+    )
+    .await?;
+    let after = store::find(&mut *tx, id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The Reauthentication tab's rule for one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReauthRule {
+    pub require: bool,
+    /// `None`: the organisation's default window.
+    pub window_minutes: Option<i64>,
+}
+
+/// The Reauthentication tab. Turning the requirement off (or widening the window)
+/// weakens a control, so it needs the admin's own fresh re-authentication (`proof`).
+pub async fn set_reauth(
+    db: &Db,
+    actor: &CurrentUser,
+    session_key: &str,
+    (id, version): (&str, i64),
+    rule: ReauthRule,
+    proof: Option<&str>,
+) -> Result<AccessItem, DomainError> {
+    let ReauthRule {
+        require,
+        window_minutes,
+    } = rule;
+    require_admin(actor)?;
+    if let Some(w) = window_minutes
+        && !(0..=WINDOW_MAX).contains(&w)
+    {
+        return Err(DomainError::invalid(
+            "window",
+            format!("must be between 0 and {WINDOW_MAX} minutes"),
+        ));
+    }
+    let before = store::find(db.pool(), id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    let weakens = before.require_reauth
+        && (!require
+            || window_minutes.unwrap_or(0) > before.reauth_window_minutes.unwrap_or(0)
+            || (window_minutes.is_none() && before.reauth_window_minutes.is_some()));
+    let action = json!({
+        "kind": "item_reauth",
+        "item_id": id,
+        "version": version,
+        "require": require,
+        "window_minutes": window_minutes,
+    });
+    let mut tx = db.write_tx().await?;
+    let evidence = if weakens {
+        match reauth::take_proof(
+            &mut tx,
+            actor,
+            session_key,
+            reauth::Purpose::StepUp,
+            &action,
+            proof,
+        )
+        .await?
+        {
+            Some(evidence) => Some(evidence),
+            None => {
+                drop(tx);
+                return Err(reauth::challenge(
+                    db,
+                    actor,
+                    session_key,
+                    reauth::Purpose::StepUp,
+                    &action,
+                    0,
+                )
+                .await?);
+            }
+        }
+    } else {
+        None
+    };
+    if !store::update_reauth(
+        &mut *tx,
+        id,
+        version,
+        require,
+        window_minutes,
+        &actor.id,
+        now(),
+    )
+    .await?
+    {
+        return Err(stale());
+    }
+    let after = store::find(&mut *tx, id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    audit::append(
+        &mut tx,
+        AuditActor::User(&actor.id),
+        Entry {
+            action: "item.reauth_changed",
+            target_kind: "access_item",
+            target_id: id,
+            item_id: Some(id),
+            request_id: None,
+            details: json!({
+                "before": { "require_reauth": before.require_reauth,
+                            "reauth_window_minutes": before.reauth_window_minutes },
+                "after": { "require_reauth": after.require_reauth,
+                           "reauth_window_minutes": after.reauth_window_minutes },
+                "step_up": evidence,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn get(db: &Db, actor: &CurrentUser, id: &str) -> Result<AccessItem, DomainError> {
+    let item = store::find(db.pool(), id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    // Requesters see only what the catalog offers; admins see everything.
+    if actor.has(Role::Admin) || (item.enabled && item.requestable) {
+        Ok(item)
+    } else {
+        Err(DomainError::NotFound("access item"))
+    }
+}
+
+/// The steps with names to show, each flagged when it can no longer be decided.
+pub async fn steps_view(db: &Db, id: &str) -> Result<Vec<ApprovalStepView>, DomainError> {
+    let item = store::find(db.pool(), id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    let mut out = Vec::new();
+    for approver in store::steps(db.pool(), id).await? {
+        let (label, broken) = match &approver {
+            Approver::Owner => match &item.owner_name {
+                Some(name) => (format!("Item owner ({name})"), false),
+                None => ("Item owner (none set)".to_owned(), true),
+            },
+            Approver::User { user_id } => match users::find(db, user_id).await? {
+                Some(user) => (user.name, false),
+                None => ("Unknown person".to_owned(), true),
+            },
+            Approver::Group { group } => (
+                format!("Any member of {group}"),
+                !users::group_exists(db, group).await?,
+            ),
+        };
+        out.push(ApprovalStepView {
+            approver,
+            label,
+            broken,
+        });
+    }
+    Ok(out)
+}
+
+/// Cursor of keyset paging over (`name_key`, `id`).
+pub fn cursor_of(item: &AccessItem) -> String {
+    format!("{}\u{1f}{}", item.name.to_lowercase(), item.id)
+}
+
+/// One page of items: all of them for admins, the catalog otherwise.
+pub async fn list(
+    db: &Db,
+    actor: &CurrentUser,
+    filter: ItemFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Page<AccessItem>, DomainError> {
+    let mut filter = filter;
+    if !actor.has(Role::Admin) {
+        filter.catalog_only = true;
+    }
+    let limit = limit.clamp(1, PAGE_MAX);
+    let after = after.and_then(|c| c.split_once('\u{1f}'));
+    let mut rows = store::list(db.pool(), &filter, after, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(cursor_of)
+    } else {
+        None
+    };
+    Ok(Page { rows, next })
+}

@@ -1,0 +1,153 @@
+//! The organisation's access-request configuration (PRODUCT.md, "Organisation
+//! configuration"). Admins change it; every rule reads it from here.
+
+use serde_json::json;
+
+use super::{
+    DomainError,
+    audit::{self, AuditActor, Entry},
+    items::WINDOW_MAX,
+    now, reauth,
+};
+use crate::{
+    db::{Db, org_config},
+    types::{AccessRequestConfig, CurrentUser, OrgSettings, Role},
+};
+
+/// The configuration in force.
+pub async fn config(db: &Db) -> Result<AccessRequestConfig, DomainError> {
+    Ok(org_config::load(db.pool()).await?.config)
+}
+
+pub async fn settings(
+    db: &Db,
+    actor: &CurrentUser,
+    provider_configured: bool,
+) -> Result<OrgSettings, DomainError> {
+    if !actor.has(Role::Admin) {
+        return Err(DomainError::Forbidden(
+            "only administrators see the settings",
+        ));
+    }
+    let stored = org_config::load(db.pool()).await?;
+    Ok(OrgSettings {
+        config: stored.config,
+        version: stored.version,
+        provider_configured,
+        reauth_test_passed_at: stored.reauth_test_passed_at,
+    })
+}
+
+/// Saves the configuration. Turning `reauthorizationEnabled` on needs a provider
+/// that passed the live re-authentication test; turning it off weakens the
+/// control, so the admin re-authenticates first (`proof`).
+pub async fn save(
+    db: &Db,
+    actor: &CurrentUser,
+    session_key: &str,
+    new: &AccessRequestConfig,
+    version: i64,
+    provider_configured: bool,
+    proof: Option<&str>,
+) -> Result<OrgSettings, DomainError> {
+    if !actor.has(Role::Admin) {
+        return Err(DomainError::Forbidden(
+            "only administrators change the settings",
+        ));
+    }
+    if !(0..=WINDOW_MAX).contains(&new.default_reauth_window_minutes) {
+        return Err(DomainError::invalid(
+            "defaultReauthWindowMinutes",
+            format!("must be between 0 and {WINDOW_MAX} minutes"),
+        ));
+    }
+    let stored = org_config::load(db.pool()).await?;
+    let turning_on = new.reauthorization_enabled && !stored.config.reauthorization_enabled;
+    let turning_off = !new.reauthorization_enabled && stored.config.reauthorization_enabled;
+    if turning_on && !provider_configured {
+        return Err(DomainError::invalid(
+            "reauthorizationEnabled",
+            "an OpenID Connect provider must be configured first (OIDC_ISSUER_URL)",
+        ));
+    }
+    if turning_on && stored.reauth_test_passed_at.is_none() {
+        return Err(DomainError::invalid(
+            "reauthorizationEnabled",
+            "run “Test re-authentication” first: it proves your provider makes people sign in \
+             again when asked",
+        ));
+    }
+    let action = json!({ "kind": "org_config", "config": new, "version": version });
+    let mut tx = db.write_tx().await?;
+    let step_up = if turning_off {
+        match reauth::take_proof(
+            &mut tx,
+            actor,
+            session_key,
+            reauth::Purpose::StepUp,
+            &action,
+            proof,
+        )
+        .await?
+        {
+            Some(evidence) => Some(evidence),
+            None => {
+                drop(tx);
+                return Err(reauth::challenge(
+                    db,
+                    actor,
+                    session_key,
+                    reauth::Purpose::StepUp,
+                    &action,
+                    0,
+                )
+                .await?);
+            }
+        }
+    } else {
+        None
+    };
+    if !org_config::save(&mut tx, new, version, &actor.id, now()).await? {
+        return Err(DomainError::Conflict(
+            "Someone else changed the settings meanwhile. Reload and make your change again."
+                .into(),
+        ));
+    }
+    audit::append(
+        &mut tx,
+        AuditActor::User(&actor.id),
+        Entry {
+            action: "settings.changed",
+            target_kind: "settings",
+            target_id: "access-request-config",
+            item_id: None,
+            request_id: None,
+            details: json!({ "before": stored.config, "after": new, "step_up": step_up }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    settings(db, actor, provider_configured).await
+}
+
+/// Starts the live re-authentication test: always a challenge.
+pub async fn start_reauth_test(
+    db: &Db,
+    actor: &CurrentUser,
+    session_key: &str,
+) -> Result<DomainError, DomainError> {
+    if !actor.has(Role::Admin) {
+        return Err(DomainError::Forbidden(
+            "only administrators test the provider",
+        ));
+    }
+    reauth::challenge(
+        db,
+        actor,
+        session_key,
+        reauth::Purpose::ProviderTest,
+        &json!({ "kind": "provider_test", "at": now() }),
+        0,
+    )
+    .await
+}

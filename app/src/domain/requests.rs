@@ -1,0 +1,344 @@
+//! Requests for access (and for its removal), made by requesters for themselves
+//! or, where the configuration allows, for someone else.
+
+use serde_json::json;
+
+use super::{
+    DomainError,
+    approvals::{self, Fallback},
+    audit::{self, AuditActor, Entry},
+    new_id, now, org, text,
+};
+use crate::{
+    db::{
+        Db, assignments, items,
+        requests::{self as store, NewRequest, RequestSummary},
+        users,
+    },
+    types::{
+        AssignmentView, CurrentUser, Page, RequestKind, RequestStatus, RequestView, Role, TaskView,
+        parse_date,
+    },
+};
+
+pub const JUSTIFICATION_MAX: usize = 1000;
+/// The furthest end date a request may ask for.
+pub const MAX_END_DAYS: i64 = 366;
+
+/// The "Request access" form.
+#[derive(Debug, Clone, Default)]
+pub struct AccessRequestInput {
+    pub item_id: String,
+    pub justification: String,
+    /// `YYYY-MM-DD`, or empty for no end date.
+    pub end_date: String,
+    /// Another person's id, or empty for oneself.
+    pub for_user_id: String,
+}
+
+/// Creates a grant request and opens its first approval step, in one transaction.
+pub async fn request_access(
+    db: &Db,
+    actor: &CurrentUser,
+    input: &AccessRequestInput,
+    fallback: &Fallback,
+) -> Result<String, DomainError> {
+    let config = org::config(db).await?;
+    if config.approvals_must_be_external && !actor.has(Role::Admin) {
+        return Err(DomainError::Forbidden(
+            "access requests are made through the organisation's external system",
+        ));
+    }
+    let item = items::find(db.pool(), &input.item_id)
+        .await?
+        .filter(|i| i.enabled && i.requestable)
+        .ok_or(DomainError::NotFound("access item"))?;
+    let justification = text(
+        "justification",
+        &input.justification,
+        true,
+        JUSTIFICATION_MAX,
+    )?;
+    let end_date = match input.end_date.trim() {
+        "" => None,
+        value => {
+            let date = parse_date(value)
+                .ok_or_else(|| DomainError::invalid("end_date", "use the form YYYY-MM-DD"))?;
+            let t = now();
+            if date <= t {
+                return Err(DomainError::invalid("end_date", "must be in the future"));
+            }
+            if date > t + MAX_END_DAYS * 86_400 {
+                return Err(DomainError::invalid(
+                    "end_date",
+                    format!("must be within {MAX_END_DAYS} days"),
+                ));
+            }
+            Some(date)
+        }
+    };
+    let beneficiary = match input.for_user_id.trim() {
+        "" => actor.id.clone(),
+        id if id == actor.id => actor.id.clone(),
+        id => {
+            let rules = &config.request_on_behalf_of_config;
+            if !rules.allow_request_on_behalf_of_anyone_by_anyone {
+                return Err(DomainError::invalid(
+                    "for_user_id",
+                    "your organisation does not allow requesting access for someone else",
+                ));
+            }
+            users::find(db, id)
+                .await?
+                .ok_or_else(|| DomainError::invalid("for_user_id", "no such person"))?
+                .id
+        }
+    };
+    if assignments::holds(db.pool(), &beneficiary, &item.id).await? {
+        return Err(DomainError::invalid(
+            "item",
+            "this access is already held; nothing to request",
+        ));
+    }
+    let id = new_id();
+    let request = NewRequest {
+        id: &id,
+        kind: RequestKind::Grant,
+        item_id: &item.id,
+        requester_id: &actor.id,
+        beneficiary_id: &beneficiary,
+        justification: &justification,
+        end_date,
+        now: now(),
+    };
+    create(db, actor, &request, &item, &config, fallback).await?;
+    Ok(id)
+}
+
+/// Asks for access held to be removed: a revocation request through the item's
+/// approval steps (never re-authenticated).
+pub async fn request_removal(
+    db: &Db,
+    actor: &CurrentUser,
+    item_id: &str,
+    justification: &str,
+    fallback: &Fallback,
+) -> Result<String, DomainError> {
+    let config = org::config(db).await?;
+    let item = items::find(db.pool(), item_id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    let justification = text("justification", justification, true, JUSTIFICATION_MAX)?;
+    if !assignments::holds(db.pool(), &actor.id, item_id).await? {
+        return Err(DomainError::invalid("item", "you do not hold this access"));
+    }
+    let id = new_id();
+    let request = NewRequest {
+        id: &id,
+        kind: RequestKind::Revoke,
+        item_id,
+        requester_id: &actor.id,
+        beneficiary_id: &actor.id,
+        justification: &justification,
+        end_date: None,
+        now: now(),
+    };
+    create(db, actor, &request, &item, &config, fallback).await?;
+    Ok(id)
+}
+
+async fn create(
+    db: &Db,
+    actor: &CurrentUser,
+    request: &NewRequest<'_>,
+    item: &crate::types::AccessItem,
+    config: &crate::types::AccessRequestConfig,
+    fallback: &Fallback,
+) -> Result<(), DomainError> {
+    let mut tx = db.write_tx().await?;
+    // Checked again under the write lock: no second pending request for the same
+    // person, item and kind.
+    if store::pending_for(
+        &mut *tx,
+        request.beneficiary_id,
+        request.item_id,
+        request.kind,
+    )
+    .await?
+    .is_some()
+    {
+        return Err(DomainError::invalid(
+            "item",
+            "a request for this is already pending; follow it in My requests",
+        ));
+    }
+    store::insert(&mut tx, request).await?;
+    audit::append(
+        &mut tx,
+        AuditActor::User(&actor.id),
+        Entry {
+            action: match request.kind {
+                RequestKind::Grant => "request.created",
+                RequestKind::Revoke => "request.removal_requested",
+            },
+            target_kind: "request",
+            target_id: request.id,
+            item_id: Some(request.item_id),
+            request_id: Some(request.id),
+            details: json!({
+                "beneficiary_id": request.beneficiary_id,
+                "justification": request.justification,
+                "end_date": request.end_date,
+            }),
+        },
+    )
+    .await?;
+    let row = store::find(&mut *tx, request.id)
+        .await?
+        .ok_or(DomainError::NotFound("request"))?;
+    approvals::open_step(&mut tx, &row, item, 0, config, fallback).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Withdraws a pending request (its requester or beneficiary only).
+pub async fn cancel(db: &Db, actor: &CurrentUser, request_id: &str) -> Result<(), DomainError> {
+    let request = store::find(db.pool(), request_id)
+        .await?
+        .filter(|r| r.requester_id == actor.id || r.beneficiary_id == actor.id)
+        .ok_or(DomainError::NotFound("request"))?;
+    let at = now();
+    let mut tx = db.write_tx().await?;
+    if !store::close(&mut tx, &request.id, RequestStatus::Cancelled, at).await? {
+        return Err(DomainError::Conflict(
+            "This request is no longer pending, so it cannot be cancelled.".into(),
+        ));
+    }
+    store::cancel_tasks(&mut tx, &request.id, at).await?;
+    audit::append(
+        &mut tx,
+        AuditActor::User(&actor.id),
+        Entry {
+            action: "request.cancelled",
+            target_kind: "request",
+            target_id: &request.id,
+            item_id: Some(&request.item_id),
+            request_id: Some(&request.id),
+            details: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError> {
+    let mut tasks = Vec::new();
+    for t in store::tasks_of(db.pool(), &s.request.id).await? {
+        let approver_label = match (&t.approver_user_id, &t.approver_group) {
+            (Some(user), _) => users::find(db, user)
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_else(|| "Unknown person".into()),
+            (None, Some(group)) => format!("Any member of {group}"),
+            (None, None) => "Nobody (no fallback configured)".into(),
+        };
+        let signed_auth_time = signed_auth_time(db, &t.id).await?;
+        tasks.push(TaskView {
+            id: t.id,
+            position: t.position + 1,
+            approver_label,
+            state: t.state,
+            decided_by_name: t.decided_by_name,
+            decided_at: t.decided_at,
+            comment: t.comment,
+            automatic: t.automatic,
+            signed_auth_time,
+        });
+    }
+    Ok(RequestView {
+        id: s.request.id,
+        kind: s.request.kind,
+        item_id: s.request.item_id,
+        item_name: s.item_name,
+        item_kind: s.item_kind,
+        requester_name: s.requester_name,
+        beneficiary_name: s.beneficiary_name,
+        justification: s.request.justification,
+        end_date: s.request.end_date,
+        status: s.request.status,
+        created_at: s.request.created_at,
+        tasks,
+    })
+}
+
+/// The `auth_time` of the e-signature on an approved task, from its audit record.
+async fn signed_auth_time(db: &Db, task_id: &str) -> Result<Option<i64>, DomainError> {
+    let record = crate::db::audit::for_target(db.pool(), "approval_task", task_id).await?;
+    Ok(record.and_then(|r| r.details["e_signature"]["auth_time"].as_i64()))
+}
+
+/// One request, to its requester, beneficiary, an approver of it, or an admin/auditor.
+pub async fn view(db: &Db, actor: &CurrentUser, id: &str) -> Result<RequestView, DomainError> {
+    let summary = store::summary_of(db.pool(), id)
+        .await?
+        .ok_or(DomainError::NotFound("request"))?;
+    let involved = summary.request.requester_id == actor.id
+        || summary.request.beneficiary_id == actor.id
+        || actor.has(Role::Admin)
+        || actor.has(Role::Auditor)
+        || store::tasks_of(db.pool(), id).await?.iter().any(|t| {
+            t.approver_user_id.as_deref() == Some(actor.id.as_str())
+                || t.decided_by.as_deref() == Some(actor.id.as_str())
+                || t.approver_group.is_some() && actor.has(Role::Approver)
+        });
+    if !involved {
+        return Err(DomainError::NotFound("request"));
+    }
+    view_of(db, summary).await
+}
+
+/// The actor's requests (made by or for them), newest first.
+pub async fn mine(
+    db: &Db,
+    actor: &CurrentUser,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Page<RequestView>, DomainError> {
+    let limit = limit.clamp(1, 100);
+    let before = before.and_then(|c| {
+        let (at, id) = c.split_once('_')?;
+        Some((at.parse::<i64>().ok()?, id))
+    });
+    let mut rows = store::of_person(db.pool(), &actor.id, before, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|s| format!("{}_{}", s.request.created_at, s.request.id))
+    } else {
+        None
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for s in rows {
+        out.push(view_of(db, s).await?);
+    }
+    Ok(Page { rows: out, next })
+}
+
+/// What the actor holds now.
+pub async fn my_access(db: &Db, actor: &CurrentUser) -> Result<Vec<AssignmentView>, DomainError> {
+    Ok(assignments::of_user(db.pool(), &actor.id, 500).await?)
+}
+
+/// Does the actor hold, or wait for, this item?
+pub async fn standing(
+    db: &Db,
+    actor: &CurrentUser,
+    item_id: &str,
+) -> Result<(bool, bool), DomainError> {
+    let held = assignments::holds(db.pool(), &actor.id, item_id).await?;
+    let pending = store::pending_for(db.pool(), &actor.id, item_id, RequestKind::Grant)
+        .await?
+        .is_some();
+    Ok((held, pending))
+}

@@ -1,0 +1,192 @@
+//! Domain tests on a real database (SQLite, or PostgreSQL when
+//! `COUNTERSIGN_TEST_DATABASE=postgres`): each test gets a fresh one.
+
+mod approvals;
+mod audit;
+mod items;
+mod reauth;
+mod requests;
+
+use serde_json::json;
+
+use super::{approvals::Fallback, items as item_rules, reauth as reauth_rules};
+use crate::{
+    db::{Db, test_db, users},
+    types::{AccessItem, AccessRequestConfig, Approver, CurrentUser, Role},
+};
+
+pub const ISSUER: &str = "https://idp.example.test";
+
+/// A fresh database with the demo people (alice requester, bob and dave
+/// approvers, carol admin, erin auditor).
+pub struct World {
+    pub db: Db,
+    pub alice: CurrentUser,
+    pub bob: CurrentUser,
+    pub dave: CurrentUser,
+    pub carol: CurrentUser,
+    pub erin: CurrentUser,
+    pub fallback: Fallback,
+}
+
+async fn person(db: &Db, login: &str, name: &str, groups: &[&str], roles: &[Role]) -> CurrentUser {
+    let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+    let row = users::upsert_at_sign_in(
+        db,
+        &users::SignInProfile {
+            issuer: ISSUER,
+            subject: login,
+            name,
+            email: None,
+            groups: &groups,
+        },
+    )
+    .await
+    .expect("create person");
+    let mut all = vec![Role::Requester];
+    all.extend_from_slice(roles);
+    CurrentUser {
+        id: row.id,
+        name: name.into(),
+        email: None,
+        roles: all,
+    }
+}
+
+impl World {
+    pub async fn new() -> World {
+        let (db, _) = test_db::fresh().await.expect("fresh database");
+        let alice = person(&db, "alice", "Alice Example", &["staff"], &[]).await;
+        let bob = person(&db, "bob", "Bob Example", &["approvers"], &[Role::Approver]).await;
+        let dave = person(
+            &db,
+            "dave",
+            "Dave Example",
+            &["approvers"],
+            &[Role::Approver],
+        )
+        .await;
+        let carol = person(&db, "carol", "Carol Example", &["admins"], &[Role::Admin]).await;
+        let erin = person(&db, "erin", "Erin Example", &["auditors"], &[Role::Auditor]).await;
+        World {
+            db,
+            alice,
+            bob,
+            dave,
+            carol,
+            erin,
+            fallback: Fallback {
+                admin_group: Some("admins".into()),
+            },
+        }
+    }
+
+    /// An item made by carol, owned by `owner`, with these steps.
+    pub async fn item(&self, name: &str, owner: &CurrentUser, steps: &[Approver]) -> AccessItem {
+        let item = item_rules::create(
+            &self.db,
+            &self.carol,
+            &item_rules::ItemInput {
+                kind: "application".into(),
+                name: name.into(),
+                description: format!("{name} for tests"),
+                owner_id: owner.id.clone(),
+                requestable: true,
+                enabled: true,
+            },
+        )
+        .await
+        .expect("create item");
+        item_rules::set_steps(&self.db, &self.carol, &item.id, item.version, steps)
+            .await
+            .expect("set steps")
+    }
+
+    /// The organisation configuration, written directly (tests of other rules).
+    pub async fn configure(&self, config: AccessRequestConfig) {
+        let mut tx = self.db.write_tx().await.expect("tx");
+        let stored = crate::db::org_config::load(&mut *tx).await.expect("load");
+        assert!(
+            crate::db::org_config::save(&mut tx, &config, stored.version, &self.carol.id, 1)
+                .await
+                .expect("save")
+        );
+        tx.commit().await.expect("commit");
+    }
+
+    /// Re-authentication on, and `item` requiring it with `window` minutes.
+    pub async fn require_reauth(&self, item: &AccessItem, window: i64) -> AccessItem {
+        self.configure(AccessRequestConfig {
+            reauthorization_enabled: true,
+            ..Default::default()
+        })
+        .await;
+        item_rules::set_reauth(
+            &self.db,
+            &self.carol,
+            "carol-session",
+            (&item.id, item.version),
+            crate::domain::items::ReauthRule {
+                require: true,
+                window_minutes: Some(window),
+            },
+            None,
+        )
+        .await
+        .expect("require re-authentication")
+    }
+
+    pub async fn request(&self, who: &CurrentUser, item: &AccessItem) -> String {
+        super::requests::request_access(
+            &self.db,
+            who,
+            &super::requests::AccessRequestInput {
+                item_id: item.id.clone(),
+                justification: "Needed for the quarterly close".into(),
+                ..Default::default()
+            },
+            &self.fallback,
+        )
+        .await
+        .expect("request access")
+    }
+
+    /// The pending task ids of a request.
+    pub async fn pending_tasks(&self, request_id: &str) -> Vec<crate::db::requests::TaskRow> {
+        crate::db::requests::tasks_of(self.db.pool(), request_id)
+            .await
+            .expect("tasks")
+            .into_iter()
+            .filter(|t| t.state == crate::types::TaskState::Pending)
+            .collect()
+    }
+
+    pub async fn status(&self, request_id: &str) -> crate::types::RequestStatus {
+        crate::db::requests::find(self.db.pool(), request_id)
+            .await
+            .expect("find")
+            .expect("request exists")
+            .status
+    }
+
+    pub async fn audit_count(&self) -> i64 {
+        crate::db::audit::head(self.db.pool())
+            .await
+            .expect("head")
+            .0
+    }
+}
+
+/// What a provider would return after `who` signed in again at `auth_time`.
+pub fn token_for(who_subject: &str, auth_time: i64) -> reauth_rules::ValidatedToken {
+    reauth_rules::ValidatedToken {
+        issuer: ISSUER.into(),
+        subject: who_subject.into(),
+        name: None,
+        auth_time: Some(auth_time),
+        acr: Some("urn:mace:incommon:iap:silver".into()),
+        amr: Some(vec!["pwd".into()]),
+        kid: Some("key-1".into()),
+        raw: format!("header.{}.signature", json!({ "sub": who_subject })),
+    }
+}

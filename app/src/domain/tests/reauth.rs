@@ -1,0 +1,439 @@
+//! The headline: approvals of sensitive grants are refused without a fresh
+//! re-authentication bound to exactly that decision.
+
+use super::{World, token_for};
+use crate::{
+    db::assignments,
+    domain::{DomainError, approvals, now, reauth, requests},
+    types::{Approver, CurrentUser, Decision, RequestStatus},
+};
+
+struct Case {
+    w: World,
+    request: String,
+    task: String,
+    item_id: String,
+}
+
+async fn sensitive(window: i64) -> Case {
+    let w = World::new().await;
+    let item = w
+        .item(
+            "Payroll",
+            &w.carol,
+            &[Approver::User {
+                user_id: w.bob.id.clone(),
+            }],
+        )
+        .await;
+    let item = w.require_reauth(&item, window).await;
+    let request = w.request(&w.alice, &item).await;
+    let task = w.pending_tasks(&request).await.remove(0).id;
+    Case {
+        w,
+        request,
+        task,
+        item_id: item.id,
+    }
+}
+
+async fn decide(
+    c: &Case,
+    who: &CurrentUser,
+    session: &str,
+    decision: Decision,
+    proof: Option<&str>,
+) -> Result<Vec<approvals::Decided>, DomainError> {
+    let comment = if decision == Decision::Deny {
+        "no"
+    } else {
+        "approved for the close"
+    };
+    approvals::decide(
+        &c.w.db,
+        who,
+        session,
+        std::slice::from_ref(&c.task),
+        decision,
+        comment,
+        proof,
+        &c.w.fallback,
+    )
+    .await
+}
+
+fn challenge_of(err: DomainError) -> String {
+    match err {
+        DomainError::ReauthRequired { challenge_id } => challenge_id,
+        other => panic!("expected ReauthRequired, got {other:?}"),
+    }
+}
+
+/// bob re-authenticates at the provider for `challenge` with this auth_time.
+async fn sign(c: &Case, challenge: &str, session: &str, auth_time: i64) -> Result<(), DomainError> {
+    reauth::verify(
+        &c.w.db,
+        &c.w.bob.id,
+        session,
+        challenge,
+        &token_for("bob", auth_time),
+        0,
+    )
+    .await
+    .map(|_| ())
+}
+
+#[tokio::test]
+async fn approver_without_fresh_login_cannot_approve() {
+    let c = sensitive(0).await;
+    let before = c.w.audit_count().await;
+    let err = decide(&c, &c.w.bob, "bob-session", Decision::Approve, None)
+        .await
+        .unwrap_err();
+    challenge_of(err);
+    assert_eq!(
+        c.w.pending_tasks(&c.request).await.len(),
+        1,
+        "nothing decided"
+    );
+    assert_eq!(c.w.audit_count().await, before, "nothing recorded");
+}
+
+#[tokio::test]
+async fn a_fresh_reauthentication_signs_the_approval_and_the_audit_keeps_the_evidence() {
+    let c = sensitive(0).await;
+    let challenge = challenge_of(
+        decide(&c, &c.w.bob, "bob-session", Decision::Approve, None)
+            .await
+            .unwrap_err(),
+    );
+    sign(&c, &challenge, "bob-session", now()).await.unwrap();
+    let done = decide(
+        &c,
+        &c.w.bob,
+        "bob-session",
+        Decision::Approve,
+        Some(&challenge),
+    )
+    .await
+    .unwrap();
+    assert!(done[0].signed);
+    assert_eq!(c.w.status(&c.request).await, RequestStatus::Approved);
+    assert!(
+        assignments::holds(c.w.db.pool(), &c.w.alice.id, &c.item_id)
+            .await
+            .unwrap()
+    );
+    let record = crate::db::audit::for_target(c.w.db.pool(), "approval_task", &c.task)
+        .await
+        .unwrap()
+        .unwrap();
+    let sig = &record.details["e_signature"];
+    assert_eq!(sig["meaning"], "approved");
+    assert_eq!(sig["signer_name"], "Bob Example");
+    assert_eq!(sig["signer_subject"], "bob");
+    assert_eq!(sig["justification"], "Needed for the quarterly close");
+    assert_eq!(sig["comment"], "approved for the close");
+    assert_eq!(sig["amr"][0], "pwd");
+    assert!(sig["id_token"].as_str().unwrap().contains("bob"));
+    let view = requests::view(&c.w.db, &c.w.alice, &c.request)
+        .await
+        .unwrap();
+    assert!(view.tasks[0].signed_auth_time.is_some());
+}
+
+#[tokio::test]
+async fn a_proof_is_used_once() {
+    let c = sensitive(0).await;
+    let challenge = challenge_of(
+        decide(&c, &c.w.bob, "s", Decision::Approve, None)
+            .await
+            .unwrap_err(),
+    );
+    sign(&c, &challenge, "s", now()).await.unwrap();
+    decide(&c, &c.w.bob, "s", Decision::Approve, Some(&challenge))
+        .await
+        .unwrap();
+    // A second sensitive approval cannot ride on the spent proof.
+    let item = crate::db::items::find(c.w.db.pool(), &c.item_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let other = c.w.request(&c.w.erin, &item).await;
+    let task = c.w.pending_tasks(&other).await.remove(0).id;
+    let replay = approvals::decide(
+        &c.w.db,
+        &c.w.bob,
+        "s",
+        &[task],
+        Decision::Approve,
+        "approved for the close",
+        Some(&challenge),
+        &c.w.fallback,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(replay, DomainError::ReauthRefused(_)),
+        "{replay:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_proof_for_another_decision_is_refused() {
+    let c = sensitive(0).await;
+    let challenge = challenge_of(
+        decide(&c, &c.w.bob, "s", Decision::Approve, None)
+            .await
+            .unwrap_err(),
+    );
+    sign(&c, &challenge, "s", now()).await.unwrap();
+    let other_comment = approvals::decide(
+        &c.w.db,
+        &c.w.bob,
+        "s",
+        std::slice::from_ref(&c.task),
+        Decision::Approve,
+        "a different comment",
+        Some(&challenge),
+        &c.w.fallback,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&other_comment, DomainError::ReauthRefused(m) if m.contains("different decision")),
+        "{other_comment:?}"
+    );
+    assert_eq!(c.w.pending_tasks(&c.request).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_unverified_or_foreign_proof_is_refused() {
+    let c = sensitive(0).await;
+    let challenge = challenge_of(
+        decide(&c, &c.w.bob, "s", Decision::Approve, None)
+            .await
+            .unwrap_err(),
+    );
+    let unverified = decide(&c, &c.w.bob, "s", Decision::Approve, Some(&challenge))
+        .await
+        .unwrap_err();
+    assert!(matches!(unverified, DomainError::ReauthRefused(_)));
+    sign(&c, &challenge, "s", now()).await.unwrap();
+    let other_session = decide(
+        &c,
+        &c.w.bob,
+        "another-session",
+        Decision::Approve,
+        Some(&challenge),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(other_session, DomainError::ReauthRefused(_)));
+    assert_eq!(c.w.pending_tasks(&c.request).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_stale_auth_time_is_refused_naming_the_provider() {
+    let c = sensitive(0).await;
+    let challenge = challenge_of(
+        decide(&c, &c.w.bob, "s", Decision::Approve, None)
+            .await
+            .unwrap_err(),
+    );
+    let err = sign(&c, &challenge, "s", now() - 3600).await.unwrap_err();
+    assert!(
+        matches!(&err, DomainError::ReauthRefused(m) if m.contains("max_age")),
+        "{err:?}"
+    );
+    let still = decide(&c, &c.w.bob, "s", Decision::Approve, Some(&challenge))
+        .await
+        .unwrap_err();
+    assert!(matches!(still, DomainError::ReauthRefused(_)));
+}
+
+#[tokio::test]
+async fn another_person_signing_in_is_refused() {
+    let c = sensitive(0).await;
+    let challenge = challenge_of(
+        decide(&c, &c.w.bob, "s", Decision::Approve, None)
+            .await
+            .unwrap_err(),
+    );
+    let err = reauth::verify(
+        &c.w.db,
+        &c.w.bob.id,
+        "s",
+        &challenge,
+        &token_for("dave", now()),
+        0,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(&err, DomainError::ReauthRefused(m) if m.contains("different person")));
+}
+
+#[tokio::test]
+async fn a_token_without_auth_time_is_refused() {
+    let c = sensitive(0).await;
+    let challenge = challenge_of(
+        decide(&c, &c.w.bob, "s", Decision::Approve, None)
+            .await
+            .unwrap_err(),
+    );
+    let mut token = token_for("bob", now());
+    token.auth_time = None;
+    let err = reauth::verify(&c.w.db, &c.w.bob.id, "s", &challenge, &token, 0)
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, DomainError::ReauthRefused(m) if m.contains("auth_time")));
+}
+
+#[tokio::test]
+async fn denials_need_no_reauthentication() {
+    let c = sensitive(0).await;
+    decide(&c, &c.w.bob, "s", Decision::Deny, None)
+        .await
+        .unwrap();
+    assert_eq!(c.w.status(&c.request).await, RequestStatus::Denied);
+}
+
+#[tokio::test]
+async fn reassignment_needs_no_reauthentication() {
+    let c = sensitive(0).await;
+    approvals::reassign(&c.w.db, &c.w.bob, &c.task, &c.w.dave.id, "On leave")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn revocation_approval_needs_no_reauth() {
+    let c = sensitive(0).await;
+    let challenge = challenge_of(
+        decide(&c, &c.w.bob, "s", Decision::Approve, None)
+            .await
+            .unwrap_err(),
+    );
+    sign(&c, &challenge, "s", now()).await.unwrap();
+    decide(&c, &c.w.bob, "s", Decision::Approve, Some(&challenge))
+        .await
+        .unwrap();
+    let removal = requests::request_removal(
+        &c.w.db,
+        &c.w.alice,
+        &c.item_id,
+        "Left the team",
+        &c.w.fallback,
+    )
+    .await
+    .unwrap();
+    let task = c.w.pending_tasks(&removal).await.remove(0).id;
+    let done = approvals::decide(
+        &c.w.db,
+        &c.w.bob,
+        "s",
+        &[task],
+        Decision::Approve,
+        "",
+        None,
+        &c.w.fallback,
+    )
+    .await
+    .unwrap();
+    assert!(!done[0].signed);
+    assert!(
+        !assignments::holds(c.w.db.pool(), &c.w.alice.id, &c.item_id)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_freshness_window_lets_one_signature_cover_further_approvals_in_that_session() {
+    let c = sensitive(15).await;
+    let challenge = challenge_of(
+        decide(&c, &c.w.bob, "s", Decision::Approve, None)
+            .await
+            .unwrap_err(),
+    );
+    sign(&c, &challenge, "s", now()).await.unwrap();
+    decide(&c, &c.w.bob, "s", Decision::Approve, Some(&challenge))
+        .await
+        .unwrap();
+    let item = crate::db::items::find(c.w.db.pool(), &c.item_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let other = c.w.request(&c.w.erin, &item).await;
+    let task = c.w.pending_tasks(&other).await.remove(0).id;
+    let covered = approvals::decide(
+        &c.w.db,
+        &c.w.bob,
+        "s",
+        std::slice::from_ref(&task),
+        Decision::Approve,
+        "ok",
+        None,
+        &c.w.fallback,
+    )
+    .await
+    .unwrap();
+    assert!(covered[0].signed, "within the window, in the same session");
+    // In another session the window does not carry over.
+    let other2 = c.w.request(&c.w.dave, &item).await;
+    let task2 = c.w.pending_tasks(&other2).await.remove(0).id;
+    let elsewhere = approvals::decide(
+        &c.w.db,
+        &c.w.bob,
+        "other-session",
+        &[task2],
+        Decision::Approve,
+        "ok",
+        None,
+        &c.w.fallback,
+    )
+    .await
+    .unwrap_err();
+    challenge_of(elsewhere);
+}
+
+#[tokio::test]
+async fn a_batch_signs_once_for_all_its_tasks() {
+    let c = sensitive(0).await;
+    let item = crate::db::items::find(c.w.db.pool(), &c.item_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let second = c.w.request(&c.w.erin, &item).await;
+    let task2 = c.w.pending_tasks(&second).await.remove(0).id;
+    let both = vec![c.task.clone(), task2];
+    let err = approvals::decide(
+        &c.w.db,
+        &c.w.bob,
+        "s",
+        &both,
+        Decision::Approve,
+        "batch",
+        None,
+        &c.w.fallback,
+    )
+    .await
+    .unwrap_err();
+    let challenge = challenge_of(err);
+    sign(&c, &challenge, "s", now()).await.unwrap();
+    let done = approvals::decide(
+        &c.w.db,
+        &c.w.bob,
+        "s",
+        &both,
+        Decision::Approve,
+        "batch",
+        Some(&challenge),
+        &c.w.fallback,
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.len(), 2);
+    assert!(done.iter().all(|d| d.signed));
+    assert_eq!(c.w.status(&second).await, RequestStatus::Approved);
+}

@@ -1,0 +1,113 @@
+//! `/admin/settings`: the organisation's access-request configuration.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::settings::{SaveSettings, TestReauth, get_settings},
+    components::ui::{Alert, SignedActionBanner, field_error, form_error},
+    types::{OrgSettings, format_utc},
+};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let save = ServerAction::<SaveSettings>::new();
+    let test = ServerAction::<TestReauth>::new();
+    let (signed, set_signed) = signal(0);
+    let data = Resource::new(
+        move || (save.version().get(), signed.get()),
+        |_| get_settings(),
+    );
+    view! {
+        <Title text="Access-request settings"/>
+        <h1 class="text-2xl font-bold">"Access-request settings"</h1>
+        <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(settings) => view! { <SettingsForm settings save test/> }.into_any(),
+                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Switch(
+    name: &'static str,
+    label: &'static str,
+    explanation: &'static str,
+    checked: bool,
+) -> impl IntoView {
+    let hint = format!("{name}-hint");
+    view! {
+        <div class="field">
+            <label class="flex items-center gap-2">
+                <input type="checkbox" name=name value="on" checked=checked aria-describedby=hint.clone()/>
+                {label}
+            </label>
+            <p id=hint class="hint">{explanation}</p>
+        </div>
+    }
+}
+
+#[component]
+fn SettingsForm(
+    settings: OrgSettings,
+    save: ServerAction<SaveSettings>,
+    test: ServerAction<TestReauth>,
+) -> impl IntoView {
+    let value = save.value();
+    let c = settings.config.clone();
+    let tested = settings
+        .reauth_test_passed_at
+        .map(|at| format!("Last passed {}.", format_utc(at)))
+        .unwrap_or_else(|| "Not run yet.".into());
+    view! {
+        <section class="card mt-6" aria-labelledby="test-heading">
+            <h2 id="test-heading" class="text-xl font-bold">"Test re-authentication"</h2>
+            <p class="mt-2 max-w-[40rem]">
+                "Before re-authenticated approvals can be turned on, prove that your identity provider "
+                "makes people sign in again when asked (max_age=0, prompt=login): you will be sent to "
+                "it and must sign in again. " {tested}
+            </p>
+            {(!settings.provider_configured).then(|| view! {
+                <Alert message="No OpenID Connect provider is configured (OIDC_ISSUER_URL), so re-authentication is not possible." error=true/>
+            })}
+            <ActionForm action=test attr:class="mt-2">
+                {form_error(test.value())}
+                <button type="submit" class="button-secondary">"Test re-authentication"</button>
+            </ActionForm>
+        </section>
+        <ActionForm action=save attr:class="card mt-6 flex flex-col gap-4 max-w-[48rem]">
+            <input type="hidden" name="version" value=settings.version/>
+            <Switch name="reauthorization_enabled" label="Re-authenticated approvals (reauthorizationEnabled)"
+                explanation="Approvals of items that require it are e-signed by signing in again at the identity provider. Turning it off asks you to sign in again first."
+                checked=c.reauthorization_enabled/>
+            {field_error(value, "reauthorizationEnabled")}
+            <Switch name="approvals_must_be_external" label="Approvals are made externally (approvalsMustBeExternal)"
+                explanation="An external system approves through the JSON API; the web app then accepts new requests from admins only."
+                checked=c.approvals_must_be_external/>
+            <Switch name="auto_approval_enabled" label="Automatic approval of one's own step (autoApprovalEnabled)"
+                explanation="When a requester is also a step's approver, that step is approved automatically and audited. Off: it goes to the item owner or the administrators."
+                checked=c.auto_approval_enabled/>
+            <Switch name="allow_anyone_by_anyone" label="Anybody may request for anybody (allowRequestOnBehalfOfAnyoneByAnyone)"
+                explanation="Requesters may ask for access on behalf of any other person."
+                checked=c.request_on_behalf_of_config.allow_request_on_behalf_of_anyone_by_anyone/>
+            <Switch name="allow_employee_by_manager" label="Managers may request for their reports (allowRequestOnBehalfOfEmployeeByManager)"
+                explanation="A manager may ask for access for people who report to them."
+                checked=c.request_on_behalf_of_config.allow_request_on_behalf_of_employee_by_manager/>
+            <div class="field">
+                <label for="window">"Default freshness window in minutes (defaultReauthWindowMinutes)"</label>
+                <input id="window" name="default_reauth_window_minutes" type="number" min="0" max="32767"
+                    value=c.default_reauth_window_minutes aria-describedby="window-hint"/>
+                <p id="window-hint" class="hint">"For items that set none. 0 = every approval signs again."</p>
+                {field_error(value, "defaultReauthWindowMinutes")}
+            </div>
+            {form_error(value)}
+            {move || matches!(value.get(), Some(Ok(_))).then(|| view! { <Alert message="Settings saved."/> })}
+            <div><button type="submit" class="button-primary">"Save settings"</button></div>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,191 @@
+//! `/inbox`: the approver's pending tasks. Approve, deny (comment required) or
+//! reassign (comment required) each, or several together. An approval that must
+//! be e-signed sends the approver to sign in again, then completes on return.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    api::{
+        inbox::{Decide, Reassign, inbox},
+        items::search_people,
+    },
+    components::ui::{Alert, Pager, SignedActionBanner, form_error},
+    types::{InboxTask, RequestKind, format_date, format_utc},
+};
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let query = use_query_map();
+    let after = move || query.read().get("after");
+    let decide = ServerAction::<Decide>::new();
+    let reassign = ServerAction::<Reassign>::new();
+    let (signed_done, set_signed_done) = signal(0);
+    let tasks = Resource::new(
+        move || {
+            (
+                after(),
+                decide.version().get(),
+                reassign.version().get(),
+                signed_done.get(),
+            )
+        },
+        |(a, ..)| inbox(a),
+    );
+    let people = Resource::new(|| (), |_| search_people(String::new()));
+    let selected = RwSignal::new(Vec::<String>::new());
+    let batch_comment = RwSignal::new(String::new());
+    view! {
+        <Title text="Inbox"/>
+        <h1 class="text-2xl font-bold">"Inbox"</h1>
+        <p class="mt-2 text-slate-700">
+            "Requests waiting for your decision, newest first. Approvals marked "
+            <strong>"Signature required"</strong>" ask you to sign in again at your identity provider."
+        </p>
+        <SignedActionBanner on_done=Callback::new(move |_| set_signed_done.update(|n| *n += 1))/>
+        {move || match decide.value().get() {
+            Some(Ok(n)) => Some(view! { <Alert message=format!("Done: {n} task{} decided.", if n == 1 { "" } else { "s" })/> }.into_any()),
+            _ => None,
+        }}
+        {move || matches!(reassign.value().get(), Some(Ok(()))).then(|| view! { <Alert message="Task handed over."/> })}
+        {form_error(decide.value())}
+        {form_error(reassign.value())}
+        {move || match decide.value().get() {
+            Some(Err(crate::types::AppError::Field { message, .. })) => Some(view! { <Alert message error=true/> }),
+            _ => None,
+        }}
+        {move || match reassign.value().get() {
+            Some(Err(crate::types::AppError::Field { message, .. })) => Some(view! { <Alert message error=true/> }),
+            _ => None,
+        }}
+        <Transition fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let people = people.await.unwrap_or_default();
+                match tasks.await {
+                    Ok(page) if page.rows.is_empty() => view! {
+                        <p class="mt-6">"Nothing waits for you. Decided tasks are in the request pages."</p>
+                    }.into_any(),
+                    Ok(page) => view! {
+                        <section class="card mt-6" aria-labelledby="batch-heading">
+                            <h2 id="batch-heading" class="font-bold">"Decide selected tasks together"</h2>
+                            <div class="mt-2 flex flex-wrap items-end gap-2">
+                                <div class="field">
+                                    <label for="batch-comment">"Comment for the selected tasks"</label>
+                                    <input id="batch-comment" type="text" maxlength="1000"
+                                        prop:value=batch_comment
+                                        on:input=move |ev| batch_comment.set(event_target_value(&ev))/>
+                                </div>
+                                <button type="button" class="button-primary"
+                                    disabled=move || selected.read().is_empty()
+                                    on:click=move |_| { decide.dispatch(Decide {
+                                        task_ids: selected.get().join(","),
+                                        decision: "approve".into(),
+                                        comment: batch_comment.get(),
+                                    }); selected.set(vec![]); }>
+                                    "Approve selected"
+                                </button>
+                                <button type="button" class="button-secondary"
+                                    disabled=move || selected.read().is_empty()
+                                    on:click=move |_| { decide.dispatch(Decide {
+                                        task_ids: selected.get().join(","),
+                                        decision: "deny".into(),
+                                        comment: batch_comment.get(),
+                                    }); selected.set(vec![]); }>
+                                    "Deny selected"
+                                </button>
+                            </div>
+                        </section>
+                        <ul class="mt-4 flex flex-col gap-4">
+                            {page.rows.into_iter().map(|task| view! {
+                                <TaskCard task decide reassign selected people=people.clone()/>
+                            }).collect_view()}
+                        </ul>
+                        <Pager next=page.next base="/inbox"/>
+                    }.into_any(),
+                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TaskCard(
+    task: InboxTask,
+    decide: ServerAction<Decide>,
+    reassign: ServerAction<Reassign>,
+    selected: RwSignal<Vec<String>>,
+    people: Vec<crate::types::PersonRef>,
+) -> impl IntoView {
+    let comment = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let id = task.task_id.clone();
+    let heading_id = format!("task-{}", task.task_id);
+    let labelled_by = heading_id.clone();
+    let comment_id = format!("comment-{}", task.task_id);
+    let to_id = format!("to-{}", task.task_id);
+    let what = match task.request_kind {
+        RequestKind::Grant => "Access to",
+        RequestKind::Revoke => "Removal of",
+    };
+    let title = format!("{what} {}", task.item_name);
+    let (id1, id2, id3, id4) = (id.clone(), id.clone(), id.clone(), id.clone());
+    view! {
+        <li class="card" aria-labelledby=labelled_by>
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <h2 id=heading_id class="text-xl font-bold">{title.clone()}</h2>
+                {task.needs_reauth.then(|| view! { <span class="badge badge-sign">"Signature required"</span> })}
+            </div>
+            <label class="mt-2 flex items-center gap-2 text-sm">
+                <input type="checkbox"
+                    prop:checked=move || selected.read().contains(&id1)
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        let id = id2.clone();
+                        selected.update(|s| { s.retain(|x| x != &id); if on { s.push(id); } });
+                    }/>
+                "Select " {title.clone()}
+            </label>
+            <dl class="facts mt-2">
+                <dt>"Requested by"</dt><dd>{task.requester_name.clone()}</dd>
+                <dt>"For"</dt><dd>{task.beneficiary_name.clone()}</dd>
+                <dt>"Kind"</dt><dd>{task.item_kind.label()}</dd>
+                <dt>"Justification"</dt><dd>{task.justification.clone()}</dd>
+                <dt>"End date"</dt><dd>{task.end_date.map(format_date).unwrap_or_else(|| "none".into())}</dd>
+                <dt>"Waiting since"</dt><dd>{format_utc(task.created_at)}</dd>
+                <dt>"Step"</dt><dd>{task.step}</dd>
+            </dl>
+            <p class="mt-2"><a class="link" href=format!("/requests/{}", task.request_id)>"Request details"</a></p>
+            <div class="field mt-4">
+                <label for=comment_id.clone()>"Comment"</label>
+                <textarea id=comment_id rows="2" maxlength="1000"
+                    prop:value=comment on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                <p class="hint">"Required to deny or reassign."</p>
+            </div>
+            <div class="mt-2 flex flex-wrap gap-2">
+                <button type="button" class="button-primary"
+                    on:click=move |_| { decide.dispatch(Decide { task_ids: id3.clone(), decision: "approve".into(), comment: comment.get() }); }>
+                    "Approve"
+                </button>
+                <button type="button" class="button-secondary"
+                    on:click=move |_| { decide.dispatch(Decide { task_ids: id4.clone(), decision: "deny".into(), comment: comment.get() }); }>
+                    "Deny"
+                </button>
+            </div>
+            <div class="mt-4 flex flex-wrap items-end gap-2">
+                <div class="field">
+                    <label for=to_id.clone()>"Reassign to"</label>
+                    <select id=to_id on:change=move |ev| to.set(event_target_value(&ev))>
+                        <option value="">"Choose a person"</option>
+                        {people.into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
+                    </select>
+                </div>
+                <button type="button" class="button-secondary"
+                    on:click=move |_| { reassign.dispatch(Reassign { task_id: id.clone(), to_user_id: to.get(), comment: comment.get() }); }>
+                    "Reassign"
+                </button>
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,232 @@
+//! `/requests`, `/requests/{request_id}` and `/access`: what the requester asked
+//! for, where each request stands, and the access they hold.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::{
+    api::requests::{CancelRequest, RequestRemoval, get_request, my_access, my_requests},
+    components::ui::{Alert, Pager, RequestStatusBadge, TaskStateBadge, field_error, form_error},
+    types::{AssignmentView, RequestKind, RequestStatus, RequestView, format_date, format_utc},
+};
+
+#[component]
+pub fn MyRequestsPage() -> impl IntoView {
+    let query = use_query_map();
+    let after = move || query.read().get("after");
+    let cancel = ServerAction::<CancelRequest>::new();
+    let page = Resource::new(
+        move || (after(), cancel.version().get()),
+        |(a, _)| my_requests(a),
+    );
+    view! {
+        <Title text="My requests"/>
+        <h1 class="text-2xl font-bold">"My requests"</h1>
+        {form_error(cancel.value())}
+        <Transition fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) if page.rows.is_empty() => view! {
+                        <p class="mt-6">"You have not requested anything yet. Find what you need in the "
+                        <a class="link" href="/catalog">"catalog"</a>"."</p>
+                    }.into_any(),
+                    Ok(page) => view! {
+                        <table class="data-table mt-6">
+                            <caption class="sr-only">"Your requests, newest first"</caption>
+                            <thead><tr>
+                                <th scope="col">"Item"</th><th scope="col">"Type"</th><th scope="col">"For"</th>
+                                <th scope="col">"Requested"</th><th scope="col">"Status"</th><th scope="col">"Steps"</th>
+                                <th scope="col"><span class="sr-only">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody>
+                                {page.rows.into_iter().map(|r| view! { <RequestRow request=r cancel/> }).collect_view()}
+                            </tbody>
+                        </table>
+                        <Pager next=page.next base="/requests"/>
+                    }.into_any(),
+                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn kind_label(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::Grant => "Access",
+        RequestKind::Revoke => "Removal",
+    }
+}
+
+#[component]
+fn RequestRow(request: RequestView, cancel: ServerAction<CancelRequest>) -> impl IntoView {
+    let href = format!("/requests/{}", request.id);
+    let steps = request
+        .tasks
+        .iter()
+        .map(|t| format!("{}: {}", t.position, t.approver_label))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let pending = request.status == RequestStatus::Pending;
+    let label = format!("Cancel request for {}", request.item_name);
+    view! {
+        <tr>
+            <td><a class="link" href=href>{request.item_name.clone()}</a></td>
+            <td>{kind_label(request.kind)}</td>
+            <td>{request.beneficiary_name.clone()}</td>
+            <td>{format_utc(request.created_at)}</td>
+            <td><RequestStatusBadge status=request.status/></td>
+            <td class="text-sm">{steps}</td>
+            <td>
+                {pending.then(|| view! {
+                    <ActionForm action=cancel>
+                        <input type="hidden" name="id" value=request.id.clone()/>
+                        <button type="submit" class="button-secondary" aria-label=label>"Cancel"</button>
+                    </ActionForm>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn RequestPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("request_id").unwrap_or_default();
+    let data = Resource::new(id, get_request);
+    view! {
+        <Title text="Request"/>
+        <p><a class="link" href="/requests">"← My requests"</a></p>
+        {move || query.read().get("created").map(|_| view! {
+            <Alert message="Your request is submitted. Its approvers see it in their inbox."/>
+        })}
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(request) => view! { <RequestDetail request/> }.into_any(),
+                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RequestDetail(request: RequestView) -> impl IntoView {
+    view! {
+        <h1 class="mt-2 text-2xl font-bold">
+            {kind_label(request.kind)} " request: " {request.item_name.clone()}
+        </h1>
+        <dl class="facts mt-4">
+            <dt>"Status"</dt><dd><RequestStatusBadge status=request.status/></dd>
+            <dt>"Requested by"</dt><dd>{request.requester_name.clone()}</dd>
+            <dt>"For"</dt><dd>{request.beneficiary_name.clone()}</dd>
+            <dt>"Requested at"</dt><dd>{format_utc(request.created_at)}</dd>
+            <dt>"Justification"</dt><dd>{request.justification.clone()}</dd>
+            <dt>"End date"</dt><dd>{request.end_date.map(format_date).unwrap_or_else(|| "none".into())}</dd>
+        </dl>
+        <h2 class="mt-6 text-xl font-bold">"Approval steps"</h2>
+        <ol class="mt-2 flex flex-col gap-2">
+            {request.tasks.into_iter().map(|t| {
+                let signed = t.signed_auth_time.map(|at| {
+                    let time = format_utc(at);
+                    let time = time.split(' ').nth(1).unwrap_or_default().to_owned();
+                    format!(" — re-authenticated at {time} UTC")
+                });
+                let decided = t.decided_by_name.clone().map(|name| {
+                    let verb = match t.state {
+                        crate::types::TaskState::Approved => if t.automatic { "Approved automatically for" } else { "Approved by" },
+                        crate::types::TaskState::Denied => "Denied by",
+                        crate::types::TaskState::Reassigned => "Reassigned by",
+                        _ => "Closed by",
+                    };
+                    format!("{verb} {name}")
+                });
+                view! {
+                    <li class="card">
+                        <p>
+                            "Step " {t.position} ": " {t.approver_label.clone()} " "
+                            <TaskStateBadge state=t.state/>
+                        </p>
+                        {decided.map(|d| view! {
+                            <p class="text-sm" data-testid="decision">
+                                {d}{signed.clone().unwrap_or_default()}
+                                {t.decided_at.map(|at| format!(" ({})", format_utc(at)))}
+                            </p>
+                        })}
+                        {t.comment.clone().map(|c| view! { <p class="text-sm text-slate-700">"Comment: " {c}</p> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+#[component]
+pub fn MyAccessPage() -> impl IntoView {
+    let remove = ServerAction::<RequestRemoval>::new();
+    let data = Resource::new(move || remove.version().get(), |_| my_access());
+    view! {
+        <Title text="My access"/>
+        <h1 class="text-2xl font-bold">"My access"</h1>
+        {move || matches!(remove.value().get(), Some(Ok(_))).then(|| view! {
+            <Alert message="Removal requested. It goes through the item's approval steps."/>
+        })}
+        {form_error(remove.value())}
+        {field_error(remove.value(), "justification")}
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(rows) if rows.is_empty() => view! {
+                        <p class="mt-6">"You hold no access through Countersign yet."</p>
+                    }.into_any(),
+                    Ok(rows) => view! {
+                        <table class="data-table mt-6">
+                            <caption class="sr-only">"Access you hold"</caption>
+                            <thead><tr>
+                                <th scope="col">"Item"</th><th scope="col">"Kind"</th>
+                                <th scope="col">"Granted"</th><th scope="col">"Ends"</th>
+                                <th scope="col">"Remove"</th>
+                            </tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|a| view! { <AccessRow assignment=a remove/> }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AccessRow(assignment: AssignmentView, remove: ServerAction<RequestRemoval>) -> impl IntoView {
+    let field = format!("why-{}", assignment.item_id);
+    view! {
+        <tr>
+            <td>{assignment.item_name.clone()}</td>
+            <td>{assignment.item_kind.label()}</td>
+            <td>{format_utc(assignment.granted_at)}</td>
+            <td>{assignment.end_date.map(format_date).unwrap_or_else(|| "no end date".into())}</td>
+            <td>
+                {if assignment.removal_pending {
+                    view! { <span>"Removal pending"</span> }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=remove attr:class="flex gap-2 items-end">
+                            <input type="hidden" name="item_id" value=assignment.item_id.clone()/>
+                            <div class="field">
+                                <label for=field.clone()>"Reason for removing " {assignment.item_name.clone()}</label>
+                                <input id=field name="justification" type="text" required maxlength="1000"/>
+                            </div>
+                            <button type="submit" class="button-secondary">"Request removal"</button>
+                        </ActionForm>
+                    }.into_any()
+                }}
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `make run`: the demo. Installs what is missing, builds, starts the local OIDC
+# provider on 127.0.0.1:3001 and Countersign on http://127.0.0.1:3000 over a SQLite
+# file (.demo/countersign.db). Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+./scripts/setup.sh
+./scripts/build.sh
+
+mkdir -p .demo
+idp_log=.demo/idp.log
+step "local OIDC provider"
+IDP_PORT=3001 IDP_SIGNING_KEYS=.demo/idp-signing-key.pem \
+  node end2end/idp/server.js >"$idp_log" 2>&1 &
+idp_pid=$!
+trap 'kill $idp_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q '^READY ' "$idp_log" 2>/dev/null && break
+  kill -0 $idp_pid 2>/dev/null || { cat "$idp_log"; exit 1; }
+  sleep 0.1
+done
+echo "provider: $(grep '^READY ' "$idp_log" | cut -d' ' -f2)  (users alice, bob, carol, dave, erin; password countersign-demo)"
+
+step "Countersign"
+export DATABASE_URL="${DATABASE_URL:-sqlite:.demo/countersign.db}"
+export OIDC_ISSUER_URL="${OIDC_ISSUER_URL:-http://127.0.0.1:3001}"
+export OIDC_CLIENT_ID="${OIDC_CLIENT_ID:-countersign}"
+export OIDC_CLIENT_SECRET="${OIDC_CLIENT_SECRET:-countersign-demo-secret}"
+./target/debug/countersign migrate
+./target/debug/countersign serve

@@ -1,0 +1,82 @@
+use reqwest::StatusCode;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn healthz_reports_a_reachable_database() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/healthz").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["database"], "ok");
+}
+
+#[tokio::test]
+async fn healthz_answers_503_when_the_database_is_gone() {
+    let app = TestApp::spawn().await;
+    app.db.close().await;
+
+    let response = app.get("/healthz").await;
+
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+}
+
+#[tokio::test]
+async fn home_page_is_rendered_on_the_server_with_the_shell() {
+    let app = TestApp::spawn().await;
+    app.sign_in("alice").await;
+
+    let response = app.get("/").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<title>Home · Countersign</title>"), "{html}");
+    for nav in ["Catalog", "My requests", "Inbox", "Admin"] {
+        assert!(html.contains(nav), "navigation lacks {nav}");
+    }
+    assert!(html.contains("/pkg/countersign.css"));
+    assert!(html.contains("countersign_bg.wasm") || html.contains("/pkg/countersign.js"));
+}
+
+#[tokio::test]
+async fn unknown_page_answers_404_with_a_page_that_says_so() {
+    let app = TestApp::spawn().await;
+    app.sign_in("alice").await;
+
+    let response = app.get("/no/such/page").await;
+
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn cross_site_post_is_refused_before_it_reaches_a_handler() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .client
+        .post(app.url("/api/anything"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn migrations_run_twice_without_harm() {
+    let app = TestApp::spawn().await;
+
+    app.db
+        .migrate()
+        .await
+        .expect("second migration run is a no-op");
+
+    assert_eq!(app::db::users::count(&app.db).await.unwrap(), 0);
+}

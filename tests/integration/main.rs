@@ -1,0 +1,10 @@
+//! Integration tests: the real axum app over a real database (SQLite or
+//! PostgreSQL), signing people in at the real local OIDC provider, driven over HTTP.
+//! One test binary (modules below) so the suite links once.
+
+mod foundation;
+mod hostile_tokens;
+mod idp;
+mod sign_in;
+mod support;
+mod tamper;

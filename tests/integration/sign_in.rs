@@ -1,0 +1,361 @@
+//! Sign-in through the real local OIDC provider, over HTTP.
+
+use app::db::users;
+use reqwest::StatusCode;
+
+use crate::{idp, support::TestApp};
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn signed_in_count(app: &TestApp) -> i64 {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE data LIKE '%signed_in%'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    n
+}
+
+#[tokio::test]
+async fn each_demo_user_signs_in_with_the_roles_of_their_groups() {
+    let expected = [
+        ("alice", "Alice Example", "(requester)"),
+        ("bob", "Bob Example", "(requester, approver)"),
+        ("dave", "Dave Example", "(requester, approver)"),
+        ("carol", "Carol Example", "(requester, admin)"),
+        ("erin", "Erin Example", "(requester, auditor)"),
+    ];
+    for (login, name, roles) in expected {
+        let app = TestApp::spawn().await;
+        app.sign_in(login).await;
+
+        let html = app.get("/").await.text().await.unwrap();
+
+        assert!(html.contains(name), "{login}: header lacks the name");
+        assert!(html.contains(roles), "{login}: header lacks {roles}");
+        let issuer = app.issuer();
+        let user = users::find_by_identity(&app.db, &issuer, login)
+            .await
+            .unwrap();
+        assert_eq!(user.map(|u| u.name), Some(name.to_owned()));
+    }
+}
+
+#[tokio::test]
+async fn a_page_asked_for_anonymously_leads_to_sign_in_and_back() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/inbox?page=2").await;
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/auth/login?next=%2Finbox%3Fpage%3D2");
+    let (form, form_url) = app.open_sign_in("%2Finbox%3Fpage%3D2").await;
+    let callback = idp::submit_login(
+        &app.client,
+        form,
+        &form_url,
+        "alice",
+        idp::PASSWORD,
+        &app.origin(),
+    )
+    .await
+    .unwrap();
+    let back = app.client.get(&callback).send().await.unwrap();
+    assert_eq!(location(&back), "/inbox?page=2");
+}
+
+#[tokio::test]
+async fn sign_in_rotates_the_session_id() {
+    let app = TestApp::spawn().await;
+    let callback = app.callback_for("alice", idp::PASSWORD).await.unwrap();
+    let before = app
+        .session_cookie()
+        .expect("a session holds the pending sign-in");
+
+    app.client.get(&callback).send().await.unwrap();
+
+    let after = app.session_cookie().expect("signed-in session");
+    assert_ne!(before, after);
+    let old = app.get_with_cookie("/", &before).await;
+    assert_eq!(
+        old.status(),
+        StatusCode::SEE_OTHER,
+        "the pre-login id must not be signed in"
+    );
+    let new = app.get_with_cookie("/", &after).await;
+    assert_eq!(new.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn session_cookie_is_http_only_and_same_site_lax() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/auth/login").await;
+
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with("countersign_session="))
+        .expect("session cookie set")
+        .to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-http demo cannot use Secure: {cookie}"
+    );
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_on_the_server() {
+    let app = TestApp::spawn().await;
+    app.sign_in("bob").await;
+    let cookie = app.session_cookie().unwrap();
+
+    let response = app
+        .client
+        .post(app.url("/auth/logout"))
+        .header("origin", app.origin())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let issuer = app.issuer();
+    assert!(
+        location(&response).starts_with(&format!("{issuer}/session/end")),
+        "{}",
+        location(&response)
+    );
+    let replay = app.get_with_cookie("/", &cookie).await;
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_forged_cross_site_sign_out_is_refused() {
+    let app = TestApp::spawn().await;
+    app.sign_in("bob").await;
+
+    let response = app
+        .client
+        .post(app.url("/auth/logout"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_forged_cross_site_server_function_call_is_refused() {
+    let app = TestApp::spawn().await;
+    app.sign_in("carol").await;
+
+    let forged = app
+        .client
+        .post(app.url("/api/session/who_am_i"))
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    let own = app
+        .client
+        .post(app.url("/api/session/who_am_i"))
+        .header("origin", app.origin())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(own.status(), StatusCode::OK);
+    assert!(own.text().await.unwrap().contains("Carol Example"));
+}
+
+#[tokio::test]
+async fn admin_pages_answer_403_to_people_without_the_admin_role() {
+    let app = TestApp::spawn().await;
+    app.sign_in("alice").await;
+
+    let response = app.get("/admin").await;
+
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("You do not have access to this page")
+    );
+}
+
+#[tokio::test]
+async fn admin_pages_open_for_admins() {
+    let app = TestApp::spawn().await;
+    app.sign_in("carol").await;
+
+    let response = app.get("/admin").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("Administration"));
+}
+
+#[tokio::test]
+async fn cancelling_at_the_provider_says_so_and_signs_nobody_in() {
+    let app = TestApp::spawn().await;
+    let (form, form_url) = app.open_sign_in("/").await;
+    let html = form.text().await.unwrap();
+    assert!(html.contains("/abort"));
+    let abort = format!("{form_url}/abort");
+
+    let response = app.client.post(&abort).send().await.unwrap();
+    let (page, _) = idp::follow(&app.client, location_abs(&abort, &response), "never:").await;
+
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Sign-in cancelled"));
+    assert_eq!(app.get("/").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(users::count(&app.db).await.unwrap(), 0);
+}
+
+fn location_abs(base: &str, response: &reqwest::Response) -> String {
+    url::Url::parse(base)
+        .unwrap()
+        .join(&location(response))
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_by_the_provider() {
+    let app = TestApp::spawn().await;
+
+    let result = app.callback_for("alice", "not-the-password").await;
+
+    assert!(result.is_err());
+    assert_eq!(users::count(&app.db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_callback_whose_state_does_not_match_is_refused() {
+    let app = TestApp::spawn().await;
+    let callback = app.callback_for("alice", idp::PASSWORD).await.unwrap();
+    let mut forged = url::Url::parse(&callback).unwrap();
+    let pairs: Vec<(String, String)> = forged
+        .query_pairs()
+        .map(|(k, v)| {
+            let forged = k == "state";
+            (
+                k.into_owned(),
+                if forged {
+                    "forged".into()
+                } else {
+                    v.into_owned()
+                },
+            )
+        })
+        .collect();
+    forged.query_pairs_mut().clear().extend_pairs(pairs);
+
+    let response = app.client.get(forged.as_str()).send().await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("Sign-in refused"));
+    assert_eq!(users::count(&app.db).await.unwrap(), 0);
+    assert_eq!(app.get("/").await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_callback_used_twice_signs_in_once() {
+    let app = TestApp::spawn().await;
+    let callback = app.callback_for("alice", idp::PASSWORD).await.unwrap();
+    assert_eq!(
+        app.client.get(&callback).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let again = app.client.get(&callback).send().await.unwrap();
+
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    assert!(again.text().await.unwrap().contains("Sign-in expired"));
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_refused_by_the_provider() {
+    let app = TestApp::spawn().await;
+    let stolen = app.callback_for("alice", idp::PASSWORD).await.unwrap();
+    assert_eq!(
+        app.client.get(&stolen).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    // An attacker with the used code starts a sign-in of their own, so the state matches.
+    let attacker = app.new_browser();
+    let start = attacker.get("/auth/login").await;
+    let state = url::Url::parse(&location(&start))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let mut replay = url::Url::parse(&stolen).unwrap();
+    let code = replay
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    replay
+        .query_pairs_mut()
+        .clear()
+        .append_pair("code", &code)
+        .append_pair("state", &state);
+
+    let response = attacker.client.get(replay.as_str()).send().await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(signed_in_count(&app).await, 1, "only alice's own session");
+}
+
+#[tokio::test]
+async fn provider_down_gives_a_503_page_and_signed_in_people_keep_working() {
+    let mut app = TestApp::spawn().await;
+    app.sign_in("alice").await;
+    let idp = app.idp.take().unwrap();
+    let port = idp.port();
+    idp.stop().await;
+
+    let stranger = app.new_browser();
+    let refused = stranger.get("/auth/login").await;
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.text().await.unwrap().contains("cannot be reached"));
+    assert_eq!(
+        app.get("/").await.status(),
+        StatusCode::OK,
+        "alice keeps working"
+    );
+
+    // Back again (new process, new signing key): sign-in works, the new key is fetched.
+    app.idp = Some(idp::Idp::start_on(&app.origin(), port).await);
+    let other = app.new_browser();
+    other.sign_in("bob").await;
+    assert!(
+        other
+            .get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Bob Example")
+    );
+}

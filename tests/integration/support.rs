@@ -1,0 +1,187 @@
+//! Shared set-up: the real Countersign app on a random loopback port over a fresh
+//! database of its own (SQLite or PostgreSQL, see `app::db::test_db`), trusting a
+//! real local OIDC provider, and browser-like clients to drive it.
+
+use std::{collections::HashMap, ops::Deref, sync::Arc};
+
+use app::db::Db;
+use countersign::{Countersign, config::Config};
+
+use crate::idp::{self, Idp};
+
+pub struct TestApp {
+    pub db: Db,
+    /// The real OIDC provider this app trusts (taken out to stop it).
+    pub idp: Option<Idp>,
+    /// The test's first browser; `new_browser` gives more.
+    pub browser: Browser,
+}
+
+impl Deref for TestApp {
+    type Target = Browser;
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[]).await
+    }
+
+    /// Starts the app with extra configuration variables on top of the test defaults,
+    /// and the local OIDC provider it signs people in with.
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+        let (listener, origin) = TestApp::bind().await;
+        let idp = Idp::start(&origin).await;
+        TestApp::spawn_on(listener, idp, extra).await
+    }
+
+    /// A loopback port for an app started later with [`TestApp::spawn_on`], and the
+    /// origin it will answer on (for a provider that must know it first).
+    pub async fn bind() -> (tokio::net::TcpListener, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local address");
+        (listener, format!("http://{addr}"))
+    }
+
+    /// Starts the app on `listener` (from [`TestApp::bind`]), trusting `idp` under
+    /// the issuer it announces, with extra configuration variables.
+    pub async fn spawn_on(
+        listener: tokio::net::TcpListener,
+        idp: Idp,
+        extra: &[(&str, &str)],
+    ) -> TestApp {
+        let url = app::db::test_db::fresh_url()
+            .await
+            .expect("create a test database");
+        let addr = listener.local_addr().expect("local address");
+        let origin = format!("http://{addr}");
+        let mut vars: HashMap<String, String> = [
+            ("DATABASE_URL", url.as_str()),
+            ("COUNTERSIGN_ADDR", &addr.to_string()),
+            ("OIDC_ISSUER_URL", &idp.issuer),
+            ("OIDC_CLIENT_ID", idp::CLIENT_ID),
+            ("OIDC_CLIENT_SECRET", idp::CLIENT_SECRET),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = Config::from_vars(&vars).expect("test configuration");
+        let app = Countersign::build(config).await.expect("start the app");
+        let db = app.state.db.clone();
+        tokio::spawn(app.serve_on(listener));
+        TestApp {
+            db,
+            idp: Some(idp),
+            browser: Browser::new(origin),
+        }
+    }
+
+    /// Another browser with cookies of its own (another person, or an attacker).
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(self.browser.origin.clone())
+    }
+
+    pub fn issuer(&self) -> String {
+        self.idp.as_ref().expect("provider running").issuer.clone()
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (the tests
+/// want to see every hop).
+pub struct Browser {
+    origin: String,
+    pub client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+}
+
+impl Browser {
+    fn new(origin: String) -> Browser {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Browser {
+            origin,
+            client,
+            jar,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin)
+    }
+
+    pub fn origin(&self) -> String {
+        self.origin.clone()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET reaches the app")
+    }
+
+    /// Goes to `/auth/login?next=…` and on to the provider's sign-in form; returns
+    /// the form page and its URL.
+    pub async fn open_sign_in(&self, next: &str) -> (reqwest::Response, String) {
+        let start = self.url(&format!("/auth/login?next={next}"));
+        idp::follow(&self.client, start, "never:").await
+    }
+
+    /// Signs in as `login` at the provider and returns the app's callback URL,
+    /// not yet visited.
+    pub async fn callback_for(&self, login: &str, password: &str) -> Result<String, String> {
+        let (form, form_url) = self.open_sign_in("/").await;
+        idp::submit_login(&self.client, form, &form_url, login, password, &self.origin).await
+    }
+
+    /// Signs in as a demo user through the real provider, like a person would.
+    pub async fn sign_in(&self, login: &str) {
+        let callback = self
+            .callback_for(login, idp::PASSWORD)
+            .await
+            .expect("the provider accepts the demo user");
+        let response = self.client.get(&callback).send().await.expect("callback");
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::SEE_OTHER,
+            "callback should redirect after sign-in: {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+
+    /// The app's session cookie (`name=value`) as this browser holds it now.
+    pub fn session_cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore as _;
+        let origin = url::Url::parse(&self.origin).expect("origin");
+        let header = self.jar.cookies(&origin)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find(|c| c.starts_with("countersign_session="))
+            .map(str::to_owned)
+    }
+
+    /// GET `path` with exactly this `Cookie` header and nothing else.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("GET reaches the app")
+    }
+}
