@@ -95,7 +95,7 @@ async fn verify_all(db: &Db, config: &Config) -> Result<ExitCode, app::db::DbErr
     Ok(ExitCode::SUCCESS)
 }
 
-async fn fetch_jwks(issuer: &str) -> Option<serde_json::Value> {
+pub async fn fetch_jwks(issuer: &str) -> Option<serde_json::Value> {
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()
@@ -116,7 +116,7 @@ async fn fetch_jwks(issuer: &str) -> Option<serde_json::Value> {
 }
 
 /// Checks an RS256 ID token's signature against the key of its `kid` in `jwks`.
-fn check_signature(token: &str, jwks: &serde_json::Value) -> Result<(), String> {
+pub fn check_signature(token: &str, jwks: &serde_json::Value) -> Result<(), String> {
     use openidconnect::{
         JsonWebKey, SignatureVerificationError,
         core::{CoreJsonWebKey, CoreJwsSigningAlgorithm},

@@ -7,6 +7,8 @@
 //   IDP_ISSUER (http://IDP_HOST:port)    issuer to announce, when a proxy fronts the provider
 //   IDP_CLIENT_ID / IDP_CLIENT_SECRET    the one client: Countersign
 //   IDP_REDIRECT_URIS, IDP_POST_LOGOUT_REDIRECT_URIS   comma-separated, exact
+//   IDP_IGNORE_REAUTH=1                  imitate a provider that ignores prompt=login and
+//                                        max_age (tests: the app must notice, never pass)
 //   IDP_SIGNING_KEYS                     comma-separated PEM files: the first signs, all are
 //                                        published (key rotation); a missing file is created
 // Prints `LISTENING <url it really listens on>` then `READY <issuer>` on stdout once it
@@ -55,6 +57,12 @@ server.listen(port, host, () => {
         res.end(errorPage({ error: err.name ?? 'error', error_description: err.message }));
       });
     } else {
+      if (env.IDP_IGNORE_REAUTH === '1' && req.url.startsWith('/auth?')) {
+        const url = new URL(req.url, issuer);
+        url.searchParams.delete('prompt');
+        url.searchParams.delete('max_age');
+        req.url = `${url.pathname}${url.search}`;
+      }
       callback(req, res);
     }
   });

@@ -5,6 +5,7 @@
 mod foundation;
 mod hostile_tokens;
 mod idp;
+mod reauth;
 mod sign_in;
 mod support;
 mod tamper;

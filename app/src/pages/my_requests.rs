@@ -150,11 +150,13 @@ fn RequestDetail(request: RequestView) -> impl IntoView {
                             "Step " {t.position} ": " {t.approver_label.clone()} " "
                             <TaskStateBadge state=t.state/>
                         </p>
-                        {decided.map(|d| view! {
-                            <p class="text-sm" data-testid="decision">
-                                {d}{signed.clone().unwrap_or_default()}
-                                {t.decided_at.map(|at| format!(" ({})", format_utc(at)))}
-                            </p>
+                        {decided.map(|d| {
+                            let line = format!(
+                                "{d}{}{}",
+                                signed.clone().unwrap_or_default(),
+                                t.decided_at.map(|at| format!(" ({})", format_utc(at))).unwrap_or_default()
+                            );
+                            view! { <p class="text-sm" data-testid="decision">{line}</p> }
                         })}
                         {t.comment.clone().map(|c| view! { <p class="text-sm text-slate-700">"Comment: " {c}</p> })}
                     </li>
