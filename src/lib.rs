@@ -2,6 +2,7 @@
 //! health, static files). The rules live in `app::domain`.
 
 pub mod audit_cli;
+pub mod audit_export;
 pub mod auth;
 pub mod config;
 pub mod csrf;
@@ -125,6 +126,8 @@ impl Countersign {
         let leptos_options = state.leptos_options.clone();
         Router::new()
             .route("/healthz", get(health::healthz))
+            .route("/audit/export.csv", get(audit_export::csv))
+            .route("/audit/export.json", get(audit_export::json))
             .merge(auth::routes())
             .leptos_routes_with_context(
                 &state,

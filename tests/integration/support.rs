@@ -11,6 +11,8 @@ use crate::idp::{self, Idp};
 
 pub struct TestApp {
     pub db: Db,
+    /// The database's URL, for the command-line tool.
+    pub database_url: String,
     /// The real OIDC provider this app trusts (taken out to stop it).
     pub idp: Option<Idp>,
     /// The test's first browser; `new_browser` gives more.
@@ -76,6 +78,7 @@ impl TestApp {
         tokio::spawn(app.serve_on(listener));
         TestApp {
             db,
+            database_url: url,
             idp: Some(idp),
             browser: Browser::new(origin),
         }

@@ -21,17 +21,53 @@ pub fn AuditPage() -> impl IntoView {
             .and_then(|a| a.parse::<i64>().ok())
     };
     let page = Resource::new(
-        move || (get("action"), get("item"), get("request"), before()),
-        |(a, i, r, b)| audit_list(a, i, r, b),
+        move || {
+            (
+                (get("action"), get("item"), get("request")),
+                (get("actor"), get("from"), get("until")),
+                before(),
+            )
+        },
+        |((a, i, r), (who, from, until), b)| audit_list(a, i, r, who, from, until, b),
     );
+    let people = Resource::new(|| (), |_| crate::api::items::search_people(String::new()));
+    let filter_query = move || {
+        ["action", "item", "request", "actor", "from", "until"]
+            .iter()
+            .map(|k| format!("{k}={}", urlencode(&get(k))))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let from_ts = move || {
+        crate::types::parse_date(&get("from"))
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    let until_ts = move || {
+        crate::types::parse_date(&get("until"))
+            .map(|d| (d + 86_400).to_string())
+            .unwrap_or_default()
+    };
+    let export = move |ext: &str| {
+        format!(
+            "/audit/export.{ext}?action={}&item={}&request={}&actor={}&from={}&until={}",
+            urlencode(&get("action")),
+            urlencode(&get("item")),
+            urlencode(&get("request")),
+            urlencode(&get("actor")),
+            from_ts(),
+            until_ts()
+        )
+    };
     view! {
         <Title text="Audit trail"/>
         <h1 class="text-2xl font-bold">"Audit trail"</h1>
         <p class="mt-2 text-slate-700">
             "Every change, newest first. Each record is chained to the previous one by SHA-256; "
             <code>"countersign audit verify"</code>" checks the chain and every e-signature. "
-            <a class="link" href="/audit/export.csv">"Export CSV"</a>" · "
-            <a class="link" href="/audit/export.json">"Export JSON"</a>
+            <a class="link" href=move || export("csv")>"Export CSV"</a>" · "
+            <a class="link" href=move || export("json")>"Export JSON"</a>
+            " (the current filter)"
         </p>
         <form method="get" action="/audit" class="mt-4 flex flex-wrap items-end gap-4" role="search">
             <div class="field">
@@ -46,6 +82,31 @@ pub fn AuditPage() -> impl IntoView {
                 <label for="item">"Item id"</label>
                 <input id="item" name="item" type="text" prop:value=move || get("item")/>
             </div>
+            <div class="field">
+                <label for="actor">"Actor"</label>
+                <Suspense fallback=|| view! { <select id="actor" name="actor"></select> }>
+                    {move || Suspend::new(async move {
+                        let people = people.await.unwrap_or_default();
+                        view! {
+                            <select id="actor" name="actor">
+                                <option value="">"Anybody"</option>
+                                {people.into_iter().map(|p| {
+                                    let sel = p.id == get("actor");
+                                    view! { <option value=p.id selected=sel>{p.name}</option> }
+                                }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Suspense>
+            </div>
+            <div class="field">
+                <label for="from">"From (UTC date)"</label>
+                <input id="from" name="from" type="date" prop:value=move || get("from")/>
+            </div>
+            <div class="field">
+                <label for="until">"Until (UTC date)"</label>
+                <input id="until" name="until" type="date" prop:value=move || get("until")/>
+            </div>
             <button type="submit" class="button-primary">"Filter"</button>
         </form>
         <Suspense fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
@@ -53,8 +114,7 @@ pub fn AuditPage() -> impl IntoView {
                 match page.await {
                     Ok(page) if page.rows.is_empty() => view! { <p class="mt-6">"No records match."</p> }.into_any(),
                     Ok(page) => {
-                        let base = format!("/audit?action={}&item={}&request={}",
-                            urlencode(&get("action")), urlencode(&get("item")), urlencode(&get("request")));
+                        let base = format!("/audit?{}", filter_query());
                         view! {
                             <table class="data-table mt-6">
                                 <caption class="sr-only">"Audit records, newest first"</caption>

@@ -1,0 +1,146 @@
+//! The audit trail over HTTP and from the command line: export of the current
+//! filter, who may read it, and `countersign audit verify` finding tampering.
+
+use app::{
+    db::audit::{AuditFilter, list},
+    domain::items::{self, ItemInput},
+    types::{CurrentUser, Role},
+};
+use reqwest::StatusCode;
+
+use crate::support::TestApp;
+
+async fn with_items(app: &TestApp, n: usize) {
+    app.sign_in("carol").await;
+    let carol = app::db::users::find_by_identity(&app.db, &app.issuer(), "carol")
+        .await
+        .unwrap()
+        .unwrap();
+    let carol = CurrentUser {
+        id: carol.id,
+        name: carol.name,
+        email: None,
+        roles: vec![Role::Requester, Role::Admin],
+    };
+    for i in 0..n {
+        items::create(
+            &app.db,
+            &carol,
+            &ItemInput {
+                kind: "role".into(),
+                name: format!("Role {i}, \"quoted\""),
+                description: "=cmd|' /C calc'!A0".into(),
+                owner_id: String::new(),
+                requestable: false,
+                enabled: true,
+            },
+        )
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_export_holds_exactly_the_filtered_records() {
+    let app = TestApp::spawn().await;
+    with_items(&app, 3).await;
+    let erin = app.new_browser();
+    erin.sign_in("erin").await;
+    let filter = AuditFilter {
+        action: Some("item.created".into()),
+        ..Default::default()
+    };
+    let expected = list(app.db.pool(), &filter, None, 1000).await.unwrap();
+    assert_eq!(expected.len(), 3);
+
+    let json = erin.get("/audit/export.json?action=item.created").await;
+    assert_eq!(json.status(), StatusCode::OK);
+    let records: Vec<app::types::AuditRecord> = json.json().await.unwrap();
+    assert_eq!(records, expected);
+
+    let csv = erin
+        .get("/audit/export.csv?action=item.created")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("seq,at_utc,actor_name"));
+    assert_eq!(lines.len(), 1 + 3, "a header and one line per record");
+    assert!(
+        csv.contains(r#"\""quoted\"""#),
+        "quotes are doubled inside a quoted cell"
+    );
+    let none = erin
+        .get("/audit/export.json?action=no.such")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(none, "[]", "an empty export is still valid JSON");
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_refused_to_people_who_are_not_auditors_or_admins() {
+    let app = TestApp::spawn().await;
+    app.sign_in("alice").await;
+    assert_eq!(
+        app.get("/audit/export.csv").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.get("/audit").await.status(), StatusCode::FORBIDDEN);
+    let call = app
+        .client
+        .post(app.url("/api/audit/list"))
+        .header("origin", app.origin())
+        .form(&[
+            ("action", ""),
+            ("item_id", ""),
+            ("request_id", ""),
+            ("actor_id", ""),
+            ("from", ""),
+            ("until", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(call.status(), StatusCode::OK);
+    assert!(call.text().await.unwrap().contains("Forbidden"));
+}
+
+fn audit_cli(app: &TestApp, verb: &str) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_countersign"))
+        .args(["audit", verb])
+        .env("DATABASE_URL", &app.database_url)
+        .env("OIDC_ISSUER_URL", app.issuer())
+        .env("OIDC_CLIENT_ID", crate::idp::CLIENT_ID)
+        .env("OIDC_CLIENT_SECRET", crate::idp::CLIENT_SECRET)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run countersign");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn audit_verify_passes_a_clean_chain_and_names_the_first_tampered_record() {
+    let app = TestApp::spawn().await;
+    with_items(&app, 4).await;
+    let (ok, out) = audit_cli(&app, "verify");
+    assert!(ok, "{out}");
+    assert!(out.contains("audit chain OK: 4 records"), "{out}");
+
+    sqlx::query("UPDATE audit_log SET details_json = '{}' WHERE seq = 3")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (ok, out) = audit_cli(&app, "verify");
+    assert!(!ok);
+    assert!(out.contains("BROKEN at record 3"), "{out}");
+
+    let (ok, export) = audit_cli(&app, "export");
+    assert!(ok);
+    assert_eq!(export.lines().count(), 4);
+}
