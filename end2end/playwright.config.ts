@@ -51,7 +51,9 @@ export default defineConfig({
       },
     },
     {
-      command: '../target/debug/countersign serve',
+      // The demo organisation (people and ~20 access items, some requiring
+      // re-authentication), then the app.
+      command: `sh -c '../target/debug/countersign demo-seed --issuer ${IDP_URL} && exec ../target/debug/countersign serve'`,
       url: `${APP_URL}/healthz`,
       reuseExistingServer: false,
       stdout: 'pipe',

@@ -29,4 +29,6 @@ export OIDC_ISSUER_URL="${OIDC_ISSUER_URL:-http://127.0.0.1:3001}"
 export OIDC_CLIENT_ID="${OIDC_CLIENT_ID:-countersign}"
 export OIDC_CLIENT_SECRET="${OIDC_CLIENT_SECRET:-countersign-demo-secret}"
 ./target/debug/countersign migrate
+./target/debug/countersign demo-seed --issuer "$OIDC_ISSUER_URL"
+echo "Sign in as alice (requester), bob or dave (approvers), carol (admin) or erin (auditor); password countersign-demo."
 ./target/debug/countersign serve
