@@ -1,6 +1,7 @@
 //! The Countersign server: configuration, HTTP wiring and the edges (OIDC,
 //! health, static files). The rules live in `app::domain`.
 
+pub mod api_v1;
 pub mod audit_cli;
 pub mod audit_export;
 pub mod auth;
@@ -129,6 +130,7 @@ impl Countersign {
             .route("/audit/export.csv", get(audit_export::csv))
             .route("/audit/export.json", get(audit_export::json))
             .merge(auth::routes())
+            .merge(api_v1::routes())
             .leptos_routes_with_context(
                 &state,
                 routes,

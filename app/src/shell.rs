@@ -27,6 +27,7 @@ use crate::pages::{
     home::HomePage,
     inbox::InboxPage,
     my_requests::{MyAccessPage, MyRequestsPage, RequestPage},
+    tokens::TokensPage,
 };
 
 /// The document around the app, rendered on the server only.
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/requests/:request_id") view=RequestPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/access") view=MyAccessPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::InOrder/>
                             <ParentRoute path=path!("/admin") view=RoleGate ssr=SsrMode::InOrder>
                                 <Route path=path!("") view=AdminHome ssr=SsrMode::InOrder/>
                                 <Route path=path!("/items") view=AdminItemsPage ssr=SsrMode::InOrder/>

@@ -2,6 +2,7 @@
 //! PostgreSQL), signing people in at the real local OIDC provider, driven over HTTP.
 //! One test binary (modules below) so the suite links once.
 
+mod api;
 mod audit;
 mod foundation;
 mod hostile_tokens;

@@ -9,3 +9,4 @@ pub mod requests;
 pub mod session;
 pub mod settings;
 pub mod signed;
+pub mod tokens;

@@ -14,6 +14,7 @@ pub mod requests;
 mod session_store;
 #[doc(hidden)]
 pub mod test_db;
+pub mod tokens;
 pub mod users;
 
 use std::{str::FromStr, time::Duration};

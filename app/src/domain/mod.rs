@@ -10,6 +10,7 @@ pub mod items;
 pub mod org;
 pub mod reauth;
 pub mod requests;
+pub mod tokens;
 
 use crate::{db::DbError, types::AppError};
 

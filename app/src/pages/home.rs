@@ -23,6 +23,7 @@ pub fn HomePage() -> impl IntoView {
                         <li><a class="link" href="/catalog">"Browse the catalog and request access"</a></li>
                         <li><a class="link" href="/requests">"Follow your requests"</a></li>
                         <li><a class="link" href="/access">"See the access you hold"</a></li>
+                        <li><a class="link" href="/tokens">"Personal access tokens for the JSON API"</a></li>
                         {user.has(Role::Approver).then(|| view! {
                             <li><a class="link" href="/inbox">"Decide requests waiting in your inbox"</a></li>
                         })}

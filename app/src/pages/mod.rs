@@ -8,3 +8,4 @@ pub mod errors;
 pub mod home;
 pub mod inbox;
 pub mod my_requests;
+pub mod tokens;

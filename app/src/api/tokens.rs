@@ -1,0 +1,54 @@
+//! Personal access tokens for the JSON API.
+
+use leptos::prelude::*;
+
+use crate::types::AppError;
+
+/// A token as its owner sees it (never its secret, except once at creation).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked: bool,
+}
+
+#[server(endpoint = "tokens/list")]
+pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    let rows = crate::domain::tokens::list(&s.db, &user).await?;
+    Ok(rows
+        .into_iter()
+        .map(|t| TokenView {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect())
+}
+
+/// Creates a token and returns its text, shown once.
+#[server(endpoint = "tokens/create")]
+pub async fn create_token(name: String, days: String) -> Result<String, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    let days = days.trim().parse::<i64>().map_err(|_| AppError::Field {
+        field: "days".into(),
+        message: "must be a whole number of days".into(),
+    })?;
+    let (_, token) = crate::domain::tokens::create(&s.db, &user, &name, days).await?;
+    Ok(token)
+}
+
+#[server(endpoint = "tokens/revoke")]
+pub async fn revoke_token(id: String) -> Result<(), AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::tokens::revoke(&s.db, &user, &id).await?)
+}

@@ -1,0 +1,112 @@
+//! Personal access tokens (hashes only).
+
+use sqlx::{Any, Executor};
+
+use super::{DbError, Tx};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TokenRow {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub secret_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn from_row(r: Row) -> TokenRow {
+    TokenRow {
+        id: r.0,
+        user_id: r.1,
+        name: r.2,
+        secret_hash: r.3,
+        created_at: r.4,
+        expires_at: r.5,
+        last_used_at: r.6,
+        revoked_at: r.7,
+    }
+}
+
+const SELECT: &str = "SELECT id, user_id, name, secret_hash, created_at, expires_at, \
+     last_used_at, revoked_at FROM personal_access_tokens";
+
+pub async fn insert(tx: &mut Tx, t: &TokenRow) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO personal_access_tokens (id, user_id, name, secret_hash, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&t.id)
+    .bind(&t.user_id)
+    .bind(&t.name)
+    .bind(&t.secret_hash)
+    .bind(t.created_at)
+    .bind(t.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> Result<Option<TokenRow>, DbError> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.map(from_row))
+}
+
+pub async fn of_user<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    limit: i64,
+) -> Result<Vec<TokenRow>, DbError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+    ))
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+pub async fn revoke(tx: &mut Tx, id: &str, user_id: &str, now: i64) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE personal_access_tokens SET revoked_at = $1 \
+         WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn touch<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    id: &str,
+    now: i64,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! `/tokens`: personal access tokens for the JSON API (`/api/v1`).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::tokens::{CreateToken, RevokeToken, list_tokens},
+    components::ui::{Alert, field_error, form_error},
+    types::format_utc,
+};
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
+    let created = create.value();
+    view! {
+        <Title text="Personal access tokens"/>
+        <h1 class="text-2xl font-bold">"Personal access tokens"</h1>
+        <p class="mt-2 max-w-[48rem] text-slate-700">
+            "Scripts call the JSON API (" <a class="link" href="/api/v1/openapi.json">"/api/v1"</a>
+            ") with a token in the header " <code>"Authorization: Bearer …"</code>
+            ". A token acts as you, with your roles. Approvals that must be e-signed cannot be made "
+            "with a token: the API answers 401 insufficient_user_authentication (RFC 9470)."
+        </p>
+        {move || match created.get() {
+            Some(Ok(token)) => Some(view! {
+                <div class="alert alert-ok" role="status">
+                    <p class="font-semibold">"Your new token — copy it now, it is not shown again:"</p>
+                    <p><code class="break-all" data-testid="new-token">{token}</code></p>
+                </div>
+            }),
+            _ => None,
+        }}
+        <ActionForm action=create attr:class="card mt-6 flex flex-wrap items-end gap-4">
+            <div class="field">
+                <label for="token-name">"Name"</label>
+                <input id="token-name" name="name" type="text" required maxlength="100"/>
+                {field_error(created, "name")}
+            </div>
+            <div class="field">
+                <label for="token-days">"Valid for (days)"</label>
+                <input id="token-days" name="days" type="number" min="1" max="366" value="30"/>
+                {field_error(created, "days")}
+            </div>
+            {form_error(created)}
+            <button type="submit" class="button-primary">"Create token"</button>
+        </ActionForm>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match tokens.await {
+                    Ok(rows) if rows.is_empty() => view! { <p class="mt-6">"You have no tokens."</p> }.into_any(),
+                    Ok(rows) => view! {
+                        <table class="data-table mt-6">
+                            <caption class="sr-only">"Your tokens"</caption>
+                            <thead><tr>
+                                <th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col">"Expires"</th>
+                                <th scope="col">"Last used"</th><th scope="col">"State"</th>
+                            </tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|t| {
+                                    let label = format!("Revoke {}", t.name);
+                                    view! {
+                                        <tr>
+                                            <td>{t.name.clone()}</td>
+                                            <td>{format_utc(t.created_at)}</td>
+                                            <td>{format_utc(t.expires_at)}</td>
+                                            <td>{t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
+                                            <td>
+                                                {if t.revoked {
+                                                    view! { <span>"Revoked"</span> }.into_any()
+                                                } else {
+                                                    view! {
+                                                        <ActionForm action=revoke>
+                                                            <input type="hidden" name="id" value=t.id.clone()/>
+                                                            <button type="submit" class="button-secondary" aria-label=label>"Revoke"</button>
+                                                        </ActionForm>
+                                                    }.into_any()
+                                                }}
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

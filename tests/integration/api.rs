@@ -1,0 +1,340 @@
+//! The JSON API with personal access tokens, and RFC 9470 for approvals that
+//! must be e-signed.
+
+use app::{
+    db::requests,
+    domain::{
+        approvals::Fallback,
+        items::{self, ItemInput, ReauthRule},
+        requests::{AccessRequestInput, request_access},
+    },
+    types::{AccessRequestConfig, Approver, CurrentUser, Role, TaskState},
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{Browser, TestApp};
+
+async fn token_for(browser: &Browser, name: &str) -> String {
+    let response = browser
+        .client
+        .post(browser.url("/api/tokens/create"))
+        .header("origin", browser.origin())
+        .form(&[("name", name), ("days", "30")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json::<String>().await.unwrap()
+}
+
+fn api(app: &TestApp, token: &str, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .request(method, app.url(path))
+        .bearer_auth(token)
+}
+
+async fn user(app: &TestApp, login: &str, roles: &[Role]) -> CurrentUser {
+    let row = app::db::users::find_by_identity(&app.db, &app.issuer(), login)
+        .await
+        .unwrap()
+        .unwrap();
+    CurrentUser {
+        id: row.id,
+        name: row.name,
+        email: None,
+        roles: [&[Role::Requester], roles].concat(),
+    }
+}
+
+/// An item approved by bob, alice's request for it, and bob's task id.
+async fn pending_task(app: &TestApp, name: &str, reauth: bool) -> String {
+    let carol = user(app, "carol", &[Role::Admin]).await;
+    let bob = user(app, "bob", &[Role::Approver]).await;
+    let alice = user(app, "alice", &[]).await;
+    let item = items::create(
+        &app.db,
+        &carol,
+        &ItemInput {
+            kind: "application".into(),
+            name: name.into(),
+            description: String::new(),
+            owner_id: carol.id.clone(),
+            requestable: true,
+            enabled: true,
+        },
+    )
+    .await
+    .unwrap();
+    let item = items::set_steps(
+        &app.db,
+        &carol,
+        &item.id,
+        item.version,
+        &[Approver::User { user_id: bob.id }],
+    )
+    .await
+    .unwrap();
+    if reauth {
+        let mut tx = app.db.write_tx().await.unwrap();
+        let on = AccessRequestConfig {
+            reauthorization_enabled: true,
+            ..Default::default()
+        };
+        let stored = app::db::org_config::load(&mut *tx).await.unwrap();
+        app::db::org_config::save(&mut tx, &on, stored.version, &carol.id, 1)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        items::set_reauth(
+            &app.db,
+            &carol,
+            "s",
+            (&item.id, item.version),
+            ReauthRule {
+                require: true,
+                window_minutes: Some(0),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    let request = request_access(
+        &app.db,
+        &alice,
+        &AccessRequestInput {
+            item_id: item.id,
+            justification: "Needed".into(),
+            ..Default::default()
+        },
+        &Fallback::default(),
+    )
+    .await
+    .unwrap();
+    requests::tasks_of(app.db.pool(), &request)
+        .await
+        .unwrap()
+        .remove(0)
+        .id
+}
+
+async fn people(app: &TestApp) -> (Browser, Browser, Browser) {
+    let (carol, bob, alice) = (app.new_browser(), app.new_browser(), app.new_browser());
+    carol.sign_in("carol").await;
+    bob.sign_in("bob").await;
+    alice.sign_in("alice").await;
+    (carol, bob, alice)
+}
+
+#[tokio::test]
+async fn an_approval_that_must_be_e_signed_answers_rfc_9470_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, bob, _) = people(&app).await;
+    let task = pending_task(&app, "Payroll", true).await;
+    let token = token_for(&bob, "ci").await;
+
+    let response = api(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        &format!("/api/v1/approvals/{task}/decision"),
+    )
+    .json(&json!({ "decision": "approve", "comment": "ok" }))
+    .send()
+    .await
+    .unwrap();
+
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.starts_with("Bearer error=\"insufficient_user_authentication\""),
+        "{challenge}"
+    );
+    assert!(challenge.contains("max_age=0"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "insufficient_user_authentication");
+    let state = requests::find_task(app.db.pool(), &task)
+        .await
+        .unwrap()
+        .unwrap()
+        .state;
+    assert_eq!(state, TaskState::Pending);
+}
+
+#[tokio::test]
+async fn an_ordinary_approval_works_with_a_token_and_a_denial_needs_a_comment() {
+    let app = TestApp::spawn().await;
+    let (_, bob, _) = people(&app).await;
+    let task = pending_task(&app, "Slack", false).await;
+    let token = token_for(&bob, "ci").await;
+
+    let inbox: Value = api(&app, &token, reqwest::Method::GET, "/api/v1/approvals")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["tasks"][0]["task_id"], task);
+
+    let deny = api(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        &format!("/api/v1/approvals/{task}/decision"),
+    )
+    .json(&json!({ "decision": "deny" }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(deny.status(), StatusCode::BAD_REQUEST);
+
+    let approve = api(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        &format!("/api/v1/approvals/{task}/decision"),
+    )
+    .json(&json!({ "decision": "approve" }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(approve.status(), StatusCode::OK);
+    let again = api(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        &format!("/api/v1/approvals/{task}/decision"),
+    )
+    .json(&json!({ "decision": "approve" }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn missing_wrong_and_revoked_tokens_are_refused() {
+    let app = TestApp::spawn().await;
+    let (_, bob, _) = people(&app).await;
+    let none = reqwest::get(app.url("/api/v1/approvals")).await.unwrap();
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        none.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+
+    let token = token_for(&bob, "ci").await;
+    let tampered = format!("{}x", &token[..token.len() - 1]);
+    let wrong = api(&app, &tampered, reqwest::Method::GET, "/api/v1/approvals")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+
+    let id = token.split('_').nth(1).unwrap().to_owned();
+    let revoke = bob
+        .client
+        .post(bob.url("/api/tokens/revoke"))
+        .header("origin", bob.origin())
+        .form(&[("id", id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), StatusCode::OK);
+    let revoked = api(&app, &token, reqwest::Method::GET, "/api/v1/approvals")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_configuration_is_read_and_written_by_admins_only() {
+    let app = TestApp::spawn().await;
+    let (carol, _, alice) = people(&app).await;
+    let admin = token_for(&carol, "ops").await;
+    let requester = token_for(&alice, "mine").await;
+
+    let denied = api(
+        &app,
+        &requester,
+        reqwest::Method::GET,
+        "/api/v1/access-request-config",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+
+    let got: Value = api(
+        &app,
+        &admin,
+        reqwest::Method::GET,
+        "/api/v1/access-request-config",
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(got["config"]["reauthorizationEnabled"], false);
+    assert_eq!(
+        got["config"]["requestOnBehalfOfConfig"]["allowRequestOnBehalfOfAnyoneByAnyone"],
+        false
+    );
+
+    let mut config = got["config"].clone();
+    config["autoApprovalEnabled"] = json!(true);
+    let put = api(
+        &app,
+        &admin,
+        reqwest::Method::PUT,
+        "/api/v1/access-request-config",
+    )
+    .json(&json!({ "config": config, "version": got["version"] }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(put.status(), StatusCode::OK);
+    let stale = api(
+        &app,
+        &admin,
+        reqwest::Method::PUT,
+        "/api/v1/access-request-config",
+    )
+    .json(&json!({ "config": config, "version": got["version"] }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    config["reauthorizationEnabled"] = json!(true);
+    let refused = api(
+        &app,
+        &admin,
+        reqwest::Method::PUT,
+        "/api/v1/access-request-config",
+    )
+    .json(&json!({ "config": config, "version": 1 }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        refused.status(),
+        StatusCode::BAD_REQUEST,
+        "not before the live provider test"
+    );
+    assert_eq!(
+        api(&app, &admin, reqwest::Method::GET, "/api/v1/openapi.json")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
