@@ -5,6 +5,8 @@
 #   3. the same tests on a real PostgreSQL started here (and stopped, also on failure)
 #   4. the site build and the Playwright browser tests in Debian's Chromium
 set -euo pipefail
+# A clean build needs no incremental state; it only costs disk and time here.
+export CARGO_INCREMENTAL=0
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 source scripts/postgres.sh

@@ -137,8 +137,11 @@ impl Countersign {
                 page_context(state.services.clone()),
                 move || app::shell(leptos_options.clone()),
             )
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-                app::shell,
+            .fallback(leptos_axum::file_and_error_handler_with_context::<
+                AppState,
+                _,
+            >(
+                page_context(state.services.clone()), app::shell
             ))
             .layer(middleware::from_fn_with_state(
                 state.clone(),

@@ -11,7 +11,7 @@ use leptos_router::{
 use crate::components::{
     layout::{Footer, Header},
     role_gate::RoleGate,
-    session::provide_signed_in,
+    session::{provide_inbox_changed, provide_signed_in},
 };
 use crate::pages::{
     admin::{
@@ -55,6 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_signed_in();
+    provide_inbox_changed();
     view! {
         <Stylesheet id="countersign" href="/pkg/countersign.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>

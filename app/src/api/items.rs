@@ -12,6 +12,8 @@ pub struct ItemEditData {
     /// The organisation's `reauthorizationEnabled`.
     pub org_reauth_enabled: bool,
     pub org_default_window: i64,
+    /// People to choose owners and approvers from.
+    pub people: Vec<PersonRef>,
 }
 
 #[server(endpoint = "items/list")]
@@ -39,7 +41,9 @@ pub async fn item_edit_view(id: String) -> Result<ItemEditData, AppError> {
     let item = domain::items::get(&s.db, &user, &id).await?;
     let steps = domain::items::steps_view(&s.db, &id).await?;
     let config = domain::org::config(&s.db).await?;
+    let people = people_list(&s.db, "").await?;
     Ok(ItemEditData {
+        people,
         item,
         steps,
         org_reauth_enabled: config.reauthorization_enabled,
@@ -153,7 +157,12 @@ pub async fn search_people(query: String) -> Result<Vec<PersonRef>, AppError> {
             "Search for at most 100 characters.".into(),
         ));
     }
-    let rows = crate::db::users::search(&s.db, &query, 50)
+    people_list(&s.db, &query).await
+}
+
+#[cfg(feature = "ssr")]
+async fn people_list(db: &crate::db::Db, query: &str) -> Result<Vec<PersonRef>, AppError> {
+    let rows = crate::db::users::search(db, query, 50)
         .await
         .map_err(crate::domain::DomainError::from)?;
     Ok(rows

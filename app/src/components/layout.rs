@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::{components::session::use_signed_in, types::CurrentUser};
+use crate::{
+    components::session::use_signed_in,
+    types::{CurrentUser, Role},
+};
 
 /// The site header. On narrow screens the navigation folds behind a Menu button.
 #[component]
@@ -11,7 +14,9 @@ pub fn Header() -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     // How many tasks wait in the inbox. Blocking, like the signed-in person, so the
     // server's first bytes already carry it.
-    let count = Resource::new_blocking(|| (), |_| crate::api::inbox::inbox_count());
+    let changed = expect_context::<crate::components::session::InboxChanged>().0;
+    let count = Resource::new_blocking(move || changed.get(), |_| crate::api::inbox::inbox_count());
+    let signed_in = use_signed_in();
     view! {
         <header class="border-b border-slate-200 bg-white">
             <div class="mx-auto flex max-w-[72rem] flex-wrap items-center justify-between gap-4 px-4 py-3">
@@ -54,8 +59,17 @@ pub fn Header() -> impl IntoView {
                                 </Transition>
                             </A>
                         </li>
-                        <NavLink href="/admin/items" label="Admin"/>
-                        <NavLink href="/audit" label="Audit"/>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let user = signed_in.0.await.ok().flatten();
+                                let admin = user.as_ref().is_some_and(|u| u.has(Role::Admin));
+                                let auditor = admin || user.as_ref().is_some_and(|u| u.has(Role::Auditor));
+                                view! {
+                                    {admin.then(|| view! { <NavLink href="/admin/items" label="Admin"/> })}
+                                    {auditor.then(|| view! { <NavLink href="/audit" label="Audit"/> })}
+                                }
+                            })}
+                        </Transition>
                     </ul>
                 </nav>
                 <Transition fallback=|| ()>

@@ -19,3 +19,19 @@ pub fn provide_signed_in() {
 pub fn use_signed_in() -> SignedIn {
     expect_context::<SignedIn>()
 }
+
+/// Bumped whenever the signed-in person's pending tasks may have changed (a
+/// decision, a reassignment, a signed action), so the navigation's count reloads.
+#[derive(Clone, Copy)]
+pub struct InboxChanged(pub RwSignal<u32>);
+
+pub fn provide_inbox_changed() {
+    provide_context(InboxChanged(RwSignal::new(0)));
+}
+
+/// Tell the navigation that the inbox changed.
+pub fn inbox_changed() {
+    if let Some(InboxChanged(signal)) = use_context::<InboxChanged>() {
+        signal.update(|n| *n += 1);
+    }
+}

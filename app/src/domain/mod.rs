@@ -56,6 +56,21 @@ impl From<sqlx::Error> for DomainError {
 
 impl From<DomainError> for AppError {
     fn from(err: DomainError) -> Self {
+        // A server function answers with the status its error deserves (not 500
+        // for a form mistake), so logs and clients can tell them apart.
+        let status = match &err {
+            DomainError::NotFound(_) => 404,
+            DomainError::Forbidden(_) => 403,
+            DomainError::Invalid { .. } => 400,
+            DomainError::Conflict(_) => 409,
+            DomainError::ReauthRequired { .. } | DomainError::ReauthRefused(_) => 401,
+            DomainError::Db(_) => 500,
+        };
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(status) = axum::http::StatusCode::from_u16(status)
+        {
+            response.set_status(status);
+        }
         match err {
             DomainError::NotFound(_) => AppError::NotFound,
             DomainError::Forbidden(_) => AppError::Forbidden,

@@ -35,6 +35,14 @@ pub fn InboxPage() -> impl IntoView {
     );
     let people = Resource::new(|| (), |_| search_people(String::new()));
     let selected = RwSignal::new(Vec::<String>::new());
+    // Which task the last single-task action was about (its card shows the error).
+    let last_task = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        decide.version().get();
+        reassign.version().get();
+        signed_done.get();
+        crate::components::session::inbox_changed();
+    });
     let batch_comment = RwSignal::new(String::new());
     view! {
         <Title text="Inbox"/>
@@ -51,12 +59,10 @@ pub fn InboxPage() -> impl IntoView {
         {move || matches!(reassign.value().get(), Some(Ok(()))).then(|| view! { <Alert message="Task handed over."/> })}
         {form_error(decide.value())}
         {form_error(reassign.value())}
-        {move || match decide.value().get() {
-            Some(Err(crate::types::AppError::Field { message, .. })) => Some(view! { <Alert message error=true/> }),
-            _ => None,
-        }}
-        {move || match reassign.value().get() {
-            Some(Err(crate::types::AppError::Field { message, .. })) => Some(view! { <Alert message error=true/> }),
+        {move || match (decide.value().get(), last_task.get()) {
+            (Some(Err(crate::types::AppError::Field { field, message })), None) => {
+                Some(view! { <Alert message=explain(&field, &message) error=true/> })
+            }
             _ => None,
         }}
         <Transition fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
@@ -78,7 +84,7 @@ pub fn InboxPage() -> impl IntoView {
                                 </div>
                                 <button type="button" class="button-primary"
                                     disabled=move || selected.read().is_empty()
-                                    on:click=move |_| { decide.dispatch(Decide {
+                                    on:click=move |_| { last_task.set(None); decide.dispatch(Decide {
                                         task_ids: selected.get().join(","),
                                         decision: "approve".into(),
                                         comment: batch_comment.get(),
@@ -87,7 +93,7 @@ pub fn InboxPage() -> impl IntoView {
                                 </button>
                                 <button type="button" class="button-secondary"
                                     disabled=move || selected.read().is_empty()
-                                    on:click=move |_| { decide.dispatch(Decide {
+                                    on:click=move |_| { last_task.set(None); decide.dispatch(Decide {
                                         task_ids: selected.get().join(","),
                                         decision: "deny".into(),
                                         comment: batch_comment.get(),
@@ -98,7 +104,7 @@ pub fn InboxPage() -> impl IntoView {
                         </section>
                         <ul class="mt-4 flex flex-col gap-4">
                             {page.rows.into_iter().map(|task| view! {
-                                <TaskCard task decide reassign selected people=people.clone()/>
+                                <TaskCard task decide reassign selected last_task people=people.clone()/>
                             }).collect_view()}
                         </ul>
                         <Pager next=page.next base="/inbox"/>
@@ -116,6 +122,7 @@ fn TaskCard(
     decide: ServerAction<Decide>,
     reassign: ServerAction<Reassign>,
     selected: RwSignal<Vec<String>>,
+    last_task: RwSignal<Option<String>>,
     people: Vec<crate::types::PersonRef>,
 ) -> impl IntoView {
     let comment = RwSignal::new(String::new());
@@ -131,6 +138,31 @@ fn TaskCard(
     };
     let title = format!("{what} {}", task.item_name);
     let (id1, id2, id3, id4) = (id.clone(), id.clone(), id.clone(), id.clone());
+    let mine = {
+        let id = id.clone();
+        move || last_task.get().as_deref() == Some(id.as_str())
+    };
+    let error_id = format!("error-{}", task.task_id);
+    let error_id2 = error_id.clone();
+    // The error of this card's last action, in words that say what to do.
+    let error = move || {
+        if !mine() {
+            return None;
+        }
+        let err = match (decide.value().get(), reassign.value().get()) {
+            (Some(Err(e)), _) | (_, Some(Err(e))) => e,
+            _ => return None,
+        };
+        Some(match err {
+            crate::types::AppError::Field { field, message } => explain(&field, &message),
+            crate::types::AppError::ReauthRequired { .. } => return None,
+            other => other.to_string(),
+        })
+    };
+    let has_error = Signal::derive({
+        let error = error.clone();
+        move || error().is_some()
+    });
     view! {
         <li class="card" aria-labelledby=labelled_by>
             <div class="flex flex-wrap items-center justify-between gap-2">
@@ -160,16 +192,21 @@ fn TaskCard(
             <div class="field mt-4">
                 <label for=comment_id.clone()>"Comment"</label>
                 <textarea id=comment_id rows="2" maxlength="1000"
+                    aria-describedby=move || has_error.get().then(|| error_id.clone())
+                    aria-invalid=move || has_error.get().to_string()
                     prop:value=comment on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
                 <p class="hint">"Required to deny or reassign."</p>
+                {move || error().map(|message| view! {
+                    <p class="field-error" id=error_id2.clone() role="alert">{message}</p>
+                })}
             </div>
             <div class="mt-2 flex flex-wrap gap-2">
                 <button type="button" class="button-primary"
-                    on:click=move |_| { decide.dispatch(Decide { task_ids: id3.clone(), decision: "approve".into(), comment: comment.get() }); }>
+                    on:click=move |_| { last_task.set(Some(id3.clone())); decide.dispatch(Decide { task_ids: id3.clone(), decision: "approve".into(), comment: comment.get() }); }>
                     "Approve"
                 </button>
                 <button type="button" class="button-secondary"
-                    on:click=move |_| { decide.dispatch(Decide { task_ids: id4.clone(), decision: "deny".into(), comment: comment.get() }); }>
+                    on:click=move |_| { last_task.set(Some(id4.clone())); decide.dispatch(Decide { task_ids: id4.clone(), decision: "deny".into(), comment: comment.get() }); }>
                     "Deny"
                 </button>
             </div>
@@ -182,10 +219,20 @@ fn TaskCard(
                     </select>
                 </div>
                 <button type="button" class="button-secondary"
-                    on:click=move |_| { reassign.dispatch(Reassign { task_id: id.clone(), to_user_id: to.get(), comment: comment.get() }); }>
+                    on:click=move |_| { last_task.set(Some(id.clone())); reassign.dispatch(Reassign { task_id: id.clone(), to_user_id: to.get(), comment: comment.get() }); }>
                     "Reassign"
                 </button>
             </div>
         </li>
+    }
+}
+
+/// A field error of a decision, as a sentence that says what to do.
+fn explain(field: &str, message: &str) -> String {
+    match (field, message) {
+        ("comment", "is required") => "A comment is required to deny or reassign: say why.".into(),
+        ("to", m) => format!("Reassign: {m}."),
+        ("tasks", m) => format!("Select tasks: {m}."),
+        (f, m) => format!("{f}: {m}."),
     }
 }

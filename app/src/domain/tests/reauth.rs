@@ -437,3 +437,53 @@ async fn a_batch_signs_once_for_all_its_tasks() {
     assert!(done.iter().all(|d| d.signed));
     assert_eq!(c.w.status(&second).await, RequestStatus::Approved);
 }
+
+#[tokio::test]
+async fn items_without_the_checkbox_need_no_reauthentication() {
+    let w = World::new().await;
+    w.configure(crate::types::AccessRequestConfig {
+        reauthorization_enabled: true,
+        ..Default::default()
+    })
+    .await;
+    let item = w
+        .item(
+            "Slack",
+            &w.carol,
+            &[Approver::User {
+                user_id: w.bob.id.clone(),
+            }],
+        )
+        .await;
+    let request = w.request(&w.alice, &item).await;
+    let task = w.pending_tasks(&request).await.remove(0).id;
+    let done = approvals::decide(
+        &w.db,
+        &w.bob,
+        "s",
+        &[task],
+        Decision::Approve,
+        "",
+        None,
+        &w.fallback,
+    )
+    .await
+    .unwrap();
+    assert!(!done[0].signed);
+    assert_eq!(w.status(&request).await, RequestStatus::Approved);
+}
+
+#[tokio::test]
+async fn with_the_organisation_flag_off_no_reauthentication_is_asked() {
+    let c = sensitive(0).await;
+    c.w.configure(crate::types::AccessRequestConfig::default())
+        .await;
+    let done = decide(&c, &c.w.bob, "s", Decision::Approve, None)
+        .await
+        .unwrap();
+    assert!(
+        !done[0].signed,
+        "the item keeps its setting, but it is not enforced"
+    );
+    assert_eq!(c.w.status(&c.request).await, RequestStatus::Approved);
+}

@@ -6,9 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::{
-    api::items::{
-        ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view, search_people,
-    },
+    api::items::{ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view},
     components::ui::{Alert, SignedActionBanner, field_error, form_error},
     pages::admin::items::ItemFields,
     types::{AccessItem, ApprovalStepView, Approver, PersonRef},
@@ -84,12 +82,12 @@ fn Editor(
         <div class="card mt-0" role="tabpanel" id="tab-panel"
             aria-labelledby=move || format!("tab-{}", tab.get())>
             {move || match tab.get().as_str() {
-                "approvals" => view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() action=steps/> }.into_any(),
+                "approvals" => view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() people=data.people.clone() action=steps/> }.into_any(),
                 "reauthentication" => view! {
                     <ReauthTab item=data.item.clone() org_enabled=data.org_reauth_enabled
                         org_window=data.org_default_window action=reauth/>
                 }.into_any(),
-                _ => view! { <DetailsTab item=data.item.clone() action=update/> }.into_any(),
+                _ => view! { <DetailsTab item=data.item.clone() people=data.people.clone() action=update/> }.into_any(),
             }}
         </div>
     }
@@ -142,13 +140,17 @@ fn TabList(item_id: String, tab: Signal<String>, broken: bool) -> impl IntoView 
 }
 
 #[component]
-fn DetailsTab(item: AccessItem, action: ServerAction<UpdateItem>) -> impl IntoView {
+fn DetailsTab(
+    item: AccessItem,
+    people: Vec<PersonRef>,
+    action: ServerAction<UpdateItem>,
+) -> impl IntoView {
     let value = action.value();
     view! {
         <ActionForm action attr:class="flex flex-col gap-4 max-w-[40rem]">
             <input type="hidden" name="id" value=item.id.clone()/>
             <input type="hidden" name="version" value=item.version/>
-            <ItemFields value item=item.clone()/>
+            <ItemFields value people item=item.clone()/>
             {move || matches!(value.get(), Some(Ok(_))).then(|| view! { <Alert message="Saved."/> })}
             <div><button type="submit" class="button-primary">"Save details"</button></div>
         </ActionForm>
@@ -159,11 +161,11 @@ fn DetailsTab(item: AccessItem, action: ServerAction<UpdateItem>) -> impl IntoVi
 fn ApprovalsTab(
     item: AccessItem,
     steps: Vec<ApprovalStepView>,
+    people: Vec<PersonRef>,
     action: ServerAction<SetItemSteps>,
 ) -> impl IntoView {
     let value = action.value();
     let list = RwSignal::new(steps);
-    let people = Resource::new(|| (), |_| search_people(String::new()));
     let kind = RwSignal::new("owner".to_string());
     let who = RwSignal::new(String::new());
     let json = move || {
@@ -214,9 +216,8 @@ fn ApprovalsTab(
                     <option value="group">"Any member of a group"</option>
                 </select>
             </div>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let people: Vec<PersonRef> = people.await.unwrap_or_default();
+            {
+                    let people_for_list = people.clone();
                     view! {
                         <div class="field">
                             <label for="step-who">"Person or group"</label>
@@ -224,7 +225,7 @@ fn ApprovalsTab(
                                 aria-describedby="step-who-hint"
                                 prop:value=who on:input=move |ev| who.set(event_target_value(&ev))/>
                             <datalist id="people-list">
-                                {people.iter().map(|p| view! { <option value=p.name.clone()/> }).collect_view()}
+                                {people_for_list.iter().map(|p| view! { <option value=p.name.clone()/> }).collect_view()}
                             </datalist>
                             <p id="step-who-hint" class="hint">"A person's name, or a group of your identity provider."</p>
                         </div>
@@ -244,8 +245,7 @@ fn ApprovalsTab(
                             if let Some(step) = step { list.update(|l| l.push(step)); who.set(String::new()); }
                         }>"Add step"</button>
                     }
-                })}
-            </Suspense>
+            }
         </fieldset>
         <ActionForm action attr:class="mt-4">
             <input type="hidden" name="id" value=item.id.clone()/>

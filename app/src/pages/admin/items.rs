@@ -74,6 +74,7 @@ pub fn AdminItemsPage() -> impl IntoView {
 #[component]
 pub fn ItemFields<T, S>(
     value: S,
+    people: Vec<crate::types::PersonRef>,
     #[prop(optional)] item: Option<crate::types::AccessItem>,
 ) -> impl IntoView
 where
@@ -95,7 +96,6 @@ where
         .unwrap_or_default();
     let requestable = item.as_ref().map(|i| i.requestable).unwrap_or(true);
     let enabled = item.as_ref().map(|i| i.enabled).unwrap_or(true);
-    let people = Resource::new(|| (), |_| crate::api::items::search_people(String::new()));
     view! {
         <div class="field">
             <label for="kind-field">"Kind"</label>
@@ -118,23 +118,13 @@ where
         </div>
         <div class="field">
             <label for="owner_id">"Owner"</label>
-            <Suspense fallback=|| view! { <select id="owner_id" name="owner_id"></select> }>
-                {move || {
-                    let owner = owner.clone();
-                    Suspend::new(async move {
-                        let people = people.await.unwrap_or_default();
-                        view! {
-                            <select id="owner_id" name="owner_id">
-                                <option value="">"No owner"</option>
-                                {people.into_iter().map(|p| {
-                                    let sel = p.id == owner;
-                                    view! { <option value=p.id selected=sel>{p.name}</option> }
-                                }).collect_view()}
-                            </select>
-                        }
-                    })
-                }}
-            </Suspense>
+            <select id="owner_id" name="owner_id">
+                <option value="">"No owner"</option>
+                {people.into_iter().map(|p| {
+                    let sel = p.id == owner;
+                    view! { <option value=p.id selected=sel>{p.name}</option> }
+                }).collect_view()}
+            </select>
             {field_error(value, "owner")}
         </div>
         <label class="flex items-center gap-2">
@@ -154,13 +144,21 @@ where
 pub fn NewItemPage() -> impl IntoView {
     let create = ServerAction::<CreateItem>::new();
     let value = create.value();
+    let people = Resource::new(|| (), |_| crate::api::items::search_people(String::new()));
     view! {
         <Title text="New access item"/>
         <p><a class="link" href="/admin/items">"← Access items"</a></p>
         <h1 class="mt-2 text-2xl font-bold">"New access item"</h1>
-        <ActionForm action=create attr:class="mt-6 flex flex-col gap-4 max-w-[40rem]">
-            <ItemFields value/>
-            <div><button type="submit" class="button-primary">"Create"</button></div>
-        </ActionForm>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let people = people.await.unwrap_or_default();
+                view! {
+                    <ActionForm action=create attr:class="mt-6 flex flex-col gap-4 max-w-[40rem]">
+                        <ItemFields value people/>
+                        <div><button type="submit" class="button-primary">"Create"</button></div>
+                    </ActionForm>
+                }
+            })}
+        </Suspense>
     }
 }
