@@ -25,7 +25,7 @@ use crate::pages::{
     catalog::{CatalogItemPage, CatalogPage},
     errors::NotFound,
     home::HomePage,
-    inbox::InboxPage,
+    inbox::{InboxHistoryPage, InboxPage},
     my_requests::{MyAccessPage, MyRequestsPage, RequestPage},
     tokens::TokensPage,
 };
@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/requests/:request_id") view=RequestPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/access") view=MyAccessPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/inbox/history") view=InboxHistoryPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::InOrder/>
                             <ParentRoute path=path!("/admin") view=RoleGate ssr=SsrMode::InOrder>
                                 <Route path=path!("") view=AdminHome ssr=SsrMode::InOrder/>

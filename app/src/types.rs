@@ -340,6 +340,20 @@ pub struct InboxTask {
     pub needs_reauth: bool,
 }
 
+/// A task the approver decided (the inbox history).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecidedTask {
+    pub task_id: String,
+    pub request_id: String,
+    pub item_name: String,
+    pub requester_name: String,
+    pub beneficiary_name: String,
+    pub state: TaskState,
+    pub decided_at: Option<i64>,
+    pub comment: Option<String>,
+    pub automatic: bool,
+}
+
 /// Access a person holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentView {

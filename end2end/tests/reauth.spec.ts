@@ -73,9 +73,19 @@ test('an approval of sensitive access is e-signed by signing in again at the pro
   await expect(alice.getByText(/Approved by Bob Example — re-authenticated at \d\d:\d\d:\d\d UTC/)).toBeVisible();
   await expectAccessible(alice);
   await alice.screenshot({ path: 'test-results/screens/request-signed.png', fullPage: true });
+
+  // erin, the auditor, finds the e-signature and its evidence in the audit trail.
+  const erin = await as(browser, 'erin');
+  await erin.goto('/audit?action=approval.approved');
+  await erin.getByRole('row', { name: /approval\.approved.*Yes/ }).first().getByRole('link').click();
+  await expect(erin.getByRole('heading', { name: 'Electronic signature' })).toBeVisible();
+  await expect(erin.getByText('Bob Example').first()).toBeVisible();
+  await expect(erin.getByText(/"auth_time": \d+/).first()).toBeVisible();
+  await expectAccessible(erin);
+  await erin.screenshot({ path: 'test-results/screens/audit-e-signature.png', fullPage: true });
 });
 
-test('cancelling at the provider approves nothing and says why', async ({ browser }) => {
+test('a wrong password at the provider, then cancelling, approves nothing and says why', async ({ browser }) => {
   const alice = await as(browser, 'alice');
   await alice.goto('/catalog?q=okta');
   await alice.getByRole('link', { name: 'Okta: Super Administrator' }).click();
@@ -90,6 +100,9 @@ test('cancelling at the provider approves nothing and says why', async ({ browse
     await task.getByRole('button', { name: 'Approve' }).click();
     await expect(bob.getByRole('button', { name: 'Cancel' })).toBeVisible({ timeout: 2000 });
   }).toPass();
+  await bob.getByLabel('Password').fill('not-the-password');
+  await bob.getByRole('button', { name: 'Sign in' }).click();
+  await expect(bob.getByRole('alert')).toHaveText('Wrong user name or password.');
   await bob.getByRole('button', { name: 'Cancel' }).click();
   await expect(bob.getByText('You cancelled signing in again, so nothing was signed or changed.')).toBeVisible();
   await expect(bob.getByRole('heading', { name: 'Access to Okta: Super Administrator' })).toBeVisible();

@@ -35,11 +35,26 @@ async fn home_page_is_rendered_on_the_server_with_the_shell() {
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
     assert!(html.contains("<title>Home · Countersign</title>"), "{html}");
-    for nav in ["Catalog", "My requests", "Inbox", "Admin"] {
+    for nav in ["Catalog", "My requests", "Inbox"] {
         assert!(html.contains(nav), "navigation lacks {nav}");
     }
+    assert!(
+        !html.contains(">Admin<"),
+        "alice is no admin: no Admin link leading to a 403"
+    );
     assert!(html.contains("/pkg/countersign.css"));
     assert!(html.contains("countersign_bg.wasm") || html.contains("/pkg/countersign.js"));
+}
+
+#[tokio::test]
+async fn admins_see_the_admin_and_audit_links() {
+    let app = TestApp::spawn().await;
+    app.sign_in("carol").await;
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(
+        html.contains(">Admin<") && html.contains(">Audit<"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

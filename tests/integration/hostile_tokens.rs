@@ -29,10 +29,11 @@ use crate::{
     tamper::Tamper,
 };
 
-type Json = Map<String, Value>;
+pub(crate) type Json = Map<String, Value>;
 
 /// What the proxy hands the app instead of the provider's ID token.
-enum Forgery {
+#[derive(Clone, Copy)]
+pub(crate) enum Forgery {
     /// The provider's own token, untouched (control).
     Untouched,
     /// The same header and claims, signed again with the provider's real key
@@ -65,30 +66,11 @@ struct Outcome {
 /// Signs alice in at the real provider through the tampering proxy, which
 /// replaces the ID token as `forgery` says, and reports what happened.
 async fn sign_in_with_forgery(forgery: Forgery) -> Outcome {
-    let (provider_pem, stranger_pem) = tokio::join!(rsa_pem(), rsa_pem());
-    let key_file = TempPem::write(&provider_pem);
     let (listener, origin) = TestApp::bind().await;
-    let proxy = Tamper::bind().await;
-    let proxy_url = proxy.url.clone();
-    let provider = Idp::start_with(
-        &origin,
-        0,
-        &[
-            ("IDP_ISSUER", &proxy_url),
-            ("IDP_SIGNING_KEYS", key_file.path()),
-        ],
-    )
-    .await;
-    let forger = Forger {
-        provider: CoreRsaPrivateSigningKey::from_pem(&provider_pem, None)
-            .expect("the provider's key"),
-        stranger: CoreRsaPrivateSigningKey::from_pem(&stranger_pem, None)
-            .expect("the stranger's key"),
-    };
-    proxy.serve(
-        provider.listening.clone(),
-        Arc::new(move |real: &str| forger.forge(&forgery, real)),
-    );
+    let proxied =
+        ProxiedProvider::start(&origin, move |forger, real| forger.forge(&forgery, real)).await;
+    let proxy_url = proxied.idp.issuer.clone();
+    let (provider, _key_file) = proxied.into_parts();
     let app = TestApp::spawn_on(listener, provider, &[]).await;
     assert_eq!(app.issuer(), proxy_url, "the app trusts the proxy's issuer");
 
@@ -232,15 +214,63 @@ async fn a_token_without_a_nonce_is_refused() {
     .await;
 }
 
+/// The real provider for the app at an origin, behind the tampering proxy and
+/// signing with a key the test made, so that forgeries can be signed with it too.
+pub(crate) struct ProxiedProvider {
+    /// Its issuer is the proxy's URL.
+    pub idp: Idp,
+    /// The provider's signing key, on disk while it runs.
+    key_file: TempPem,
+}
+
+impl ProxiedProvider {
+    /// Starts it for the app at `origin`; the proxy hands each ID token the token
+    /// endpoint issues to `rewrite`, with a [`Forger`] holding the provider's key,
+    /// and relays what `rewrite` returns.
+    pub(crate) async fn start(
+        origin: &str,
+        rewrite: impl Fn(&Forger, &str) -> String + Send + Sync + 'static,
+    ) -> ProxiedProvider {
+        let (provider_pem, stranger_pem) = tokio::join!(rsa_pem(), rsa_pem());
+        let key_file = TempPem::write(&provider_pem);
+        let proxy = Tamper::bind().await;
+        let idp = Idp::start_with(
+            origin,
+            0,
+            &[
+                ("IDP_ISSUER", &proxy.url),
+                ("IDP_SIGNING_KEYS", key_file.path()),
+            ],
+        )
+        .await;
+        let forger = Forger {
+            provider: CoreRsaPrivateSigningKey::from_pem(&provider_pem, None)
+                .expect("the provider's key"),
+            stranger: CoreRsaPrivateSigningKey::from_pem(&stranger_pem, None)
+                .expect("the stranger's key"),
+        };
+        proxy.serve(
+            idp.listening.clone(),
+            Arc::new(move |real: &str| rewrite(&forger, real)),
+        );
+        ProxiedProvider { idp, key_file }
+    }
+
+    /// The provider, to give the app, and its key file, to keep while it runs.
+    pub(crate) fn into_parts(self) -> (Idp, TempPem) {
+        (self.idp, self.key_file)
+    }
+}
+
 /// Makes the forged tokens: with the provider's real key, a stranger's, the
 /// client secret or no key at all.
-struct Forger {
+pub(crate) struct Forger {
     provider: CoreRsaPrivateSigningKey,
     stranger: CoreRsaPrivateSigningKey,
 }
 
 impl Forger {
-    fn forge(&self, forgery: &Forgery, real: &str) -> String {
+    pub(crate) fn forge(&self, forgery: &Forgery, real: &str) -> String {
         let mut parts = real.split('.');
         let mut header = decode(parts.next());
         let mut claims = decode(parts.next());
@@ -296,7 +326,7 @@ fn sign<K: PrivateSigningKey>(
     key.sign(alg, message).expect("sign the forged token")
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("the clock is after 1970");
@@ -332,7 +362,7 @@ async fn rsa_pem() -> String {
 }
 
 /// A PEM file of the test's own, removed when dropped.
-struct TempPem(PathBuf);
+pub(crate) struct TempPem(PathBuf);
 
 impl TempPem {
     fn write(pem: &str) -> TempPem {

@@ -5,6 +5,7 @@
 mod api;
 mod audit;
 mod foundation;
+mod hostile_reauth;
 mod hostile_tokens;
 mod idp;
 mod reauth;

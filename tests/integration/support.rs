@@ -133,6 +133,27 @@ impl Browser {
             .expect("GET reaches the app")
     }
 
+    /// POSTs the server function at `path` as the browser's own page would (same
+    /// origin, a form); returns the status and the body, as JSON when it is.
+    pub async fn server_fn(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("origin", self.origin())
+            .form(form)
+            .send()
+            .await
+            .expect("server function reachable");
+        let status = response.status();
+        let body = response.text().await.expect("the server function's body");
+        let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
+        (status, body)
+    }
+
     /// Goes to `/auth/login?next=…` and on to the provider's sign-in form; returns
     /// the form page and its URL.
     pub async fn open_sign_in(&self, next: &str) -> (reqwest::Response, String) {

@@ -64,3 +64,12 @@ pub async fn reassign(
     let s = crate::auth::services()?;
     Ok(crate::domain::approvals::reassign(&s.db, &user, &task_id, &to_user_id, &comment).await?)
 }
+
+#[server(endpoint = "inbox/history")]
+pub async fn inbox_history(
+    before: Option<String>,
+) -> Result<Page<crate::types::DecidedTask>, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::approvals::history(&s.db, &user, before.as_deref(), 25).await?)
+}

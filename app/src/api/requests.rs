@@ -34,10 +34,12 @@ pub async fn catalog(
     })
 }
 
-/// One catalog item with where the person stands, and whether they may ask for
-/// someone else.
+/// One catalog item with where the person stands, and the people they may ask
+/// for (empty when the configuration allows only themselves).
 #[server(endpoint = "catalog/item")]
-pub async fn catalog_item(id: String) -> Result<(CatalogEntry, bool), AppError> {
+pub async fn catalog_item(
+    id: String,
+) -> Result<(CatalogEntry, Vec<crate::types::PersonRef>), AppError> {
     use crate::domain;
     let user = crate::auth::require_user()?;
     let s = crate::auth::services()?;
@@ -47,15 +49,31 @@ pub async fn catalog_item(id: String) -> Result<(CatalogEntry, bool), AppError> 
     }
     let (held, pending) = domain::requests::standing(&s.db, &user, &id).await?;
     let config = domain::org::config(&s.db).await?;
+    let others = if config
+        .request_on_behalf_of_config
+        .allow_request_on_behalf_of_anyone_by_anyone
+    {
+        crate::db::users::search(&s.db, "", 50)
+            .await
+            .map_err(domain::DomainError::from)?
+            .into_iter()
+            .filter(|u| u.id != user.id)
+            .map(|u| crate::types::PersonRef {
+                id: u.id,
+                name: u.name,
+                email: u.email,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok((
         CatalogEntry {
             item,
             held,
             pending,
         },
-        config
-            .request_on_behalf_of_config
-            .allow_request_on_behalf_of_anyone_by_anyone,
+        others,
     ))
 }
 

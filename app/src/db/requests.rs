@@ -499,18 +499,37 @@ pub async fn inbox_count<'c, E: Executor<'c, Database = Any>>(
     Ok(n)
 }
 
-/// Tasks `user_id` decided, newest first (the inbox history).
+/// Tasks `user_id` decided, newest first (the inbox history), after the keyset
+/// `before` (`decided_at`, `id`).
 pub async fn decided_by<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     user_id: &str,
+    before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<TaskRow>, DbError> {
-    let rows: Vec<TaskTuple> = sqlx::query_as(&format!(
-        "{TASK} WHERE t.decided_by = $1 ORDER BY t.decided_at DESC, t.id DESC LIMIT $2"
-    ))
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let rows: Vec<TaskTuple> = match before {
+        None => {
+            sqlx::query_as(&format!(
+                "{TASK} WHERE t.decided_by = $1 ORDER BY t.decided_at DESC, t.id DESC LIMIT $2"
+            ))
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(ex)
+            .await?
+        }
+        Some((at, id)) => {
+            sqlx::query_as(&format!(
+                "{TASK} WHERE t.decided_by = $1 \
+                 AND (t.decided_at < $2 OR (t.decided_at = $2 AND t.id < $3)) \
+                 ORDER BY t.decided_at DESC, t.id DESC LIMIT $4"
+            ))
+            .bind(user_id)
+            .bind(at)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(ex)
+            .await?
+        }
+    };
     Ok(rows.into_iter().map(task).collect())
 }

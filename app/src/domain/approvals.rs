@@ -583,6 +583,46 @@ async fn inbox_task(
     })
 }
 
+/// The tasks the actor decided, newest first.
+pub async fn history(
+    db: &Db,
+    actor: &CurrentUser,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Page<crate::types::DecidedTask>, DomainError> {
+    let limit = limit.clamp(1, 100);
+    let before = before.and_then(|c| {
+        let (at, id) = c.split_once('_')?;
+        Some((at.parse::<i64>().ok()?, id))
+    });
+    let mut rows = store::decided_by(db.pool(), &actor.id, before, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|t| format!("{}_{}", t.decided_at.unwrap_or(0), t.id))
+    } else {
+        None
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for task in rows {
+        let Some(s) = store::summary_of(db.pool(), &task.request_id).await? else {
+            continue;
+        };
+        out.push(crate::types::DecidedTask {
+            task_id: task.id,
+            request_id: s.request.id,
+            item_name: s.item_name,
+            requester_name: s.requester_name,
+            beneficiary_name: s.beneficiary_name,
+            state: task.state,
+            decided_at: task.decided_at,
+            comment: task.comment,
+            automatic: task.automatic,
+        });
+    }
+    Ok(Page { rows: out, next })
+}
+
 pub async fn inbox_count(db: &Db, actor: &CurrentUser) -> Result<i64, DomainError> {
     let groups = actor_groups(db, actor).await?;
     Ok(store::inbox_count(db.pool(), &actor.id, &groups).await?)

@@ -110,7 +110,7 @@ pub fn CatalogItemPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((entry, on_behalf)) => view! { <ItemDetail entry on_behalf/> }.into_any(),
+                    Ok((entry, others)) => view! { <ItemDetail entry others/> }.into_any(),
                     Err(err) => view! {
                         <Title text="Not found"/>
                         <h1 class="text-2xl font-bold">"This item is not in the catalog"</h1>
@@ -124,7 +124,7 @@ pub fn CatalogItemPage() -> impl IntoView {
 }
 
 #[component]
-fn ItemDetail(entry: CatalogEntry, on_behalf: bool) -> impl IntoView {
+fn ItemDetail(entry: CatalogEntry, others: Vec<crate::types::PersonRef>) -> impl IntoView {
     let item = entry.item;
     let request = ServerAction::<RequestAccess>::new();
     let value = request.value();
@@ -150,7 +150,7 @@ fn ItemDetail(entry: CatalogEntry, on_behalf: bool) -> impl IntoView {
                         <div class="field">
                             <label for="justification">"Business justification"</label>
                             <textarea id="justification" name="justification" rows="3" maxlength="1000" required
-                                aria-describedby="justification-hint"></textarea>
+                                aria-describedby="justification-hint justification-error"></textarea>
                             <p id="justification-hint" class="hint">"Why you need it; your approvers and the audit trail see this."</p>
                             {field_error(value, "justification")}
                         </div>
@@ -159,10 +159,13 @@ fn ItemDetail(entry: CatalogEntry, on_behalf: bool) -> impl IntoView {
                             <input id="end_date" name="end_date" type="date"/>
                             {field_error(value, "end_date")}
                         </div>
-                        {on_behalf.then(|| view! {
+                        {(!others.is_empty()).then(|| view! {
                             <div class="field">
-                                <label for="for_user_id">"Request for someone else (their user id, optional)"</label>
-                                <input id="for_user_id" name="for_user_id" type="text"/>
+                                <label for="for_user_id">"Request for"</label>
+                                <select id="for_user_id" name="for_user_id">
+                                    <option value="">"Myself"</option>
+                                    {others.into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
+                                </select>
                                 {field_error(value, "for_user_id")}
                             </div>
                         })}

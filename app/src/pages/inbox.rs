@@ -47,6 +47,7 @@ pub fn InboxPage() -> impl IntoView {
     view! {
         <Title text="Inbox"/>
         <h1 class="text-2xl font-bold">"Inbox"</h1>
+        <p class="mt-2"><a class="link" href="/inbox/history">"Tasks you decided"</a></p>
         <p class="mt-2 text-slate-700">
             "Requests waiting for your decision, newest first. Approvals marked "
             <strong>"Signature required"</strong>" ask you to sign in again at your identity provider."
@@ -234,5 +235,50 @@ fn explain(field: &str, message: &str) -> String {
         ("to", m) => format!("Reassign: {m}."),
         ("tasks", m) => format!("Select tasks: {m}."),
         (f, m) => format!("{f}: {m}."),
+    }
+}
+
+/// `/inbox/history`: the tasks the approver decided, newest first.
+#[component]
+pub fn InboxHistoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let after = move || query.read().get("after");
+    let page = Resource::new(after, crate::api::inbox::inbox_history);
+    view! {
+        <Title text="Decided tasks"/>
+        <p><a class="link" href="/inbox">"← Inbox"</a></p>
+        <h1 class="mt-2 text-2xl font-bold">"Tasks you decided"</h1>
+        <Suspense fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) if page.rows.is_empty() => view! {
+                        <p class="mt-6">"You have not decided any task yet."</p>
+                    }.into_any(),
+                    Ok(page) => view! {
+                        <table class="data-table mt-6">
+                            <caption class="sr-only">"Decided tasks, newest first"</caption>
+                            <thead><tr>
+                                <th scope="col">"Item"</th><th scope="col">"Requested by"</th><th scope="col">"For"</th>
+                                <th scope="col">"Decision"</th><th scope="col">"When"</th><th scope="col">"Comment"</th>
+                            </tr></thead>
+                            <tbody>
+                                {page.rows.into_iter().map(|t| view! {
+                                    <tr>
+                                        <td><a class="link" href=format!("/requests/{}", t.request_id)>{t.item_name}</a></td>
+                                        <td>{t.requester_name}</td>
+                                        <td>{t.beneficiary_name}</td>
+                                        <td><crate::components::ui::TaskStateBadge state=t.state/></td>
+                                        <td>{t.decided_at.map(format_utc)}</td>
+                                        <td>{t.comment.unwrap_or_default()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <Pager next=page.next base="/inbox/history"/>
+                    }.into_any(),
+                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

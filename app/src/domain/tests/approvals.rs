@@ -441,3 +441,48 @@ async fn the_inbox_shows_an_approvers_tasks_newest_first_and_group_tasks_to_memb
         .unwrap();
     assert_eq!(rest.rows[0].item_name, "A");
 }
+
+#[tokio::test]
+async fn the_history_lists_what_an_approver_decided_newest_first() {
+    let w = World::new().await;
+    let a = w
+        .item(
+            "A",
+            &w.carol,
+            &[Approver::User {
+                user_id: w.bob.id.clone(),
+            }],
+        )
+        .await;
+    let b = w
+        .item(
+            "B",
+            &w.carol,
+            &[Approver::User {
+                user_id: w.bob.id.clone(),
+            }],
+        )
+        .await;
+    let ra = w.request(&w.alice, &a).await;
+    let rb = w.request(&w.alice, &b).await;
+    approve(&w, &w.bob, &w.pending_tasks(&ra).await[0].id)
+        .await
+        .unwrap();
+    approve(&w, &w.bob, &w.pending_tasks(&rb).await[0].id)
+        .await
+        .unwrap();
+    let first = approvals::history(&w.db, &w.bob, None, 1).await.unwrap();
+    assert_eq!(first.rows.len(), 1);
+    let second = approvals::history(&w.db, &w.bob, first.next.as_deref(), 1)
+        .await
+        .unwrap();
+    assert_eq!(second.rows.len(), 1);
+    assert_ne!(first.rows[0].task_id, second.rows[0].task_id);
+    assert!(
+        approvals::history(&w.db, &w.dave, None, 10)
+            .await
+            .unwrap()
+            .rows
+            .is_empty()
+    );
+}
