@@ -1,8 +1,9 @@
 //! `countersign audit verify` and `countersign audit export`.
 //!
 //! Verify walks the hash chain (`app::domain::audit::verify_chain`) and re-checks
-//! every e-signature: the stored ID token's RS256 signature against the
-//! provider's current keys (JWKS) when the provider is reachable.
+//! every e-signature: the stored ID token's RS256 signature against the key
+//! stored with it at signing time, and against the provider's current keys (JWKS)
+//! when the provider is reachable.
 
 use std::process::ExitCode;
 

@@ -136,7 +136,19 @@ pub async fn finish(
             return back("refused");
         }
     };
+    let signing_key = match (&token.kid, provider.cached_metadata().await) {
+        (Some(kid), Some(metadata)) => metadata
+            .jwks()
+            .keys()
+            .iter()
+            .find(|key| {
+                openidconnect::JsonWebKey::key_id(*key).map(|id| id.as_str()) == Some(kid.as_str())
+            })
+            .and_then(|key| serde_json::to_value(key).ok()),
+        _ => None,
+    };
     let validated = reauth::ValidatedToken {
+        signing_key,
         issuer: token.issuer,
         subject: token.subject,
         name: token.name,

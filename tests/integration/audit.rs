@@ -108,7 +108,7 @@ async fn the_audit_trail_is_refused_to_people_who_are_not_auditors_or_admins() {
     assert!(call.text().await.unwrap().contains("Forbidden"));
 }
 
-fn audit_cli(app: &TestApp, verb: &str) -> (bool, String) {
+pub fn audit_cli(app: &TestApp, verb: &str) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_countersign"))
         .args(["audit", verb])
         .env("DATABASE_URL", &app.database_url)

@@ -410,6 +410,7 @@ async fn decide_one(
             "acr": e.acr,
             "amr": e.amr,
             "kid": e.kid,
+            "signing_key": e.signing_key,
             "id_token": e.id_token,
             "challenge_id": e.challenge_id,
         }),

@@ -57,6 +57,10 @@ pub struct Evidence {
     pub amr: Option<Vec<String>>,
     /// The key that signed the ID token.
     pub kid: Option<String>,
+    /// That key as the provider published it (a JWK), so the signature can be
+    /// re-verified after the provider has rotated it away.
+    #[serde(default)]
+    pub signing_key: Option<Value>,
     /// The ID token exactly as the provider signed it.
     pub id_token: String,
     pub verified_at: i64,
@@ -73,6 +77,8 @@ pub struct ValidatedToken {
     pub acr: Option<String>,
     pub amr: Option<Vec<String>>,
     pub kid: Option<String>,
+    /// The provider's published key (JWK) with that `kid`.
+    pub signing_key: Option<Value>,
     pub raw: String,
 }
 
@@ -196,6 +202,7 @@ pub async fn verify(
         acr: token.acr.clone(),
         amr: token.amr.clone(),
         kid: token.kid.clone(),
+        signing_key: token.signing_key.clone(),
         id_token: token.raw.clone(),
         verified_at,
     };

@@ -187,6 +187,7 @@ pub fn token_for(who_subject: &str, auth_time: i64) -> reauth_rules::ValidatedTo
         acr: Some("urn:mace:incommon:iap:silver".into()),
         amr: Some(vec!["pwd".into()]),
         kid: Some("key-1".into()),
+        signing_key: None,
         raw: format!("header.{}.signature", json!({ "sub": who_subject })),
     }
 }
