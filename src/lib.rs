@@ -5,6 +5,7 @@ pub mod api_v1;
 pub mod audit_cli;
 pub mod audit_export;
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod csrf;
 pub mod demo;

@@ -30,6 +30,15 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:3001")]
         issuer: String,
     },
+    /// Fill a scratch database with many items and audit records and time the
+    /// catalog's and the audit trail's queries (scripts/bench.sh).
+    #[command(hide = true)]
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        items: i64,
+        #[arg(long, default_value_t = 1_000_000)]
+        records: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -60,6 +69,11 @@ async fn main() -> ExitCode {
                 .await;
         }
         Command::DemoSeed { issuer } => countersign::demo::seed(config, &issuer).await,
+        Command::Bench { items, records } => {
+            countersign::bench::run(&config.database_url, items, records)
+                .await
+                .map_err(countersign::StartError::from)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
