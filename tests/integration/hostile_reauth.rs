@@ -14,14 +14,9 @@ use app::{
     db::{
         assignments,
         audit::{self, AuditFilter},
-        challenges, now_epoch, requests, users,
+        challenges, now_epoch, requests,
     },
-    domain::{
-        approvals::Fallback,
-        items::{self, ItemInput, ReauthRule},
-        requests::{AccessRequestInput, request_access},
-    },
-    types::{Approver, CurrentUser, RequestStatus, Role, TaskState},
+    types::{RequestStatus, TaskState},
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -70,111 +65,15 @@ async fn scene() -> Scene {
     let app = TestApp::spawn_on(listener, provider, &[]).await;
     assert_eq!(app.issuer(), proxy_url, "the app trusts the proxy's issuer");
 
-    let carol = app.new_browser();
-    carol.sign_in("carol").await;
-    let bob = app.new_browser();
-    bob.sign_in("bob").await;
-    app.sign_in("alice").await;
-    let carol_user = person(&app, "carol", &[Role::Admin]).await;
-    let bob_user = person(&app, "bob", &[Role::Approver]).await;
-    let alice_user = person(&app, "alice", &[]).await;
-
-    let (status, body) = carol.server_fn("/api/settings/test_reauth", &[]).await;
-    assert_ne!(status, StatusCode::OK, "{body}");
-    let test = challenge_in(&body);
-    let (status, back) = reauthenticate(&carol, &test, "carol").await;
-    assert_eq!(
-        (status, back.as_str()),
-        (StatusCode::SEE_OTHER, "/admin/settings?reauth=tested")
-    );
-    let (status, body) = carol
-        .server_fn(
-            "/api/settings/save",
-            &[
-                ("version", "1"),
-                ("reauthorization_enabled", "on"),
-                ("default_reauth_window_minutes", "0"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-
-    let item = items::create(
-        &app.db,
-        &carol_user,
-        &ItemInput {
-            kind: "application".into(),
-            name: "Payroll".into(),
-            description: "Salaries".into(),
-            owner_id: carol_user.id.clone(),
-            requestable: true,
-            enabled: true,
-        },
-    )
-    .await
-    .expect("item");
-    let item = items::set_steps(
-        &app.db,
-        &carol_user,
-        &item.id,
-        item.version,
-        &[Approver::User {
-            user_id: bob_user.id.clone(),
-        }],
-    )
-    .await
-    .expect("steps");
-    let item = items::set_reauth(
-        &app.db,
-        &carol_user,
-        "arrange",
-        (&item.id, item.version),
-        ReauthRule {
-            require: true,
-            window_minutes: Some(0),
-        },
-        None,
-    )
-    .await
-    .expect("require re-authentication");
-    let request = request_access(
-        &app.db,
-        &alice_user,
-        &AccessRequestInput {
-            item_id: item.id.clone(),
-            justification: "Month-end payroll run".into(),
-            ..Default::default()
-        },
-        &Fallback::default(),
-    )
-    .await
-    .expect("request");
-    let task = requests::tasks_of(app.db.pool(), &request)
-        .await
-        .expect("tasks")
-        .remove(0)
-        .id;
+    let arranged = crate::reauth::scene(app).await;
     Scene {
-        app,
-        bob,
-        item: item.id,
-        request,
-        task,
+        app: arranged.app,
+        bob: arranged.bob,
+        item: arranged.item.id,
+        request: arranged.request,
+        task: arranged.task,
         switch,
         _key_file: key_file,
-    }
-}
-
-async fn person(app: &TestApp, login: &str, roles: &[Role]) -> CurrentUser {
-    let row = users::find_by_identity(&app.db, &app.issuer(), login)
-        .await
-        .expect("query")
-        .expect("signed in once");
-    CurrentUser {
-        id: row.id,
-        name: row.name,
-        email: row.email,
-        roles: [&[Role::Requester], roles].concat(),
     }
 }
 

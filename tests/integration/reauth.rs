@@ -92,18 +92,18 @@ async fn reauthenticate(browser: &Browser, challenge: &str, login: &str) -> Stri
         .to_owned()
 }
 
-struct Scene {
-    app: TestApp,
-    carol: Browser,
-    bob: Browser,
-    item: AccessItem,
-    request: String,
-    task: String,
+pub struct Scene {
+    pub app: TestApp,
+    pub carol: Browser,
+    pub bob: Browser,
+    pub item: AccessItem,
+    pub request: String,
+    pub task: String,
 }
 
 /// carol turns re-authenticated approvals on (after the live provider test, over
 /// HTTP), an item requires it, alice requests it; bob's task waits.
-async fn scene(app: TestApp) -> Scene {
+pub async fn scene(app: TestApp) -> Scene {
     let carol = app.new_browser();
     carol.sign_in("carol").await;
     let bob = app.new_browser();

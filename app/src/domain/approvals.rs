@@ -315,35 +315,20 @@ pub async fn decide(
         "comment": comment,
         "versions": work.iter().map(|(_, r, _)| r.version).collect::<Vec<_>>(),
     });
-    let mut tx = db.write_tx().await?;
-    let evidence = if signing.is_empty() {
-        None
+    let tx = db.write_tx().await?;
+    let (mut tx, evidence) = if signing.is_empty() {
+        (tx, None)
     } else {
-        match reauth::take_proof_within(
-            &mut tx,
+        let signed = reauth::SignedAction {
             actor,
             session_key,
-            reauth::Purpose::Approval,
-            &action,
+            purpose: reauth::Purpose::Approval,
+            action: &action,
             proof,
-            window,
-        )
-        .await?
-        {
-            Some(evidence) => Some(evidence),
-            None => {
-                drop(tx);
-                return Err(reauth::challenge(
-                    db,
-                    actor,
-                    session_key,
-                    reauth::Purpose::Approval,
-                    &action,
-                    window,
-                )
-                .await?);
-            }
-        }
+            window_minutes: window,
+        };
+        let (tx, evidence) = reauth::require_proof(db, tx, &signed).await?;
+        (tx, Some(evidence))
     };
     let mut out = Vec::new();
     for (task, request, item) in &work {

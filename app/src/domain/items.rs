@@ -311,34 +311,20 @@ pub async fn set_reauth(
         "require": require,
         "window_minutes": window_minutes,
     });
-    let mut tx = db.write_tx().await?;
-    let evidence = if weakens {
-        match reauth::take_proof(
-            &mut tx,
+    let tx = db.write_tx().await?;
+    let (mut tx, evidence) = if weakens {
+        let signed = reauth::SignedAction {
             actor,
             session_key,
-            reauth::Purpose::StepUp,
-            &action,
+            purpose: reauth::Purpose::StepUp,
+            action: &action,
             proof,
-        )
-        .await?
-        {
-            Some(evidence) => Some(evidence),
-            None => {
-                drop(tx);
-                return Err(reauth::challenge(
-                    db,
-                    actor,
-                    session_key,
-                    reauth::Purpose::StepUp,
-                    &action,
-                    0,
-                )
-                .await?);
-            }
-        }
+            window_minutes: 0,
+        };
+        let (tx, evidence) = reauth::require_proof(db, tx, &signed).await?;
+        (tx, Some(evidence))
     } else {
-        None
+        (tx, None)
     };
     if !store::update_reauth(
         &mut *tx,

@@ -78,34 +78,20 @@ pub async fn save(
         ));
     }
     let action = json!({ "kind": "org_config", "config": new, "version": version });
-    let mut tx = db.write_tx().await?;
-    let step_up = if turning_off {
-        match reauth::take_proof(
-            &mut tx,
+    let tx = db.write_tx().await?;
+    let (mut tx, step_up) = if turning_off {
+        let signed = reauth::SignedAction {
             actor,
             session_key,
-            reauth::Purpose::StepUp,
-            &action,
+            purpose: reauth::Purpose::StepUp,
+            action: &action,
             proof,
-        )
-        .await?
-        {
-            Some(evidence) => Some(evidence),
-            None => {
-                drop(tx);
-                return Err(reauth::challenge(
-                    db,
-                    actor,
-                    session_key,
-                    reauth::Purpose::StepUp,
-                    &action,
-                    0,
-                )
-                .await?);
-            }
-        }
+            window_minutes: 0,
+        };
+        let (tx, evidence) = reauth::require_proof(db, tx, &signed).await?;
+        (tx, Some(evidence))
     } else {
-        None
+        (tx, None)
     };
     if !org_config::save(&mut tx, new, version, &actor.id, now()).await? {
         return Err(DomainError::Conflict(

@@ -6,7 +6,7 @@
 //! action. The person re-authenticates at the provider; the OIDC edge hands the
 //! validated ID token to [`verify`], which checks it proves *this* person signed in
 //! *after* the challenge was made. The action then runs with the challenge as its
-//! proof: [`take_proof`] consumes it once, in the action's own transaction.
+//! proof: [`require_proof`] consumes it once, in the action's own transaction.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -249,18 +249,7 @@ pub async fn verify(
 /// anything else is refused. Without one, an approval may ride on a verified
 /// re-authentication of the same session whose `auth_time` is within
 /// `window_minutes` (> 0).
-pub async fn take_proof(
-    tx: &mut Tx,
-    actor: &CurrentUser,
-    session_key: &str,
-    purpose: Purpose,
-    action: &Value,
-    proof: Option<&str>,
-) -> Result<Option<Evidence>, DomainError> {
-    take_proof_within(tx, actor, session_key, purpose, action, proof, 0).await
-}
-
-pub async fn take_proof_within(
+async fn take_proof_within(
     tx: &mut Tx,
     actor: &CurrentUser,
     session_key: &str,
@@ -309,6 +298,55 @@ pub async fn take_proof_within(
     Ok(challenge
         .evidence_json
         .and_then(|e| serde_json::from_str(&e).ok()))
+}
+
+/// An action that must be signed, as [`require_proof`] judges it.
+pub struct SignedAction<'a> {
+    pub actor: &'a CurrentUser,
+    pub session_key: &'a str,
+    pub purpose: Purpose,
+    /// The exact action; its digest binds the signature.
+    pub action: &'a Value,
+    /// The challenge id the caller offers as proof.
+    pub proof: Option<&'a str>,
+    /// For approvals: how long a verified re-authentication covers further ones.
+    pub window_minutes: i64,
+}
+
+/// The evidence for `signed`, consumed inside `tx`; or, when there is none yet,
+/// `tx` is rolled back and a challenge is made (its own transaction: on SQLite the
+/// action's write lock must be released first), returned as the error that sends
+/// the person to re-authenticate.
+pub async fn require_proof(
+    db: &Db,
+    mut tx: Tx,
+    signed: &SignedAction<'_>,
+) -> Result<(Tx, Evidence), DomainError> {
+    let evidence = take_proof_within(
+        &mut tx,
+        signed.actor,
+        signed.session_key,
+        signed.purpose,
+        signed.action,
+        signed.proof,
+        signed.window_minutes,
+    )
+    .await?;
+    match evidence {
+        Some(evidence) => Ok((tx, evidence)),
+        None => {
+            drop(tx);
+            Err(challenge(
+                db,
+                signed.actor,
+                signed.session_key,
+                signed.purpose,
+                signed.action,
+                signed.window_minutes,
+            )
+            .await?)
+        }
+    }
 }
 
 /// The action a verified challenge was made for, to complete it.
