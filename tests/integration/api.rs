@@ -127,7 +127,7 @@ async fn people(app: &TestApp) -> (Browser, Browser, Browser) {
     (carol, bob, alice)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_that_must_be_e_signed_answers_rfc_9470_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let (_, bob, _) = people(&app).await;
@@ -165,7 +165,7 @@ async fn an_approval_that_must_be_e_signed_answers_rfc_9470_and_changes_nothing(
     assert_eq!(state, TaskState::Pending);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ordinary_approval_works_with_a_token_and_a_denial_needs_a_comment() {
     let app = TestApp::spawn().await;
     let (_, bob, _) = people(&app).await;
@@ -217,7 +217,7 @@ async fn an_ordinary_approval_works_with_a_token_and_a_denial_needs_a_comment() 
     assert_eq!(again.status(), StatusCode::CONFLICT);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_wrong_and_revoked_tokens_are_refused() {
     let app = TestApp::spawn().await;
     let (_, bob, _) = people(&app).await;
@@ -253,7 +253,7 @@ async fn missing_wrong_and_revoked_tokens_are_refused() {
     assert_eq!(revoked.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_configuration_is_read_and_written_by_admins_only() {
     let app = TestApp::spawn().await;
     let (carol, _, alice) = people(&app).await;

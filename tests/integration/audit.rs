@@ -40,7 +40,7 @@ async fn with_items(app: &TestApp, n: usize) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_holds_exactly_the_filtered_records() {
     let app = TestApp::spawn().await;
     with_items(&app, 3).await;
@@ -80,7 +80,7 @@ async fn an_export_holds_exactly_the_filtered_records() {
     assert_eq!(none, "[]", "an empty export is still valid JSON");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_trail_is_refused_to_people_who_are_not_auditors_or_admins() {
     let app = TestApp::spawn().await;
     app.sign_in("alice").await;
@@ -124,7 +124,7 @@ pub fn audit_cli(app: &TestApp, verb: &str) -> (bool, String) {
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_verify_passes_a_clean_chain_and_names_the_first_tampered_record() {
     let app = TestApp::spawn().await;
     with_items(&app, 4).await;

@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 
 use crate::support::TestApp;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_reports_a_reachable_database() {
     let app = TestApp::spawn().await;
 
@@ -13,7 +13,7 @@ async fn healthz_reports_a_reachable_database() {
     assert_eq!(body["database"], "ok");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_answers_503_when_the_database_is_gone() {
     let app = TestApp::spawn().await;
     app.db.close().await;
@@ -25,7 +25,7 @@ async fn healthz_answers_503_when_the_database_is_gone() {
     assert_eq!(body["status"], "unavailable");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_page_is_rendered_on_the_server_with_the_shell() {
     let app = TestApp::spawn().await;
     app.sign_in("alice").await;
@@ -46,7 +46,7 @@ async fn home_page_is_rendered_on_the_server_with_the_shell() {
     assert!(html.contains("countersign_bg.wasm") || html.contains("/pkg/countersign.js"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_see_the_admin_and_audit_links() {
     let app = TestApp::spawn().await;
     app.sign_in("carol").await;
@@ -57,7 +57,7 @@ async fn admins_see_the_admin_and_audit_links() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_page_answers_404_with_a_page_that_says_so() {
     let app = TestApp::spawn().await;
     app.sign_in("alice").await;
@@ -69,7 +69,7 @@ async fn unknown_page_answers_404_with_a_page_that_says_so() {
     assert!(html.contains("Page not found"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_post_is_refused_before_it_reaches_a_handler() {
     let app = TestApp::spawn().await;
 
@@ -84,7 +84,7 @@ async fn cross_site_post_is_refused_before_it_reaches_a_handler() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_run_twice_without_harm() {
     let app = TestApp::spawn().await;
 

@@ -218,17 +218,17 @@ async fn assert_signs(forgery: Forgery) {
     assert_eq!(approvals_recorded(&s).await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reauthentication_token_passed_through_untouched_signs_the_approval() {
     assert_signs(Forgery::Untouched).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reauthentication_token_re_signed_with_the_providers_key_signs_the_approval() {
     assert_signs(Forgery::Resigned).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reauthentication_token_with_a_wrong_nonce_is_refused() {
     assert_refused(
         Forgery::Claims(|claims| {
@@ -239,7 +239,7 @@ async fn a_reauthentication_token_with_a_wrong_nonce_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reauthentication_token_for_another_audience_is_refused() {
     assert_refused(
         Forgery::Claims(|claims| {
@@ -250,7 +250,7 @@ async fn a_reauthentication_token_for_another_audience_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reauthentication_token_from_another_issuer_is_refused() {
     assert_refused(
         Forgery::Claims(|claims| {
@@ -261,27 +261,27 @@ async fn a_reauthentication_token_from_another_issuer_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reauthentication_token_signed_by_another_key_is_refused() {
     assert_refused(Forgery::OtherKeySameKid, "refused").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reauthentication_token_signed_by_an_unknown_key_is_refused() {
     assert_refused(Forgery::OtherKeyUnknownKid, "refused").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unsigned_alg_none_reauthentication_token_is_refused() {
     assert_refused(Forgery::AlgNone, "refused").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_hs256_reauthentication_token_signed_with_the_client_secret_is_refused() {
     assert_refused(Forgery::Hs256WithClientSecret, "refused").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reauthentication_token_with_a_stale_auth_time_is_refused() {
     assert_refused(
         Forgery::Claims(|claims| {
@@ -292,7 +292,7 @@ async fn a_reauthentication_token_with_a_stale_auth_time_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reauthentication_token_without_auth_time_is_refused() {
     assert_refused(
         Forgery::Claims(|claims| {
@@ -303,7 +303,7 @@ async fn a_reauthentication_token_without_auth_time_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reauthentication_token_for_another_subject_is_refused() {
     assert_refused(
         Forgery::Claims(|claims| {
@@ -314,7 +314,7 @@ async fn a_reauthentication_token_for_another_subject_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_reauthentication_token_is_refused() {
     assert_refused(
         Forgery::Claims(|claims| {
@@ -364,7 +364,7 @@ async fn two_concurrent_completions_of_one_proof_approve_once() {
     assert!(row.consumed_at.is_some(), "the proof is spent");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_challenge_cannot_be_completed() {
     let s = scene().await;
     let challenge = genuinely_signed(&s).await;

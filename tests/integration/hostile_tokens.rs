@@ -134,37 +134,37 @@ async fn assert_signed_in(forgery: Forgery) {
     assert_eq!(outcome.users, 1, "alice is recorded");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_providers_own_token_signs_in_through_the_proxy() {
     assert_signed_in(Forgery::Untouched).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_re_signed_with_the_providers_key_signs_in() {
     assert_signed_in(Forgery::Resigned).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_signed_by_another_key_under_the_real_kid_is_refused() {
     assert_refused(Forgery::OtherKeySameKid).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_signed_by_an_unknown_key_is_refused() {
     assert_refused(Forgery::OtherKeyUnknownKid).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unsigned_alg_none_token_is_refused() {
     assert_refused(Forgery::AlgNone).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_hs256_token_signed_with_the_client_secret_is_refused() {
     assert_refused(Forgery::Hs256WithClientSecret).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_from_another_issuer_is_refused() {
     assert_refused(Forgery::Claims(|claims| {
         claims.insert("iss".into(), json!("https://evil.example"));
@@ -172,7 +172,7 @@ async fn a_token_from_another_issuer_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_for_another_audience_is_refused() {
     assert_refused(Forgery::Claims(|claims| {
         claims.insert("aud".into(), json!("another-client"));
@@ -180,7 +180,7 @@ async fn a_token_for_another_audience_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_refused() {
     assert_refused(Forgery::Claims(|claims| {
         claims.insert("iat".into(), json!(now() - 7200));
@@ -189,7 +189,7 @@ async fn an_expired_token_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_issued_in_the_future_is_refused() {
     assert_refused(Forgery::Claims(|claims| {
         claims.insert("iat".into(), json!(now() + 86_400));
@@ -198,7 +198,7 @@ async fn a_token_issued_in_the_future_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_with_another_nonce_is_refused() {
     assert_refused(Forgery::Claims(|claims| {
         claims.insert("nonce".into(), json!("not-the-nonce-of-this-sign-in"));
@@ -206,7 +206,7 @@ async fn a_token_with_another_nonce_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_without_a_nonce_is_refused() {
     assert_refused(Forgery::Claims(|claims| {
         claims.remove("nonce");

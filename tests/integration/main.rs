@@ -1,6 +1,7 @@
 //! Integration tests: the real axum app over a real database (SQLite or
 //! PostgreSQL), signing people in at the real local OIDC provider, driven over HTTP.
-//! One test binary (modules below) so the suite links once.
+//! One test binary (modules below) so the suite links once. Every test runs on a
+//! multi-threaded runtime, as the server does in production (`#[tokio::main]`).
 
 mod api;
 mod audit;

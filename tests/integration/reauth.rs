@@ -217,7 +217,7 @@ async fn task_state(s: &Scene) -> TaskState {
         .state
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_is_e_signed_by_signing_in_again_at_the_provider() {
     let s = scene(TestApp::spawn().await).await;
 
@@ -300,7 +300,7 @@ async fn an_approval_is_e_signed_by_signing_in_again_at_the_provider() {
     assert_ne!(status, StatusCode::OK, "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_at_the_provider_approves_nothing_and_says_so() {
     let s = scene(TestApp::spawn().await).await;
     let challenge = challenge_in(&approve(&s).await.1);
@@ -347,7 +347,7 @@ async fn cancelling_at_the_provider_approves_nothing_and_says_so() {
     assert_eq!(task_state(&s).await, TaskState::Pending);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_direct_call_with_another_sessions_proof_is_refused() {
     let s = scene(TestApp::spawn().await).await;
     let challenge = challenge_in(&approve(&s).await.1);
@@ -374,7 +374,7 @@ async fn a_direct_call_with_another_sessions_proof_is_refused() {
     assert_eq!(task_state(&s).await, TaskState::Pending);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_as_someone_else_at_the_provider_does_not_sign() {
     let s = scene(TestApp::spawn().await).await;
     let challenge = challenge_in(&approve(&s).await.1);
@@ -406,7 +406,7 @@ async fn signing_in_as_someone_else_at_the_provider_does_not_sign() {
     assert_eq!(task_state(&s).await, TaskState::Pending);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_that_ignores_max_age_cannot_pass_an_approval() {
     let (listener, origin) = TestApp::bind().await;
     let idp = Idp::start_with(&origin, 0, &[("IDP_IGNORE_REAUTH", "1")]).await;

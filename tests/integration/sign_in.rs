@@ -23,7 +23,7 @@ async fn signed_in_count(app: &TestApp) -> i64 {
     n
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_demo_user_signs_in_with_the_roles_of_their_groups() {
     let expected = [
         ("alice", "Alice Example", "(requester)"),
@@ -48,7 +48,7 @@ async fn each_demo_user_signs_in_with_the_roles_of_their_groups() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_asked_for_anonymously_leads_to_sign_in_and_back() {
     let app = TestApp::spawn().await;
 
@@ -71,7 +71,7 @@ async fn a_page_asked_for_anonymously_leads_to_sign_in_and_back() {
     assert_eq!(location(&back), "/inbox?page=2");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_rotates_the_session_id() {
     let app = TestApp::spawn().await;
     let callback = app.callback_for("alice", idp::PASSWORD).await.unwrap();
@@ -93,7 +93,7 @@ async fn sign_in_rotates_the_session_id() {
     assert_eq!(new.status(), StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_cookie_is_http_only_and_same_site_lax() {
     let app = TestApp::spawn().await;
 
@@ -115,7 +115,7 @@ async fn session_cookie_is_http_only_and_same_site_lax() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_session_on_the_server() {
     let app = TestApp::spawn().await;
     app.sign_in("bob").await;
@@ -141,7 +141,7 @@ async fn sign_out_ends_the_session_on_the_server() {
     assert_eq!(signed_in_count(&app).await, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_cross_site_sign_out_is_refused() {
     let app = TestApp::spawn().await;
     app.sign_in("bob").await;
@@ -158,7 +158,7 @@ async fn a_forged_cross_site_sign_out_is_refused() {
     assert_eq!(app.get("/").await.status(), StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_cross_site_server_function_call_is_refused() {
     let app = TestApp::spawn().await;
     app.sign_in("carol").await;
@@ -185,7 +185,7 @@ async fn a_forged_cross_site_server_function_call_is_refused() {
     assert!(own.text().await.unwrap().contains("Carol Example"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_pages_answer_403_to_people_without_the_admin_role() {
     let app = TestApp::spawn().await;
     app.sign_in("alice").await;
@@ -202,7 +202,7 @@ async fn admin_pages_answer_403_to_people_without_the_admin_role() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_pages_open_for_admins() {
     let app = TestApp::spawn().await;
     app.sign_in("carol").await;
@@ -213,7 +213,7 @@ async fn admin_pages_open_for_admins() {
     assert!(response.text().await.unwrap().contains("Administration"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_at_the_provider_says_so_and_signs_nobody_in() {
     let app = TestApp::spawn().await;
     let (form, form_url) = app.open_sign_in("/").await;
@@ -238,7 +238,7 @@ fn location_abs(base: &str, response: &reqwest::Response) -> String {
         .to_string()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_is_refused_by_the_provider() {
     let app = TestApp::spawn().await;
 
@@ -248,7 +248,7 @@ async fn a_wrong_password_is_refused_by_the_provider() {
     assert_eq!(users::count(&app.db).await.unwrap(), 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_whose_state_does_not_match_is_refused() {
     let app = TestApp::spawn().await;
     let callback = app.callback_for("alice", idp::PASSWORD).await.unwrap();
@@ -277,7 +277,7 @@ async fn a_callback_whose_state_does_not_match_is_refused() {
     assert_eq!(app.get("/").await.status(), StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_used_twice_signs_in_once() {
     let app = TestApp::spawn().await;
     let callback = app.callback_for("alice", idp::PASSWORD).await.unwrap();
@@ -292,7 +292,7 @@ async fn a_callback_used_twice_signs_in_once() {
     assert!(again.text().await.unwrap().contains("Sign-in expired"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replayed_code_is_refused_by_the_provider() {
     let app = TestApp::spawn().await;
     let stolen = app.callback_for("alice", idp::PASSWORD).await.unwrap();
@@ -327,7 +327,7 @@ async fn a_replayed_code_is_refused_by_the_provider() {
     assert_eq!(signed_in_count(&app).await, 1, "only alice's own session");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_down_gives_a_503_page_and_signed_in_people_keep_working() {
     let mut app = TestApp::spawn().await;
     app.sign_in("alice").await;

@@ -108,6 +108,8 @@ impl Browser {
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            // A request that hangs fails its test, naming the URL, instead of CI.
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .expect("http client");
         Browser {
