@@ -198,6 +198,7 @@ async fn list_items(
         search: q.search,
         kind: q.kind.as_deref().and_then(ItemKind::parse),
         catalog_only: false,
+        recent_first: false,
     };
     let page =
         domain::items::list(&state.db, &caller.user, filter, q.after.as_deref(), 100).await?;

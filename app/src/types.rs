@@ -160,6 +160,10 @@ pub struct AccessItem {
     pub version: i64,
     pub updated_at: i64,
     pub updated_by_name: Option<String>,
+    /// An approval step names a person or group that no longer exists (admin
+    /// list only; always false elsewhere).
+    #[serde(default)]
+    pub needs_attention: bool,
 }
 
 /// One page of a list, and the cursor of the next page (`None`: this was the last).

@@ -20,6 +20,7 @@ pub struct ItemEditData {
 pub async fn list_items(
     search: String,
     kind: String,
+    sort: String,
     after: Option<String>,
 ) -> Result<Page<AccessItem>, AppError> {
     use crate::{db::items::ItemFilter, domain::items, types::ItemKind};
@@ -29,6 +30,7 @@ pub async fn list_items(
         search: Some(search),
         kind: ItemKind::parse(&kind),
         catalog_only: false,
+        recent_first: sort == "recent",
     };
     Ok(items::list(&s.db, &user, filter, after.as_deref(), 25).await?)
 }

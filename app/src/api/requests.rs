@@ -17,6 +17,7 @@ pub async fn catalog(
         search: Some(search),
         kind: ItemKind::parse(&kind),
         catalog_only: true,
+        recent_first: false,
     };
     let page = domain::items::list(&s.db, &user, filter, after.as_deref(), 20).await?;
     let mut rows = Vec::with_capacity(page.rows.len());

@@ -55,6 +55,7 @@ fn from_row(row: Row) -> AccessItem {
         version: ver,
         updated_at: at,
         updated_by_name: by,
+        needs_attention: false,
     }
 }
 
@@ -204,9 +205,12 @@ pub struct ItemFilter {
     pub kind: Option<ItemKind>,
     /// Only requestable, enabled items (the catalog).
     pub catalog_only: bool,
+    /// Most recently changed first, instead of by name.
+    pub recent_first: bool,
 }
 
-/// One page of items ordered by name, after the keyset `after` (`name_key`, `id`).
+/// One page of items ordered by name, after the keyset `after` (`name_key`, `id`);
+/// or, with `recent_first`, newest change first after (`updated_at`, `id`).
 pub async fn list<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     filter: &ItemFilter,
@@ -234,13 +238,28 @@ pub async fn list<'c, E: Executor<'c, Database = Any>>(
     if filter.kind.is_some() {
         sql.push_str(&format!(" AND i.kind = {}", next()));
     }
+    let recent_after = match (filter.recent_first, after) {
+        (true, Some((at, id))) => Some((at.parse::<i64>().unwrap_or(i64::MAX), id)),
+        _ => None,
+    };
     if after.is_some() {
         let (a, b, c) = (next(), next(), next());
-        sql.push_str(&format!(
-            " AND (i.name_key > {a} OR (i.name_key = {b} AND i.id > {c}))"
-        ));
+        if filter.recent_first {
+            sql.push_str(&format!(
+                " AND (i.updated_at < {a} OR (i.updated_at = {b} AND i.id < {c}))"
+            ));
+        } else {
+            sql.push_str(&format!(
+                " AND (i.name_key > {a} OR (i.name_key = {b} AND i.id > {c}))"
+            ));
+        }
     }
-    sql.push_str(&format!(" ORDER BY i.name_key, i.id LIMIT {}", next()));
+    let order = if filter.recent_first {
+        "i.updated_at DESC, i.id DESC"
+    } else {
+        "i.name_key, i.id"
+    };
+    sql.push_str(&format!(" ORDER BY {order} LIMIT {}", next()));
     let mut query = sqlx::query_as::<_, Row>(&sql);
     if let Some(search) = search {
         query = query.bind(search);
@@ -248,11 +267,15 @@ pub async fn list<'c, E: Executor<'c, Database = Any>>(
     if let Some(kind) = filter.kind {
         query = query.bind(kind.as_str());
     }
-    if let Some((key, id)) = after {
-        query = query
-            .bind(key.to_owned())
-            .bind(key.to_owned())
-            .bind(id.to_owned());
+    match (recent_after, after) {
+        (Some((at, id)), _) => query = query.bind(at).bind(at).bind(id.to_owned()),
+        (None, Some((key, id))) => {
+            query = query
+                .bind(key.to_owned())
+                .bind(key.to_owned())
+                .bind(id.to_owned())
+        }
+        (None, None) => {}
     }
     let rows = query.bind(limit).fetch_all(ex).await?;
     Ok(rows.into_iter().map(from_row).collect())

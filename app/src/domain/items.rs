@@ -407,9 +407,13 @@ pub async fn steps_view(db: &Db, id: &str) -> Result<Vec<ApprovalStepView>, Doma
     Ok(out)
 }
 
-/// Cursor of keyset paging over (`name_key`, `id`).
-pub fn cursor_of(item: &AccessItem) -> String {
-    format!("{}\u{1f}{}", item.name.to_lowercase(), item.id)
+/// Cursor of keyset paging over (`name_key`, `id`), or (`updated_at`, `id`).
+pub fn cursor_of(item: &AccessItem, recent_first: bool) -> String {
+    if recent_first {
+        format!("{}\u{1f}{}", item.updated_at, item.id)
+    } else {
+        format!("{}\u{1f}{}", item.name.to_lowercase(), item.id)
+    }
 }
 
 /// One page of items: all of them for admins, the catalog otherwise.
@@ -429,9 +433,14 @@ pub async fn list(
     let mut rows = store::list(db.pool(), &filter, after, limit + 1).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(cursor_of)
+        rows.last().map(|i| cursor_of(i, filter.recent_first))
     } else {
         None
     };
+    if actor.has(Role::Admin) && !filter.catalog_only {
+        for item in &mut rows {
+            item.needs_attention = steps_view(db, &item.id).await?.iter().any(|s| s.broken);
+        }
+    }
     Ok(Page { rows, next })
 }

@@ -60,6 +60,9 @@ pub fn SearchForm(
     action: &'static str,
     search: Signal<String>,
     kind: Signal<String>,
+    /// More fields (a sort order, say) before the button.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     view! {
         <form method="get" action=action class="mt-6 flex flex-wrap items-end gap-4" role="search">
@@ -76,6 +79,7 @@ pub fn SearchForm(
                     }).collect_view()}
                 </select>
             </div>
+            {children.map(|c| c())}
             <button type="submit" class="button-primary">"Search"</button>
         </form>
     }

@@ -250,3 +250,37 @@ async fn the_catalog_pages_by_name_and_searches() {
     assert_eq!(found.rows[0].name, "Charlie");
     assert!(found.next.is_none());
 }
+
+#[tokio::test]
+async fn the_admin_list_sorts_by_last_change_and_flags_steps_that_cannot_be_decided() {
+    let w = World::new().await;
+    let a = w.item("Alpha", &w.bob, &[Approver::Owner]).await;
+    w.item(
+        "Bravo",
+        &w.bob,
+        &[Approver::Group {
+            group: "ghosts".into(),
+        }],
+    )
+    .await;
+    // Alpha changes last.
+    sqlx::query("UPDATE access_items SET updated_at = updated_at + 100 WHERE id = $1")
+        .bind(&a.id)
+        .execute(w.db.pool())
+        .await
+        .unwrap();
+    let filter = crate::db::items::ItemFilter {
+        recent_first: true,
+        ..Default::default()
+    };
+    let first = items::list(&w.db, &w.carol, filter.clone(), None, 1)
+        .await
+        .unwrap();
+    assert_eq!(first.rows[0].name, "Alpha");
+    assert!(!first.rows[0].needs_attention);
+    let second = items::list(&w.db, &w.carol, filter, first.next.as_deref(), 1)
+        .await
+        .unwrap();
+    assert_eq!(second.rows[0].name, "Bravo");
+    assert!(second.rows[0].needs_attention, "a group nobody is in");
+}

@@ -16,10 +16,11 @@ pub fn AdminItemsPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
     let kind = move || query.read().get("kind").unwrap_or_default();
+    let sort = move || query.read().get("sort").unwrap_or_default();
     let after = move || query.read().get("after");
     let page = Resource::new(
-        move || (search(), kind(), after()),
-        |(q, k, a)| list_items(q, k, a),
+        move || (search(), kind(), sort(), after()),
+        |(q, k, s, a)| list_items(q, k, s, a),
     );
     view! {
         <Title text="Access items"/>
@@ -27,7 +28,15 @@ pub fn AdminItemsPage() -> impl IntoView {
             <h1 class="text-2xl font-bold">"Access items"</h1>
             <a class="button-primary" href="/admin/items/new">"New access item"</a>
         </div>
-        <SearchForm action="/admin/items" search=Signal::derive(search) kind=Signal::derive(kind)/>
+        <SearchForm action="/admin/items" search=Signal::derive(search) kind=Signal::derive(kind)>
+            <div class="field">
+                <label for="sort">"Sort"</label>
+                <select id="sort" name="sort">
+                    <option value="" selected=move || sort() != "recent">"By name"</option>
+                    <option value="recent" selected=move || sort() == "recent">"Recently changed first"</option>
+                </select>
+            </div>
+        </SearchForm>
         <Suspense fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
@@ -35,7 +44,7 @@ pub fn AdminItemsPage() -> impl IntoView {
                         <p class="mt-6">"No access items match. Create one with “New access item”."</p>
                     }.into_any(),
                     Ok(page) => {
-                        let base = format!("/admin/items?q={}&kind={}", urlencode(&search()), urlencode(&kind()));
+                        let base = format!("/admin/items?q={}&kind={}&sort={}", urlencode(&search()), urlencode(&kind()), urlencode(&sort()));
                         view! {
                             <table class="data-table mt-6">
                                 <caption class="sr-only">"Access items by name"</caption>
@@ -43,6 +52,7 @@ pub fn AdminItemsPage() -> impl IntoView {
                                     <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Owner"</th>
                                     <th scope="col">"Requestable"</th><th scope="col">"Enabled"</th>
                                     <th scope="col">"Re-authentication"</th>
+                                    <th scope="col">"Approval steps"</th>
                                 </tr></thead>
                                 <tbody>
                                     {page.rows.into_iter().map(|item| {
@@ -55,6 +65,11 @@ pub fn AdminItemsPage() -> impl IntoView {
                                                 <td>{if item.requestable { "Yes" } else { "No" }}</td>
                                                 <td>{if item.enabled { "Yes" } else { "Disabled" }}</td>
                                                 <td>{if item.require_reauth { "Required" } else { "—" }}</td>
+                                                <td>{if item.needs_attention {
+                                                    view! { <span class="badge badge-bad">"Needs attention"</span> }.into_any()
+                                                } else {
+                                                    view! { <span>"OK"</span> }.into_any()
+                                                }}</td>
                                             </tr>
                                         }
                                     }).collect_view()}
