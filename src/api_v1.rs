@@ -253,7 +253,7 @@ async fn list_approvals(
     caller: ApiCaller,
     Query(q): Query<ApprovalsQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let page = domain::approvals::inbox(&state.db, &caller.user, q.after.as_deref(), 100).await?;
+    let page = domain::inbox::inbox(&state.db, &caller.user, q.after.as_deref(), 100).await?;
     Ok(Json(json!({ "tasks": page.rows, "next": page.next })))
 }
 

@@ -175,7 +175,7 @@ impl Countersign {
             let mut every = tokio::time::interval(Duration::from_secs(60));
             loop {
                 every.tick().await;
-                match app::domain::approvals::expire_assignments(&db).await {
+                match app::domain::assignments::expire_assignments(&db).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(expired = n, "access past its end date removed"),
                     Err(err) => tracing::warn!(error = %err, "expiring access failed"),

@@ -8,14 +8,14 @@ use crate::types::{AppError, InboxTask, Page};
 pub async fn inbox(before: Option<String>) -> Result<Page<InboxTask>, AppError> {
     let user = crate::auth::require_user()?;
     let s = crate::auth::services()?;
-    Ok(crate::domain::approvals::inbox(&s.db, &user, before.as_deref(), 20).await?)
+    Ok(crate::domain::inbox::inbox(&s.db, &user, before.as_deref(), 20).await?)
 }
 
 #[server(endpoint = "inbox/count")]
 pub async fn inbox_count() -> Result<i64, AppError> {
     let user = crate::auth::require_user()?;
     let s = crate::auth::services()?;
-    Ok(crate::domain::approvals::inbox_count(&s.db, &user).await?)
+    Ok(crate::domain::inbox::inbox_count(&s.db, &user).await?)
 }
 
 /// Approves or denies the tasks (`task_ids`: comma-separated). An approval that
@@ -71,5 +71,5 @@ pub async fn inbox_history(
 ) -> Result<Page<crate::types::DecidedTask>, AppError> {
     let user = crate::auth::require_user()?;
     let s = crate::auth::services()?;
-    Ok(crate::domain::approvals::history(&s.db, &user, before.as_deref(), 25).await?)
+    Ok(crate::domain::inbox::history(&s.db, &user, before.as_deref(), 25).await?)
 }

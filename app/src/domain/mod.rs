@@ -4,8 +4,10 @@
 //! map [`DomainError`] to what their callers understand.
 
 pub mod approvals;
+pub mod assignments;
 pub mod audit;
 pub mod identity;
+pub mod inbox;
 pub mod items;
 pub mod org;
 pub mod reauth;

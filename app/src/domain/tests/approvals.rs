@@ -374,8 +374,8 @@ async fn access_past_its_end_date_expires_once_and_is_audited() {
         .await
         .unwrap();
     let (a, b) = tokio::join!(
-        approvals::expire_assignments(&w.db),
-        approvals::expire_assignments(&w.db)
+        crate::domain::assignments::expire_assignments(&w.db),
+        crate::domain::assignments::expire_assignments(&w.db)
     );
     assert_eq!(
         a.unwrap() + b.unwrap(),
@@ -424,7 +424,9 @@ async fn the_inbox_shows_an_approvers_tasks_newest_first_and_group_tasks_to_memb
         .await;
     w.request(&w.alice, &a).await;
     w.request(&w.alice, &b).await;
-    let bob = approvals::inbox(&w.db, &w.bob, None, 10).await.unwrap();
+    let bob = crate::domain::inbox::inbox(&w.db, &w.bob, None, 10)
+        .await
+        .unwrap();
     assert_eq!(
         bob.rows
             .iter()
@@ -432,11 +434,20 @@ async fn the_inbox_shows_an_approvers_tasks_newest_first_and_group_tasks_to_memb
             .collect::<Vec<_>>(),
         ["B", "A"]
     );
-    let dave = approvals::inbox(&w.db, &w.dave, None, 10).await.unwrap();
+    let dave = crate::domain::inbox::inbox(&w.db, &w.dave, None, 10)
+        .await
+        .unwrap();
     assert_eq!(dave.rows.len(), 1);
-    assert_eq!(approvals::inbox_count(&w.db, &w.bob).await.unwrap(), 2);
-    let paged = approvals::inbox(&w.db, &w.bob, None, 1).await.unwrap();
-    let rest = approvals::inbox(&w.db, &w.bob, paged.next.as_deref(), 1)
+    assert_eq!(
+        crate::domain::inbox::inbox_count(&w.db, &w.bob)
+            .await
+            .unwrap(),
+        2
+    );
+    let paged = crate::domain::inbox::inbox(&w.db, &w.bob, None, 1)
+        .await
+        .unwrap();
+    let rest = crate::domain::inbox::inbox(&w.db, &w.bob, paged.next.as_deref(), 1)
         .await
         .unwrap();
     assert_eq!(rest.rows[0].item_name, "A");
@@ -471,15 +482,17 @@ async fn the_history_lists_what_an_approver_decided_newest_first() {
     approve(&w, &w.bob, &w.pending_tasks(&rb).await[0].id)
         .await
         .unwrap();
-    let first = approvals::history(&w.db, &w.bob, None, 1).await.unwrap();
+    let first = crate::domain::inbox::history(&w.db, &w.bob, None, 1)
+        .await
+        .unwrap();
     assert_eq!(first.rows.len(), 1);
-    let second = approvals::history(&w.db, &w.bob, first.next.as_deref(), 1)
+    let second = crate::domain::inbox::history(&w.db, &w.bob, first.next.as_deref(), 1)
         .await
         .unwrap();
     assert_eq!(second.rows.len(), 1);
     assert_ne!(first.rows[0].task_id, second.rows[0].task_id);
     assert!(
-        approvals::history(&w.db, &w.dave, None, 10)
+        crate::domain::inbox::history(&w.db, &w.dave, None, 10)
             .await
             .unwrap()
             .rows

@@ -1,0 +1,116 @@
+//! What approvers see: their pending tasks (newest first, with whether approving
+//! will ask them to sign in again), the count for the navigation, and the tasks
+//! they decided.
+
+use super::{
+    DomainError,
+    approvals::{actor_groups, needs_reauth},
+    org,
+};
+use crate::{
+    db::{
+        Db, items,
+        requests::{self as store, RequestSummary, TaskRow},
+    },
+    types::{AccessRequestConfig, CurrentUser, Decision, InboxTask, Page},
+};
+
+/// The actor's pending tasks, newest first.
+pub async fn inbox(
+    db: &Db,
+    actor: &CurrentUser,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Page<InboxTask>, DomainError> {
+    let groups = actor_groups(db, actor).await?;
+    let config = org::config(db).await?;
+    let limit = limit.clamp(1, 100);
+    let before = before.and_then(|c| {
+        let (at, id) = c.split_once('_')?;
+        Some((at.parse::<i64>().ok()?, id))
+    });
+    let mut rows = store::inbox(db.pool(), &actor.id, &groups, before, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|(t, _)| format!("{}_{}", t.created_at, t.id))
+    } else {
+        None
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (task, summary) in rows {
+        out.push(inbox_task(db, &config, task, summary).await?);
+    }
+    Ok(Page { rows: out, next })
+}
+
+async fn inbox_task(
+    db: &Db,
+    config: &AccessRequestConfig,
+    task: TaskRow,
+    s: RequestSummary,
+) -> Result<InboxTask, DomainError> {
+    let needs = match items::find(db.pool(), &s.request.item_id).await? {
+        Some(item) => needs_reauth(config, &item, s.request.kind, Decision::Approve),
+        None => false,
+    };
+    Ok(InboxTask {
+        task_id: task.id,
+        request_id: s.request.id,
+        request_kind: s.request.kind,
+        item_name: s.item_name,
+        item_kind: s.item_kind,
+        requester_name: s.requester_name,
+        beneficiary_name: s.beneficiary_name,
+        justification: s.request.justification,
+        end_date: s.request.end_date,
+        created_at: task.created_at,
+        step: task.position + 1,
+        needs_reauth: needs,
+    })
+}
+
+/// The tasks the actor decided, newest first.
+pub async fn history(
+    db: &Db,
+    actor: &CurrentUser,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Page<crate::types::DecidedTask>, DomainError> {
+    let limit = limit.clamp(1, 100);
+    let before = before.and_then(|c| {
+        let (at, id) = c.split_once('_')?;
+        Some((at.parse::<i64>().ok()?, id))
+    });
+    let mut rows = store::decided_by(db.pool(), &actor.id, before, limit + 1).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|t| format!("{}_{}", t.decided_at.unwrap_or(0), t.id))
+    } else {
+        None
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for task in rows {
+        let Some(s) = store::summary_of(db.pool(), &task.request_id).await? else {
+            continue;
+        };
+        out.push(crate::types::DecidedTask {
+            task_id: task.id,
+            request_id: s.request.id,
+            item_name: s.item_name,
+            requester_name: s.requester_name,
+            beneficiary_name: s.beneficiary_name,
+            state: task.state,
+            decided_at: task.decided_at,
+            comment: task.comment,
+            automatic: task.automatic,
+        });
+    }
+    Ok(Page { rows: out, next })
+}
+
+pub async fn inbox_count(db: &Db, actor: &CurrentUser) -> Result<i64, DomainError> {
+    let groups = actor_groups(db, actor).await?;
+    Ok(store::inbox_count(db.pool(), &actor.id, &groups).await?)
+}
