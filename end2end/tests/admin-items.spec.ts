@@ -52,7 +52,7 @@ test('an admin creates an item, sets two named approvers and requires reauthenti
   await carol.getByRole('button', { name: 'Search' }).click();
   const row = carol.getByRole('table', { name: 'Access items by name' }).getByRole('row').filter({ hasText: name });
   await expect(row).toHaveCount(1);
-  await expect(row.getByRole('cell')).toHaveText([name, 'Role', '—', 'Yes', 'Yes', 'Required']);
+  await expect(row.getByRole('cell')).toHaveText([name, 'Role', '—', 'Yes', 'Yes', 'Required', 'OK']);
   await expectAccessible(carol);
   await screenshot(carol, 'admin-items-list');
 });
