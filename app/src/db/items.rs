@@ -243,15 +243,12 @@ pub async fn list<'c, E: Executor<'c, Database = Any>>(
         _ => None,
     };
     if after.is_some() {
-        let (a, b, c) = (next(), next(), next());
+        let (a, b) = (next(), next());
+        // Row values, so both databases walk the index from the cursor on.
         if filter.recent_first {
-            sql.push_str(&format!(
-                " AND (i.updated_at < {a} OR (i.updated_at = {b} AND i.id < {c}))"
-            ));
+            sql.push_str(&format!(" AND (i.updated_at, i.id) < ({a}, {b})"));
         } else {
-            sql.push_str(&format!(
-                " AND (i.name_key > {a} OR (i.name_key = {b} AND i.id > {c}))"
-            ));
+            sql.push_str(&format!(" AND (i.name_key, i.id) > ({a}, {b})"));
         }
     }
     let order = if filter.recent_first {
@@ -268,13 +265,8 @@ pub async fn list<'c, E: Executor<'c, Database = Any>>(
         query = query.bind(kind.as_str());
     }
     match (recent_after, after) {
-        (Some((at, id)), _) => query = query.bind(at).bind(at).bind(id.to_owned()),
-        (None, Some((key, id))) => {
-            query = query
-                .bind(key.to_owned())
-                .bind(key.to_owned())
-                .bind(id.to_owned())
-        }
+        (Some((at, id)), _) => query = query.bind(at).bind(id.to_owned()),
+        (None, Some((key, id))) => query = query.bind(key.to_owned()).bind(id.to_owned()),
         (None, None) => {}
     }
     let rows = query.bind(limit).fetch_all(ex).await?;
