@@ -173,6 +173,26 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from rows fetched with one extra (`limit + 1`): the extra row only
+    /// says there is a next page, whose cursor is made from the last row kept.
+    pub fn from_overfetch(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Page<T> {
+        let next = if rows.len() as i64 > limit {
+            rows.truncate(limit.max(0) as usize);
+            rows.last().map(cursor)
+        } else {
+            None
+        };
+        Page { rows, next }
+    }
+}
+
+/// A keyset cursor `<epoch>_<id>` (newest-first lists), or `None` when malformed.
+pub fn parse_time_cursor(cursor: &str) -> Option<(i64, &str)> {
+    let (at, id) = cursor.split_once('_')?;
+    Some((at.parse().ok()?, id))
+}
+
 /// A person, as pickers and lists show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRef {

@@ -41,16 +41,10 @@ pub async fn audit_list(
         until: day("until", until)?.map(|d| d + 86_400),
     };
     let limit = 50;
-    let mut rows = crate::db::audit::list(s.db.pool(), &filter, before, limit + 1)
+    let rows = crate::db::audit::list(s.db.pool(), &filter, before, limit + 1)
         .await
         .map_err(crate::domain::DomainError::from)?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.seq.to_string())
-    } else {
-        None
-    };
-    Ok(Page { rows, next })
+    Ok(Page::from_overfetch(rows, limit, |r| r.seq.to_string()))
 }
 
 #[server(endpoint = "audit/get")]

@@ -78,13 +78,7 @@ pub async fn find_by_identity(
 }
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<UserRow>, DbError> {
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT id, issuer, subject, name, email, groups_json FROM users WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(from_row))
+    find_in(db.pool(), id).await
 }
 
 pub async fn count(db: &Db) -> Result<i64, DbError> {

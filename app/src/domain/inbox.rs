@@ -12,7 +12,7 @@ use crate::{
         Db, items,
         requests::{self as store, RequestSummary, TaskRow},
     },
-    types::{AccessRequestConfig, CurrentUser, Decision, InboxTask, Page},
+    types::{AccessRequestConfig, CurrentUser, Decision, InboxTask, Page, parse_time_cursor},
 };
 
 /// The actor's pending tasks, newest first.
@@ -25,23 +25,17 @@ pub async fn inbox(
     let groups = actor_groups(db, actor).await?;
     let config = org::config(db).await?;
     let limit = limit.clamp(1, 100);
-    let before = before.and_then(|c| {
-        let (at, id) = c.split_once('_')?;
-        Some((at.parse::<i64>().ok()?, id))
-    });
-    let mut rows = store::inbox(db.pool(), &actor.id, &groups, before, limit + 1).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|(t, _)| format!("{}_{}", t.created_at, t.id))
-    } else {
-        None
-    };
-    let mut out = Vec::with_capacity(rows.len());
-    for (task, summary) in rows {
+    let before = before.and_then(parse_time_cursor);
+    let rows = store::inbox(db.pool(), &actor.id, &groups, before, limit + 1).await?;
+    let page = Page::from_overfetch(rows, limit, |(t, _)| format!("{}_{}", t.created_at, t.id));
+    let mut out = Vec::with_capacity(page.rows.len());
+    for (task, summary) in page.rows {
         out.push(inbox_task(db, &config, task, summary).await?);
     }
-    Ok(Page { rows: out, next })
+    Ok(Page {
+        rows: out,
+        next: page.next,
+    })
 }
 
 async fn inbox_task(
@@ -78,20 +72,13 @@ pub async fn history(
     limit: i64,
 ) -> Result<Page<crate::types::DecidedTask>, DomainError> {
     let limit = limit.clamp(1, 100);
-    let before = before.and_then(|c| {
-        let (at, id) = c.split_once('_')?;
-        Some((at.parse::<i64>().ok()?, id))
+    let before = before.and_then(parse_time_cursor);
+    let rows = store::decided_by(db.pool(), &actor.id, before, limit + 1).await?;
+    let page = Page::from_overfetch(rows, limit, |t| {
+        format!("{}_{}", t.decided_at.unwrap_or(0), t.id)
     });
-    let mut rows = store::decided_by(db.pool(), &actor.id, before, limit + 1).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|t| format!("{}_{}", t.decided_at.unwrap_or(0), t.id))
-    } else {
-        None
-    };
-    let mut out = Vec::with_capacity(rows.len());
-    for task in rows {
+    let mut out = Vec::with_capacity(page.rows.len());
+    for task in page.rows {
         let Some(s) = store::summary_of(db.pool(), &task.request_id).await? else {
             continue;
         };
@@ -107,7 +94,10 @@ pub async fn history(
             automatic: task.automatic,
         });
     }
-    Ok(Page { rows: out, next })
+    Ok(Page {
+        rows: out,
+        next: page.next,
+    })
 }
 
 pub async fn inbox_count(db: &Db, actor: &CurrentUser) -> Result<i64, DomainError> {

@@ -430,17 +430,12 @@ pub async fn list(
     }
     let limit = limit.clamp(1, PAGE_MAX);
     let after = after.and_then(|c| c.split_once('\u{1f}'));
-    let mut rows = store::list(db.pool(), &filter, after, limit + 1).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|i| cursor_of(i, filter.recent_first))
-    } else {
-        None
-    };
+    let rows = store::list(db.pool(), &filter, after, limit + 1).await?;
+    let mut page = Page::from_overfetch(rows, limit, |i| cursor_of(i, filter.recent_first));
     if actor.has(Role::Admin) && !filter.catalog_only {
-        for item in &mut rows {
+        for item in &mut page.rows {
             item.needs_attention = steps_view(db, &item.id).await?.iter().any(|s| s.broken);
         }
     }
-    Ok(Page { rows, next })
+    Ok(page)
 }

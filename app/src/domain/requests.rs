@@ -17,7 +17,7 @@ use crate::{
     },
     types::{
         AssignmentView, CurrentUser, Page, RequestKind, RequestStatus, RequestView, Role, TaskView,
-        parse_date,
+        parse_date, parse_time_cursor,
     },
 };
 
@@ -306,23 +306,19 @@ pub async fn mine(
     limit: i64,
 ) -> Result<Page<RequestView>, DomainError> {
     let limit = limit.clamp(1, 100);
-    let before = before.and_then(|c| {
-        let (at, id) = c.split_once('_')?;
-        Some((at.parse::<i64>().ok()?, id))
+    let before = before.and_then(parse_time_cursor);
+    let rows = store::of_person(db.pool(), &actor.id, before, limit + 1).await?;
+    let page = Page::from_overfetch(rows, limit, |s| {
+        format!("{}_{}", s.request.created_at, s.request.id)
     });
-    let mut rows = store::of_person(db.pool(), &actor.id, before, limit + 1).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|s| format!("{}_{}", s.request.created_at, s.request.id))
-    } else {
-        None
-    };
-    let mut out = Vec::with_capacity(rows.len());
-    for s in rows {
+    let mut out = Vec::with_capacity(page.rows.len());
+    for s in page.rows {
         out.push(view_of(db, s).await?);
     }
-    Ok(Page { rows: out, next })
+    Ok(Page {
+        rows: out,
+        next: page.next,
+    })
 }
 
 /// What the actor holds now.
