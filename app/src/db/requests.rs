@@ -154,11 +154,13 @@ pub struct RequestSummary {
     pub item_kind: ItemKind,
     pub requester_name: String,
     pub beneficiary_name: String,
+    /// The item's "Require Approval Reauthentication".
+    pub item_requires_reauth: bool,
 }
 
 const SUMMARY: &str = "SELECT r.id, r.kind, r.item_id, r.requester_id, r.beneficiary_id, \
      r.justification, r.end_date, r.status, r.version, r.created_at, \
-     i.name, i.kind, q.name, b.name \
+     i.name, i.kind, q.name, b.name, i.require_reauth \
      FROM access_requests r \
      JOIN access_items i ON i.id = r.item_id \
      JOIN users q ON q.id = r.requester_id \
@@ -179,10 +181,11 @@ type SummaryRow = (
     String,
     String,
     String,
+    i64,
 );
 
 fn summary(row: SummaryRow) -> RequestSummary {
-    let (a, b, c, d, e, f, g, h, i, j, item_name, item_kind, requester_name, beneficiary_name) =
+    let (a, b, c, d, e, f, g, h, i, j, item_name, item_kind, requester_name, beneficiary_name, k) =
         row;
     RequestSummary {
         request: from_row((a, b, c, d, e, f, g, h, i, j)),
@@ -190,6 +193,7 @@ fn summary(row: SummaryRow) -> RequestSummary {
         item_kind: ItemKind::parse(&item_kind).unwrap_or(ItemKind::Application),
         requester_name,
         beneficiary_name,
+        item_requires_reauth: k != 0,
     }
 }
 
@@ -419,7 +423,8 @@ pub async fn inbox<'c, E: Executor<'c, Database = Any>>(
         "SELECT t.id, t.request_id, t.position, t.approver_user_id, t.approver_group, t.state, \
          t.decided_by, NULL, t.decided_at, t.comment, t.automatic, t.created_at, \
          r.id, r.kind, r.item_id, r.requester_id, r.beneficiary_id, r.justification, \
-         r.end_date, r.status, r.version, r.created_at, i.name, i.kind, q.name, b.name \
+         r.end_date, r.status, r.version, r.created_at, i.name, i.kind, q.name, b.name, \
+         i.require_reauth \
          FROM approval_tasks t \
          JOIN access_requests r ON r.id = t.request_id \
          JOIN access_items i ON i.id = r.item_id \
@@ -468,6 +473,7 @@ pub async fn inbox<'c, E: Executor<'c, Database = Any>>(
                 row.try_get(23)?,
                 row.try_get(24)?,
                 row.try_get(25)?,
+                row.try_get(26)?,
             );
             Ok((task(t), summary(s)))
         })

@@ -240,14 +240,14 @@ fn already_decided(task: &TaskRow) -> DomainError {
 /// reassignments or removal requests.
 pub fn needs_reauth(
     config: &AccessRequestConfig,
-    item: &AccessItem,
+    item_requires_reauth: bool,
     request_kind: RequestKind,
     decision: Decision,
 ) -> bool {
     decision == Decision::Approve
         && request_kind == RequestKind::Grant
         && config.reauthorization_enabled
-        && item.require_reauth
+        && item_requires_reauth
 }
 
 pub(crate) async fn actor_groups(db: &Db, actor: &CurrentUser) -> Result<Vec<String>, DomainError> {
@@ -297,7 +297,7 @@ pub async fn decide(
     }
     let signing: Vec<&(TaskRow, RequestRow, AccessItem)> = work
         .iter()
-        .filter(|(_, r, i)| needs_reauth(&config, i, r.kind, decision))
+        .filter(|(_, r, i)| needs_reauth(&config, i.require_reauth, r.kind, decision))
         .collect();
     let window = signing
         .iter()
@@ -332,7 +332,8 @@ pub async fn decide(
     };
     let mut out = Vec::new();
     for (task, request, item) in &work {
-        let signed = evidence.is_some() && needs_reauth(&config, item, request.kind, decision);
+        let signed = evidence.is_some()
+            && needs_reauth(&config, item.require_reauth, request.kind, decision);
         decide_one(
             &mut tx,
             actor,

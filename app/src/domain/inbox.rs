@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     db::{
-        Db, items,
+        Db,
         requests::{self as store, RequestSummary, TaskRow},
     },
     types::{AccessRequestConfig, CurrentUser, Decision, InboxTask, Page, parse_time_cursor},
@@ -30,7 +30,7 @@ pub async fn inbox(
     let page = Page::from_overfetch(rows, limit, |(t, _)| format!("{}_{}", t.created_at, t.id));
     let mut out = Vec::with_capacity(page.rows.len());
     for (task, summary) in page.rows {
-        out.push(inbox_task(db, &config, task, summary).await?);
+        out.push(inbox_task(&config, task, summary));
     }
     Ok(Page {
         rows: out,
@@ -38,17 +38,14 @@ pub async fn inbox(
     })
 }
 
-async fn inbox_task(
-    db: &Db,
-    config: &AccessRequestConfig,
-    task: TaskRow,
-    s: RequestSummary,
-) -> Result<InboxTask, DomainError> {
-    let needs = match items::find(db.pool(), &s.request.item_id).await? {
-        Some(item) => needs_reauth(config, &item, s.request.kind, Decision::Approve),
-        None => false,
-    };
-    Ok(InboxTask {
+fn inbox_task(config: &AccessRequestConfig, task: TaskRow, s: RequestSummary) -> InboxTask {
+    let needs = needs_reauth(
+        config,
+        s.item_requires_reauth,
+        s.request.kind,
+        Decision::Approve,
+    );
+    InboxTask {
         task_id: task.id,
         request_id: s.request.id,
         request_kind: s.request.kind,
@@ -61,7 +58,7 @@ async fn inbox_task(
         created_at: task.created_at,
         step: task.position + 1,
         needs_reauth: needs,
-    })
+    }
 }
 
 /// The tasks the actor decided, newest first.
