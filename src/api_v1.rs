@@ -78,9 +78,11 @@ impl From<DomainError> for ApiError {
                 "insufficient_user_authentication",
                 "This decision must be e-signed: approve it in the Countersign inbox, which asks you to sign in again.".into(),
             ),
-            DomainError::ReauthRefused(message) => {
-                ApiError(StatusCode::UNAUTHORIZED, "insufficient_user_authentication", message)
-            }
+            DomainError::ReauthRefused(why) => ApiError(
+                StatusCode::UNAUTHORIZED,
+                "insufficient_user_authentication",
+                why.to_string(),
+            ),
             DomainError::Db(err) => {
                 tracing::error!(error = %err, "database error in the API");
                 ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.".into())
@@ -270,16 +272,19 @@ async fn decide(
     Path(task_id): Path<String>,
     Json(body): Json<DecisionBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let done = domain::approvals::decide(
-        &state.db,
-        &caller.user,
-        &caller.session_key,
-        &[task_id],
-        body.decision,
-        &body.comment,
-        None,
-        &state.services.fallback,
-    )
-    .await?;
+    let caller = domain::approvals::Caller {
+        user: &caller.user,
+        session_key: &caller.session_key,
+        channel: domain::approvals::Channel::Api,
+    };
+    let tasks = [task_id];
+    let command = domain::approvals::DecideCommand {
+        tasks: &tasks,
+        decision: body.decision,
+        comment: &body.comment,
+        proof: None,
+    };
+    let done =
+        domain::approvals::decide(&state.db, &caller, &command, &state.services.fallback).await?;
     Ok(Json(json!({ "decided": done.len() })))
 }

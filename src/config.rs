@@ -24,6 +24,8 @@ pub struct Config {
     /// How far a re-authentication's `auth_time` may lie before the moment it was
     /// asked for (clock difference with the provider, whole-second truncation).
     pub reauth_skew_secs: i64,
+    /// The longest lifetime of a personal access token, in days.
+    pub token_max_days: i64,
 }
 
 /// How to reach and trust the OpenID Connect provider.
@@ -137,8 +139,15 @@ impl Config {
             bounded(get, "COUNTERSIGN_SESSION_IDLE_MINUTES", 60, 1..=24 * 60)?;
         let session_max_hours = bounded(get, "COUNTERSIGN_SESSION_MAX_HOURS", 12, 1..=24 * 30)?;
         let reauth_skew_secs = bounded(get, "COUNTERSIGN_REAUTH_SKEW_SECS", 5, 0..=120)?;
+        let token_max_days = bounded(
+            get,
+            "COUNTERSIGN_TOKEN_MAX_DAYS",
+            app::domain::tokens::DEFAULT_MAX_DAYS,
+            1..=app::domain::tokens::MAX_DAYS,
+        )?;
         Ok(Config {
             reauth_skew_secs,
+            token_max_days,
             database_url,
             addr,
             public_url,

@@ -271,7 +271,14 @@ async fn seed_item(
             },
         })
         .collect();
-    let item = items::set_steps(db, carol, &item.id, item.version, &approvers).await?;
+    let item = items::set_steps(
+        db,
+        (carol, "demo-seed"),
+        (&item.id, item.version),
+        &approvers,
+        None,
+    )
+    .await?;
     if reauth {
         items::set_reauth(
             db,

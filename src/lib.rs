@@ -88,9 +88,11 @@ impl Countersign {
         };
         let services = Services {
             db: db.clone(),
-            fallback: app::domain::approvals::Fallback {
+            fallback: app::domain::routing::Fallback {
                 admin_group: config.roles.admin_groups.first().cloned(),
+                roles: config.roles.clone(),
             },
+            token_max_days: config.token_max_days,
             provider_configured: oidc.is_some(),
         };
         let problem_page =
@@ -182,6 +184,9 @@ impl Countersign {
                 }
             }
         });
+        // Expired sessions, and re-authentication challenges that expired
+        // unverified, are deleted every ten minutes.
+        let challenges_db = self.state.db.clone();
         tokio::spawn(async move {
             use tower_sessions::ExpiredDeletion;
             let mut every = tokio::time::interval(Duration::from_secs(600));
@@ -189,6 +194,13 @@ impl Countersign {
                 every.tick().await;
                 if let Err(err) = store.delete_expired().await {
                     tracing::warn!(error = %err, "expired-session clean-up failed");
+                }
+                match app::domain::reauth::purge_expired(&challenges_db).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(deleted = n, "expired re-authentication requests removed")
+                    }
+                    Err(err) => tracing::warn!(error = %err, "challenge clean-up failed"),
                 }
             }
         });

@@ -25,6 +25,11 @@ pub struct SessionUser {
     /// A random value of this sign-in: re-authentication challenges are bound to
     /// it, so a proof obtained in one session is worthless in another.
     pub session_key: String,
+    /// When the provider says this sign-in authenticated (`auth_time`, or the
+    /// moment it completed here when the provider gave none): every
+    /// re-authentication of this sign-in must be strictly later.
+    #[serde(default)]
+    pub auth_time: i64,
 }
 
 /// The [`SessionUser::session_key`] of the caller, in the request's extensions.
@@ -109,7 +114,9 @@ pub fn require_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
 #[derive(Clone, Debug)]
 pub struct Services {
     pub db: Db,
-    pub fallback: crate::domain::approvals::Fallback,
+    pub fallback: crate::domain::routing::Fallback,
+    /// The longest lifetime of a personal access token (`COUNTERSIGN_TOKEN_MAX_DAYS`).
+    pub token_max_days: i64,
     /// An OIDC provider is configured (re-authentication is possible at all).
     pub provider_configured: bool,
 }

@@ -181,10 +181,12 @@ async fn callback(
         }
     };
     // A new session id at sign-in: an id planted before it (session fixation) is worthless.
+    let signed_in_at = now_epoch();
     let signed_in = SessionUser {
         user_id: user.id.clone(),
-        signed_in_at: now_epoch(),
+        signed_in_at,
         session_key: uuid::Uuid::new_v4().simple().to_string(),
+        auth_time: token.auth_time.unwrap_or(signed_in_at),
     };
     if let Err(err) = async {
         session.cycle_id().await?;

@@ -30,18 +30,6 @@ pub struct PendingReauth {
     pub return_to: String,
 }
 
-/// Where the person goes back to, by what the challenge was for.
-fn return_path(action: &serde_json::Value) -> String {
-    match action["kind"].as_str() {
-        Some("org_config") | Some("provider_test") => "/admin/settings".to_owned(),
-        Some("item_reauth") => format!(
-            "/admin/items/{}?tab=reauthentication",
-            action["item_id"].as_str().unwrap_or_default()
-        ),
-        _ => "/inbox".to_owned(),
-    }
-}
-
 fn with_query(path: &str, key: &str, value: &str) -> String {
     let sep = if path.contains('?') { '&' } else { '?' };
     format!("{path}{sep}{key}={value}")
@@ -60,17 +48,15 @@ pub async fn start(
     let Some(provider) = state.oidc.clone() else {
         return (state.problem_page)(app::pages::auth::SignInProblem::ProviderUnavailable).await;
     };
-    let challenge = match reauth::open_challenge(&state.db, &user.id, &key.0, &challenge_id).await {
-        Ok(challenge) => challenge,
+    let action = match reauth::open_challenge(&state.db, &user.id, &key.0, &challenge_id).await {
+        Ok((_, action)) => action,
         Err(DomainError::Db(err)) => {
             tracing::error!(error = %err, "cannot read the challenge");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
         Err(_) => return Redirect::to("/inbox?reauth=expired").into_response(),
     };
-    let action: serde_json::Value =
-        serde_json::from_str(&challenge.action_json).unwrap_or_default();
-    let return_to = return_path(&action);
+    let return_to = action.return_path();
     let hint = app::db::users::find(&state.db, &user.id)
         .await
         .ok()
@@ -158,23 +144,27 @@ pub async fn finish(
         kid: token.kid,
         raw: token.raw,
     };
+    let freshness = reauth::Freshness {
+        signed_in_auth_time: signed_in.auth_time,
+        skew_secs: state.reauth_skew_secs,
+    };
+    let person = (signed_in.user_id.as_str(), signed_in.session_key.as_str());
     match reauth::verify(
         &state.db,
-        &signed_in.user_id,
-        &signed_in.session_key,
+        person,
         &pending.challenge_id,
         &validated,
-        state.reauth_skew_secs,
+        freshness,
     )
     .await
     {
-        Ok((purpose, _)) => {
+        Ok((action, _)) => {
             // A fresh authentication: a fresh session id too.
             if let Err(err) = session.cycle_id().await {
                 tracing::error!(error = %err, "cannot rotate the session id");
             }
             tracing::info!(challenge = %pending.challenge_id, "re-authentication verified");
-            if purpose == reauth::Purpose::ProviderTest {
+            if action.purpose() == reauth::Purpose::ProviderTest {
                 back("tested")
             } else {
                 Redirect::to(&with_query(
@@ -187,15 +177,7 @@ pub async fn finish(
         }
         Err(DomainError::ReauthRefused(why)) => {
             tracing::warn!(challenge = %pending.challenge_id, reason = %why, "re-authentication refused");
-            if why.contains("did not make you sign in again") {
-                back("not-fresh")
-            } else if why.contains("different person") {
-                back("wrong-person")
-            } else if why.contains("auth_time") {
-                back("no-auth-time")
-            } else {
-                back("refused")
-            }
+            back(why.outcome())
         }
         Err(err) => {
             tracing::error!(error = %err, "re-authentication failed");

@@ -4,7 +4,6 @@
 use app::{
     db::requests,
     domain::{
-        approvals::Fallback,
         items::{self, ItemInput, ReauthRule},
         requests::{AccessRequestInput, request_access},
     },
@@ -15,17 +14,30 @@ use serde_json::{Value, json};
 
 use crate::support::{Browser, TestApp};
 
-async fn token_for(browser: &Browser, name: &str) -> String {
-    let response = browser
-        .client
-        .post(browser.url("/api/tokens/create"))
-        .header("origin", browser.origin())
-        .form(&[("name", name), ("days", "30")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json::<String>().await.unwrap()
+/// A personal access token for `login`: created after the step-up it asks for.
+async fn token_for(browser: &Browser, login: &str, name: &str) -> String {
+    let (status, body) = browser
+        .server_fn("/api/tokens/create", &[("name", name), ("days", "30")])
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "creating a token asks for step-up"
+    );
+    let challenge = body["ReauthRequired"]["challenge_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected ReauthRequired, got {body}"))
+        .to_owned();
+    let (_, back) = browser.reauthenticate(&challenge, login).await;
+    assert_eq!(back, format!("/tokens?signed={challenge}"));
+    let (status, done) = browser
+        .server_fn("/api/signed/complete", &[("challenge_id", &challenge)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    done["secret"]
+        .as_str()
+        .expect("the token, shown once")
+        .to_owned()
 }
 
 fn api(app: &TestApp, token: &str, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -68,10 +80,10 @@ async fn pending_task(app: &TestApp, name: &str, reauth: bool) -> String {
     .unwrap();
     let item = items::set_steps(
         &app.db,
-        &carol,
-        &item.id,
-        item.version,
+        (&carol, "seed"),
+        (&item.id, item.version),
         &[Approver::User { user_id: bob.id }],
+        None,
     )
     .await
     .unwrap();
@@ -108,7 +120,7 @@ async fn pending_task(app: &TestApp, name: &str, reauth: bool) -> String {
             justification: "Needed".into(),
             ..Default::default()
         },
-        &Fallback::default(),
+        &app.fallback,
     )
     .await
     .unwrap();
@@ -132,7 +144,7 @@ async fn an_approval_that_must_be_e_signed_answers_rfc_9470_and_changes_nothing(
     let app = TestApp::spawn().await;
     let (_, bob, _) = people(&app).await;
     let task = pending_task(&app, "Payroll", true).await;
-    let token = token_for(&bob, "ci").await;
+    let token = token_for(&bob, "bob", "ci").await;
 
     let response = api(
         &app,
@@ -170,7 +182,7 @@ async fn an_ordinary_approval_works_with_a_token_and_a_denial_needs_a_comment() 
     let app = TestApp::spawn().await;
     let (_, bob, _) = people(&app).await;
     let task = pending_task(&app, "Slack", false).await;
-    let token = token_for(&bob, "ci").await;
+    let token = token_for(&bob, "bob", "ci").await;
 
     let inbox: Value = api(&app, &token, reqwest::Method::GET, "/api/v1/approvals")
         .send()
@@ -228,7 +240,7 @@ async fn missing_wrong_and_revoked_tokens_are_refused() {
         "Bearer error=\"invalid_token\""
     );
 
-    let token = token_for(&bob, "ci").await;
+    let token = token_for(&bob, "bob", "ci").await;
     let tampered = format!("{}x", &token[..token.len() - 1]);
     let wrong = api(&app, &tampered, reqwest::Method::GET, "/api/v1/approvals")
         .send()
@@ -257,8 +269,8 @@ async fn missing_wrong_and_revoked_tokens_are_refused() {
 async fn the_configuration_is_read_and_written_by_admins_only() {
     let app = TestApp::spawn().await;
     let (carol, _, alice) = people(&app).await;
-    let admin = token_for(&carol, "ops").await;
-    let requester = token_for(&alice, "mine").await;
+    let admin = token_for(&carol, "carol", "ops").await;
+    let requester = token_for(&alice, "alice", "mine").await;
 
     let denied = api(
         &app,
@@ -290,7 +302,31 @@ async fn the_configuration_is_read_and_written_by_admins_only() {
     );
 
     let mut config = got["config"].clone();
+    // Weakening a control (auto-approval on) needs a fresh sign-in: RFC 9470.
     config["autoApprovalEnabled"] = json!(true);
+    let weaker = api(
+        &app,
+        &admin,
+        reqwest::Method::PUT,
+        "/api/v1/access-request-config",
+    )
+    .json(&json!({ "config": config, "version": got["version"] }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(weaker.status(), StatusCode::UNAUTHORIZED);
+    let challenge = weaker
+        .headers()
+        .get("www-authenticate")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        challenge.contains("insufficient_user_authentication"),
+        "{challenge}"
+    );
+    config["autoApprovalEnabled"] = json!(false);
+    config["requestOnBehalfOfConfig"]["allowRequestOnBehalfOfAnyoneByAnyone"] = json!(true);
     let put = api(
         &app,
         &admin,

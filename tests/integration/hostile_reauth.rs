@@ -23,7 +23,6 @@ use serde_json::{Value, json};
 
 use crate::{
     hostile_tokens::{Forgery, ProxiedProvider, TempPem, now},
-    idp,
     support::{Browser, TestApp},
 };
 
@@ -101,38 +100,8 @@ async fn approve(s: &Scene) -> String {
     challenge_in(&body)
 }
 
-/// Signs in again at the provider for `challenge` as `login`; returns the app's
-/// answer at the callback: its status and where it sent the browser.
 async fn reauthenticate(browser: &Browser, challenge: &str, login: &str) -> (StatusCode, String) {
-    let (form, form_url) = idp::follow(
-        &browser.client,
-        browser.url(&format!("/auth/reauth/{challenge}")),
-        "never:",
-    )
-    .await;
-    let callback = idp::submit_login(
-        &browser.client,
-        form,
-        &form_url,
-        login,
-        idp::PASSWORD,
-        &browser.origin(),
-    )
-    .await
-    .expect("the provider takes the password");
-    let response = browser
-        .client
-        .get(&callback)
-        .send()
-        .await
-        .expect("the callback reaches the app");
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (response.status(), location)
+    browser.reauthenticate(challenge, login).await
 }
 
 async fn complete(s: &Scene, challenge: &str) -> (StatusCode, Value) {

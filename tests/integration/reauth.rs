@@ -6,7 +6,6 @@
 use app::{
     db::{assignments, audit, requests, users},
     domain::{
-        approvals::Fallback,
         items::{self, ItemInput, ReauthRule},
         requests::{AccessRequestInput, request_access},
     },
@@ -60,36 +59,10 @@ async fn person(app: &TestApp, login: &str, roles: &[Role]) -> CurrentUser {
 
 /// Signs in again at the provider for `challenge` as `login`; returns where the
 /// app sent the browser afterwards.
-async fn reauthenticate(browser: &Browser, challenge: &str, login: &str) -> String {
-    let (form, form_url) = idp::follow(
-        &browser.client,
-        browser.url(&format!("/auth/reauth/{challenge}")),
-        "never:",
-    )
-    .await;
-    let callback = idp::submit_login(
-        &browser.client,
-        form,
-        &form_url,
-        login,
-        idp::PASSWORD,
-        &browser.origin(),
-    )
-    .await
-    .expect("the provider takes the password");
-    let response = browser
-        .client
-        .get(&callback)
-        .send()
-        .await
-        .expect("callback");
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .expect("redirect")
-        .to_owned()
+pub async fn reauthenticate(browser: &Browser, challenge: &str, login: &str) -> String {
+    let (status, location) = browser.reauthenticate(challenge, login).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    location
 }
 
 pub struct Scene {
@@ -147,12 +120,12 @@ pub async fn scene(app: TestApp) -> Scene {
     .expect("item");
     let item = items::set_steps(
         &app.db,
-        &carol_user,
-        &item.id,
-        item.version,
+        (&carol_user, "seed"),
+        (&item.id, item.version),
         &[Approver::User {
             user_id: bob_user.id.clone(),
         }],
+        None,
     )
     .await
     .expect("steps");
@@ -177,7 +150,7 @@ pub async fn scene(app: TestApp) -> Scene {
             justification: "Month-end payroll run".into(),
             ..Default::default()
         },
-        &Fallback::default(),
+        &app.fallback,
     )
     .await
     .expect("request");

@@ -11,6 +11,8 @@ use crate::idp::{self, Idp};
 
 pub struct TestApp {
     pub db: Db,
+    /// Where approval work goes, as the running app routes it (its role map).
+    pub fallback: app::domain::routing::Fallback,
     /// The database's URL, for the command-line tool.
     pub database_url: String,
     /// The real OIDC provider this app trusts (taken out to stop it).
@@ -75,9 +77,11 @@ impl TestApp {
         let config = Config::from_vars(&vars).expect("test configuration");
         let app = Countersign::build(config).await.expect("start the app");
         let db = app.state.db.clone();
+        let fallback = app.state.services.fallback.clone();
         tokio::spawn(app.serve_on(listener));
         TestApp {
             db,
+            fallback,
             database_url: url,
             idp: Some(idp),
             browser: Browser::new(origin),
@@ -154,6 +158,54 @@ impl Browser {
         let body = response.text().await.expect("the server function's body");
         let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
         (status, body)
+    }
+
+    /// Signs in again at the provider for `challenge` as `login`; returns the
+    /// app's answer at the callback: its status and where it sent the browser.
+    ///
+    /// The provider reports `auth_time` in whole seconds, and a re-authentication
+    /// must be strictly later than the sign-in (and any earlier one): so this
+    /// first waits for the next whole second, as a person typing would.
+    pub async fn reauthenticate(
+        &self,
+        challenge: &str,
+        login: &str,
+    ) -> (reqwest::StatusCode, String) {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock after 1970");
+        let to_next_second =
+            std::time::Duration::from_millis(1000 - u64::from(since_epoch.subsec_millis()));
+        tokio::time::sleep(to_next_second).await;
+        let (form, form_url) = idp::follow(
+            &self.client,
+            self.url(&format!("/auth/reauth/{challenge}")),
+            "never:",
+        )
+        .await;
+        let callback = idp::submit_login(
+            &self.client,
+            form,
+            &form_url,
+            login,
+            idp::PASSWORD,
+            &self.origin(),
+        )
+        .await
+        .expect("the provider takes the password");
+        let response = self
+            .client
+            .get(&callback)
+            .send()
+            .await
+            .expect("the callback reaches the app");
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (response.status(), location)
     }
 
     /// Goes to `/auth/login?next=…` and on to the provider's sign-in form; returns

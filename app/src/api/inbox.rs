@@ -26,9 +26,10 @@ pub async fn decide(
     decision: String,
     comment: String,
 ) -> Result<usize, AppError> {
+    use crate::domain::approvals::{self, Caller, Channel, DecideCommand};
+    use crate::types::Decision;
     let (user, key) = crate::auth::require_session()?;
     let s = crate::auth::services()?;
-    use crate::types::Decision;
     let decision = match decision.as_str() {
         "approve" => Decision::Approve,
         "deny" => Decision::Deny,
@@ -40,17 +41,18 @@ pub async fn decide(
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    let done = crate::domain::approvals::decide(
-        &s.db,
-        &user,
-        &key,
-        &ids,
+    let caller = Caller {
+        user: &user,
+        session_key: &key,
+        channel: Channel::Web,
+    };
+    let command = DecideCommand {
+        tasks: &ids,
         decision,
-        &comment,
-        None,
-        &s.fallback,
-    )
-    .await?;
+        comment: &comment,
+        proof: None,
+    };
+    let done = approvals::decide(&s.db, &caller, &command, &s.fallback).await?;
     Ok(done.len())
 }
 
@@ -60,9 +62,36 @@ pub async fn reassign(
     to_user_id: String,
     comment: String,
 ) -> Result<(), AppError> {
+    use crate::domain::approvals::{self, Caller, Channel};
+    let (user, key) = crate::auth::require_session()?;
+    let s = crate::auth::services()?;
+    let caller = Caller {
+        user: &user,
+        session_key: &key,
+        channel: Channel::Web,
+    };
+    Ok(approvals::reassign(
+        &s.db,
+        &caller,
+        (&task_id, &to_user_id),
+        &comment,
+        &s.fallback,
+    )
+    .await?)
+}
+
+/// The people a task can be handed to, whose name or email contains `query`.
+#[server(endpoint = "inbox/assignees")]
+pub async fn eligible_assignees(
+    task_id: String,
+    query: String,
+) -> Result<Vec<crate::types::PersonRef>, AppError> {
     let user = crate::auth::require_user()?;
     let s = crate::auth::services()?;
-    Ok(crate::domain::approvals::reassign(&s.db, &user, &task_id, &to_user_id, &comment).await?)
+    Ok(
+        crate::domain::approvals::eligible_assignees(&s.db, &user, &task_id, &query, &s.fallback)
+            .await?,
+    )
 }
 
 #[server(endpoint = "inbox/history")]

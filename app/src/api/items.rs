@@ -91,7 +91,7 @@ pub async fn update_item(
     enabled: Option<String>,
 ) -> Result<AccessItem, AppError> {
     use crate::domain::items::{self, ItemInput};
-    let user = crate::auth::require_user()?;
+    let (user, key) = crate::auth::require_session()?;
     let s = crate::auth::services()?;
     let input = ItemInput {
         kind,
@@ -101,7 +101,7 @@ pub async fn update_item(
         requestable: requestable.is_some(),
         enabled: enabled.is_some(),
     };
-    Ok(items::update(&s.db, &user, &id, version, &input).await?)
+    Ok(items::update(&s.db, (&user, &key), (&id, version), &input, None).await?)
 }
 
 /// `steps` is the list of approvers as JSON (the Approvals tab keeps it in a
@@ -112,11 +112,11 @@ pub async fn set_item_steps(
     version: i64,
     steps: String,
 ) -> Result<AccessItem, AppError> {
-    let user = crate::auth::require_user()?;
+    let (user, key) = crate::auth::require_session()?;
     let s = crate::auth::services()?;
     let steps: Vec<crate::types::Approver> = serde_json::from_str(&steps)
         .map_err(|_| AppError::Invalid("The approval steps could not be read.".into()))?;
-    Ok(crate::domain::items::set_steps(&s.db, &user, &id, version, &steps).await?)
+    Ok(crate::domain::items::set_steps(&s.db, (&user, &key), (&id, version), &steps, None).await?)
 }
 
 #[server(endpoint = "items/reauth")]

@@ -10,49 +10,60 @@ use crate::types::AppError;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignedOutcome {
     pub message: String,
+    /// A secret to show once (a new personal access token).
+    pub secret: Option<String>,
+}
+
+impl SignedOutcome {
+    #[cfg(feature = "ssr")]
+    fn said(message: impl Into<String>) -> SignedOutcome {
+        SignedOutcome {
+            message: message.into(),
+            secret: None,
+        }
+    }
 }
 
 #[server(endpoint = "signed/complete")]
 pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcome, AppError> {
-    use crate::{
-        domain::{approvals, items, org, reauth},
-        types::{AccessRequestConfig, Decision},
+    use crate::domain::{
+        approvals::{self, Caller, Channel, DecideCommand},
+        items::{self, ReauthRule},
+        org, reauth,
+        reauth::SignedAction,
+        tokens,
     };
     let (user, key) = crate::auth::require_session()?;
     let s = crate::auth::services()?;
-    let (_, action) = reauth::signed_action(&s.db, &user.id, &key, &challenge_id).await?;
+    let action = reauth::signed_action(&s.db, &user.id, &key, &challenge_id).await?;
     let proof = Some(challenge_id.as_str());
-    let bad = || AppError::Invalid("This signed action cannot be completed.".into());
-    match action["kind"].as_str() {
-        Some("approval") => {
-            let ids: Vec<String> =
-                serde_json::from_value(action["tasks"].clone()).map_err(|_| bad())?;
-            let decision: Decision =
-                serde_json::from_value(action["decision"].clone()).map_err(|_| bad())?;
-            let comment = action["comment"].as_str().unwrap_or_default();
-            let done = approvals::decide(
-                &s.db,
-                &user,
-                &key,
-                &ids,
+    let admin = (&user, key.as_str());
+    match action {
+        SignedAction::Approval {
+            tasks,
+            decision,
+            comment,
+            ..
+        } => {
+            let caller = Caller {
+                user: &user,
+                session_key: &key,
+                channel: Channel::Web,
+            };
+            let command = DecideCommand {
+                tasks: &tasks,
                 decision,
-                comment,
+                comment: &comment,
                 proof,
-                &s.fallback,
-            )
-            .await?;
-            Ok(SignedOutcome {
-                message: format!(
-                    "Signed and approved: {} task{}.",
-                    done.len(),
-                    if done.len() == 1 { "" } else { "s" }
-                ),
-            })
+            };
+            let done = approvals::decide(&s.db, &caller, &command, &s.fallback).await?;
+            let n = done.len();
+            Ok(SignedOutcome::said(format!(
+                "Signed and approved: {n} task{}.",
+                if n == 1 { "" } else { "s" }
+            )))
         }
-        Some("org_config") => {
-            let config: AccessRequestConfig =
-                serde_json::from_value(action["config"].clone()).map_err(|_| bad())?;
-            let version = action["version"].as_i64().ok_or_else(bad)?;
+        SignedAction::OrgConfig { config, version } => {
             org::save(
                 &s.db,
                 &user,
@@ -63,31 +74,55 @@ pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcom
                 proof,
             )
             .await?;
+            Ok(SignedOutcome::said(
+                "Signed and saved: the settings are changed.",
+            ))
+        }
+        SignedAction::ItemReauth {
+            item_id,
+            version,
+            require,
+            window_minutes,
+        } => {
+            let rule = ReauthRule {
+                require,
+                window_minutes,
+            };
+            items::set_reauth(&s.db, &user, &key, (&item_id, version), rule, proof).await?;
+            Ok(SignedOutcome::said(
+                "Signed and saved: the item's re-authentication rule is changed.",
+            ))
+        }
+        SignedAction::ItemDetails {
+            item_id,
+            version,
+            input,
+        } => {
+            items::update(&s.db, admin, (&item_id, version), &input, proof).await?;
+            Ok(SignedOutcome::said(
+                "Signed and saved: the item's details are changed.",
+            ))
+        }
+        SignedAction::ItemSteps {
+            item_id,
+            version,
+            steps,
+        } => {
+            items::set_steps(&s.db, admin, (&item_id, version), &steps, proof).await?;
+            Ok(SignedOutcome::said(
+                "Signed and saved: the item's approval steps are changed.",
+            ))
+        }
+        SignedAction::TokenCreate { name, days } => {
+            let (_, token) =
+                tokens::create(&s.db, admin, (&name, days), s.token_max_days, proof).await?;
             Ok(SignedOutcome {
-                message: "Signed and saved: the settings are changed.".into(),
+                message: "Signed and created. Copy your token now: it is shown only once.".into(),
+                secret: Some(token),
             })
         }
-        Some("item_reauth") => {
-            let id = action["item_id"].as_str().ok_or_else(bad)?;
-            let version = action["version"].as_i64().ok_or_else(bad)?;
-            let require = action["require"].as_bool().ok_or_else(bad)?;
-            let window = action["window_minutes"].as_i64();
-            items::set_reauth(
-                &s.db,
-                &user,
-                &key,
-                (id, version),
-                crate::domain::items::ReauthRule {
-                    require,
-                    window_minutes: window,
-                },
-                proof,
-            )
-            .await?;
-            Ok(SignedOutcome {
-                message: "Signed and saved: the item's re-authentication rule is changed.".into(),
-            })
-        }
-        _ => Err(bad()),
+        SignedAction::ProviderTest { .. } => Err(AppError::Invalid(
+            "The provider test completes at the provider; nothing to do here.".into(),
+        )),
     }
 }

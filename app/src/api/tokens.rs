@@ -33,16 +33,19 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
         .collect())
 }
 
-/// Creates a token and returns its text, shown once.
+/// Creates a token and returns its text, shown once. Needs a fresh
+/// re-authentication: the first call answers `ReauthRequired`.
 #[server(endpoint = "tokens/create")]
 pub async fn create_token(name: String, days: String) -> Result<String, AppError> {
-    let user = crate::auth::require_user()?;
+    let (user, key) = crate::auth::require_session()?;
     let s = crate::auth::services()?;
     let days = days.trim().parse::<i64>().map_err(|_| AppError::Field {
         field: "days".into(),
         message: "must be a whole number of days".into(),
     })?;
-    let (_, token) = crate::domain::tokens::create(&s.db, &user, &name, days).await?;
+    let (_, token) =
+        crate::domain::tokens::create(&s.db, (&user, &key), (&name, days), s.token_max_days, None)
+            .await?;
     Ok(token)
 }
 

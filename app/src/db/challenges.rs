@@ -142,3 +142,53 @@ pub async fn fresh_for<'c, E: Executor<'c, Database = Any>>(
     .await?;
     Ok(row.map(from_row))
 }
+
+/// This person's open (unverified, unexpired) challenge for exactly this action
+/// in this sign-in: asked again, the same challenge is reused, not a new row.
+pub async fn open_for<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    session_key: &str,
+    digest: &str,
+    now: i64,
+) -> Result<Option<ChallengeRow>, DbError> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE user_id = $1 AND session_key = $2 AND digest = $3 \
+         AND verified_at IS NULL AND consumed_at IS NULL AND expires_at > $4 \
+         ORDER BY created_at DESC LIMIT 1"
+    ))
+    .bind(user_id)
+    .bind(session_key)
+    .bind(digest)
+    .bind(now)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.map(from_row))
+}
+
+/// The newest `auth_time` any re-authentication of this sign-in proved.
+pub async fn latest_auth_time<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    session_key: &str,
+) -> Result<Option<i64>, DbError> {
+    let (latest,): (Option<i64>,) = sqlx::query_as(
+        "SELECT MAX(auth_time) FROM reauth_challenges \
+         WHERE user_id = $1 AND session_key = $2 AND verified_at IS NOT NULL",
+    )
+    .bind(user_id)
+    .bind(session_key)
+    .fetch_one(ex)
+    .await?;
+    Ok(latest)
+}
+
+/// Removes challenges that expired unverified; returns how many.
+pub async fn delete_expired_unverified(tx: &mut Tx, now: i64) -> Result<u64, DbError> {
+    let done =
+        sqlx::query("DELETE FROM reauth_challenges WHERE verified_at IS NULL AND expires_at <= $1")
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected())
+}

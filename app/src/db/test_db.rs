@@ -47,3 +47,14 @@ pub async fn fresh_url() -> Result<String, DbError> {
         ))),
     }
 }
+
+/// Moves every re-authentication challenge `secs` into the past (tests of expiry).
+pub async fn age_challenges(db: &Db, secs: i64) {
+    sqlx::query(
+        "UPDATE reauth_challenges SET created_at = created_at - $1, expires_at = expires_at - $1",
+    )
+    .bind(secs)
+    .execute(db.pool())
+    .await
+    .expect("age challenges");
+}

@@ -142,3 +142,36 @@ pub async fn find_in<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     .await?;
     Ok(row.map(from_row))
 }
+
+/// People in any of `groups` (as the provider last told us) whose name or email
+/// contains `query`, by name, at most `limit`.
+pub async fn search_in_groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    ex: E,
+    query: &str,
+    groups: &[String],
+    limit: i64,
+) -> Result<Vec<UserRow>, DbError> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pattern = format!(
+        "%{}%",
+        query.trim().to_lowercase().replace(['%', '_', '\\'], "")
+    );
+    // Each group as its JSON string inside the stored list: `"name"`.
+    let member: Vec<String> = (0..groups.len())
+        .map(|i| format!("groups_json LIKE ${}", i + 3))
+        .collect();
+    let sql = format!(
+        "SELECT id, issuer, subject, name, email, groups_json FROM users \
+         WHERE (LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1) AND ({}) \
+         ORDER BY name, id LIMIT $2",
+        member.join(" OR ")
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql).bind(pattern).bind(limit);
+    for group in groups {
+        let needle = serde_json::to_string(group).unwrap_or_default();
+        q = q.bind(format!("%{}%", needle.replace(['%', '_'], "")));
+    }
+    Ok(q.fetch_all(ex).await?.into_iter().map(from_row).collect())
+}

@@ -1,213 +1,102 @@
-//! The approval engine: a request walks its item's ordered approval steps; each
-//! step is decided once; the last approval grants (or removes) the access.
+//! Decisions on approval tasks: approve, deny (several together as one batch),
+//! and reassignment. Where the work goes next is [`super::routing`]'s job.
 //!
-//! Nobody decides their own request. A step whose approver is the requester or
-//! the beneficiary is, with `autoApprovalEnabled`, approved automatically (and
-//! audited as such); without it (the default) it goes to the **fallback**: the
-//! item's owner when that is someone else, otherwise the first administrators'
-//! group. A step whose approver no longer exists goes to the same fallback.
+//! Every check reads the state inside the writing transaction, so a decision is
+//! judged on exactly what it changes: who the task belongs to, whether approving
+//! it must be e-signed, and the organisation's configuration.
 
 use serde_json::{Value, json};
 
 use super::{
     DomainError,
     audit::{self, AuditActor, Entry},
-    new_id, now, org, reauth, text,
+    new_id, now, reauth,
+    routing::{self, Fallback, needs_reauth},
+    text,
 };
 use crate::{
     db::{
-        Db, Tx, assignments, items,
+        Db, Tx, items, org_config,
         requests::{self as store, NewTask, RequestRow, TaskRow},
         users,
     },
     types::{
-        AccessItem, AccessRequestConfig, Approver, CurrentUser, Decision, RequestKind,
-        RequestStatus, TaskState,
+        AccessItem, AccessRequestConfig, Approver, CurrentUser, Decision, PersonRef, RequestStatus,
+        Role, TaskState,
     },
 };
 
 pub const COMMENT_MAX: usize = 1000;
 pub const BATCH_MAX: usize = 50;
+/// Longest search text for the reassignment picker.
+pub const SEARCH_MAX: usize = 200;
 
-/// Where approval work goes when its approver cannot take it.
-#[derive(Debug, Clone, Default)]
-pub struct Fallback {
-    /// The provider group whose members are administrators.
-    pub admin_group: Option<String>,
+/// Which door a caller came through. With `approvalsMustBeExternal`, decisions
+/// are made through the JSON API only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Web,
+    Api,
 }
 
-/// Who a task goes to.
-struct Target {
-    user_id: Option<String>,
-    group: Option<String>,
+/// Who is acting: the person, the sign-in their proofs are bound to, and the door.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub user: &'a CurrentUser,
+    pub session_key: &'a str,
+    pub channel: Channel,
 }
 
-fn fallback_target(item: &AccessItem, request: &RequestRow, fallback: &Fallback) -> Target {
-    match &item.owner_id {
-        Some(owner) if owner != &request.requester_id && owner != &request.beneficiary_id => {
-            Target {
-                user_id: Some(owner.clone()),
-                group: None,
-            }
-        }
-        _ => Target {
-            user_id: None,
-            group: fallback.admin_group.clone(),
-        },
-    }
+/// Approve or deny these tasks, with this comment, and (for a signed approval)
+/// the re-authentication offered as proof.
+#[derive(Debug, Clone, Copy)]
+pub struct DecideCommand<'a> {
+    pub tasks: &'a [String],
+    pub decision: Decision,
+    pub comment: &'a str,
+    pub proof: Option<&'a str>,
 }
 
-/// Opens step `position` of `request` (or finishes the request when there is no
-/// such step). Self-approval is resolved here.
-pub(crate) async fn open_step(
-    tx: &mut Tx,
-    request: &RequestRow,
-    item: &AccessItem,
-    position: i64,
-    config: &AccessRequestConfig,
-    fallback: &Fallback,
-) -> Result<(), DomainError> {
-    let steps = items::steps(&mut **tx, &item.id).await?;
-    let Some(approver) = steps.get(position as usize) else {
-        return finish(tx, request, item).await;
-    };
-    let own = |id: &str| id == request.requester_id || id == request.beneficiary_id;
-    let target = match approver {
-        Approver::Owner => match &item.owner_id {
-            Some(owner) => Target {
-                user_id: Some(owner.clone()),
-                group: None,
-            },
-            None => fallback_target(item, request, fallback),
-        },
-        Approver::User { user_id } => match users::find_in(&mut **tx, user_id).await? {
-            Some(_) => Target {
-                user_id: Some(user_id.clone()),
-                group: None,
-            },
-            None => fallback_target(item, request, fallback),
-        },
-        Approver::Group { group } => Target {
-            user_id: None,
-            group: Some(group.clone()),
-        },
-    };
-    let target = match &target.user_id {
-        Some(user) if own(user) && !config.auto_approval_enabled => {
-            fallback_target(item, request, fallback)
-        }
-        _ => target,
-    };
-    let task_id = new_id();
-    let at = now();
-    store::insert_task(
-        tx,
-        &NewTask {
-            id: &task_id,
-            request_id: &request.id,
-            position,
-            approver_user_id: target.user_id.as_deref(),
-            approver_group: target.group.as_deref(),
-            now: at,
-        },
-    )
-    .await?;
-    if let Some(user) = target.user_id.as_deref()
-        && own(user)
-        && config.auto_approval_enabled
-    {
-        store::decide_task(tx, &task_id, TaskState::Approved, user, None, true, at).await?;
-        audit::append(
-            tx,
-            AuditActor::System,
-            Entry {
-                action: "approval.auto_approved",
-                target_kind: "approval_task",
-                target_id: &task_id,
-                item_id: Some(&item.id),
-                request_id: Some(&request.id),
-                details: json!({
-                    "step": position + 1,
-                    "approver_id": user,
-                    "reason": "the requester is this step's approver and autoApprovalEnabled is on",
-                }),
-            },
-        )
-        .await?;
-        return Box::pin(open_step(tx, request, item, position + 1, config, fallback)).await;
-    }
-    Ok(())
+/// A task the caller may decide now, with its request and item.
+struct Decidable {
+    task: TaskRow,
+    request: RequestRow,
+    item: AccessItem,
 }
 
-/// The last step approved: grant or remove the access.
-async fn finish(tx: &mut Tx, request: &RequestRow, item: &AccessItem) -> Result<(), DomainError> {
-    let at = now();
-    if !store::close(tx, &request.id, RequestStatus::Approved, at).await? {
-        return Err(DomainError::Conflict(
-            "This request is no longer pending.".into(),
+fn refuse_external(config: &AccessRequestConfig, caller: &Caller<'_>) -> Result<(), DomainError> {
+    if config.approvals_must_be_external && caller.channel == Channel::Web {
+        return Err(DomainError::Forbidden(
+            "your organisation decides approvals in its external system \
+             (approvalsMustBeExternal); the inbox is read-only",
         ));
     }
-    let (action, details) = match request.kind {
-        RequestKind::Grant => {
-            let assignment = new_id();
-            assignments::grant(
-                tx,
-                &assignment,
-                &request.beneficiary_id,
-                &item.id,
-                &request.id,
-                request.end_date,
-                at,
-            )
-            .await?;
-            (
-                "assignment.granted",
-                json!({ "user_id": request.beneficiary_id, "end_date": request.end_date }),
-            )
-        }
-        RequestKind::Revoke => {
-            let removed = assignments::remove(tx, &request.beneficiary_id, &item.id).await?;
-            (
-                "assignment.removed",
-                json!({ "user_id": request.beneficiary_id, "held": removed }),
-            )
-        }
-    };
-    audit::append(
-        tx,
-        AuditActor::System,
-        Entry {
-            action,
-            target_kind: "assignment",
-            target_id: &format!("{}:{}", request.beneficiary_id, item.id),
-            item_id: Some(&item.id),
-            request_id: Some(&request.id),
-            details,
-        },
-    )
-    .await?;
     Ok(())
 }
 
-/// The task, its request and item, if `actor` may decide it now.
+/// The task, its request and item, if `actor` may decide it now: it is assigned
+/// to them (by name or group), they hold the approver role (or own the item, or
+/// are an administrator working the administrators' fallback), and it is not
+/// their own request.
 async fn decidable(
-    db: &Db,
+    tx: &mut Tx,
     actor: &CurrentUser,
     groups: &[String],
     task_id: &str,
-) -> Result<(TaskRow, RequestRow, AccessItem), DomainError> {
-    let task = store::find_task(db.pool(), task_id)
+    fallback: &Fallback,
+) -> Result<Decidable, DomainError> {
+    let task = store::find_task(&mut **tx, task_id)
         .await?
         .ok_or(DomainError::NotFound("approval task"))?;
-    let mine = task.approver_user_id.as_deref() == Some(actor.id.as_str())
+    let assigned = task.approver_user_id.as_deref() == Some(actor.id.as_str())
         || task
             .approver_group
             .as_ref()
             .is_some_and(|g| groups.contains(g));
-    if !mine {
+    if !assigned {
         return Err(DomainError::Forbidden("this task is not assigned to you"));
     }
-    let request = store::find(db.pool(), &task.request_id)
+    let request = store::find(&mut **tx, &task.request_id)
         .await?
         .ok_or(DomainError::NotFound("request"))?;
     if request.requester_id == actor.id || request.beneficiary_id == actor.id {
@@ -216,10 +105,24 @@ async fn decidable(
     if task.state != TaskState::Pending {
         return Err(already_decided(&task));
     }
-    let item = items::find(db.pool(), &request.item_id)
+    let item = items::find(&mut **tx, &request.item_id)
         .await?
         .ok_or(DomainError::NotFound("access item"))?;
-    Ok((task, request, item))
+    let qualified = actor.has(Role::Approver)
+        || item.owner_id.as_deref() == Some(actor.id.as_str())
+        || (actor.has(Role::Admin)
+            && task.approver_group.is_some()
+            && task.approver_group == fallback.admin_group);
+    if !qualified {
+        return Err(DomainError::Forbidden(
+            "deciding needs the approver role (or ownership of the item)",
+        ));
+    }
+    Ok(Decidable {
+        task,
+        request,
+        item,
+    })
 }
 
 fn already_decided(task: &TaskRow) -> DomainError {
@@ -235,23 +138,24 @@ fn already_decided(task: &TaskRow) -> DomainError {
     ))
 }
 
-/// Must approving this request be e-signed? Only approvals of grant requests for
-/// items that require it, while the organisation has it on. Never denials,
-/// reassignments or removal requests.
-pub fn needs_reauth(
-    config: &AccessRequestConfig,
-    item_requires_reauth: bool,
-    request_kind: RequestKind,
-    decision: Decision,
-) -> bool {
-    decision == Decision::Approve
-        && request_kind == RequestKind::Grant
-        && config.reauthorization_enabled
-        && item_requires_reauth
+/// A conditional update of a task lost its race: say who won.
+async fn lost_race(tx: &mut Tx, task_id: &str) -> DomainError {
+    match store::find_task(&mut **tx, task_id).await {
+        Ok(Some(task)) => already_decided(&task),
+        Ok(None) => DomainError::NotFound("approval task"),
+        Err(err) => err.into(),
+    }
 }
 
 pub(crate) async fn actor_groups(db: &Db, actor: &CurrentUser) -> Result<Vec<String>, DomainError> {
     Ok(users::find(db, &actor.id)
+        .await?
+        .map(|u| u.groups)
+        .unwrap_or_default())
+}
+
+async fn groups_in(tx: &mut Tx, actor: &CurrentUser) -> Result<Vec<String>, DomainError> {
+    Ok(users::find_in(&mut **tx, &actor.id)
         .await?
         .map(|u| u.groups)
         .unwrap_or_default())
@@ -265,110 +169,126 @@ pub struct Decided {
 }
 
 /// Approves or denies one or more tasks together (a batch signs once).
-#[allow(clippy::too_many_arguments)]
 pub async fn decide(
     db: &Db,
-    actor: &CurrentUser,
-    session_key: &str,
-    task_ids: &[String],
-    decision: Decision,
-    comment: &str,
-    proof: Option<&str>,
+    caller: &Caller<'_>,
+    command: &DecideCommand<'_>,
     fallback: &Fallback,
 ) -> Result<Vec<Decided>, DomainError> {
-    if task_ids.is_empty() {
+    let actor = caller.user;
+    let decision = command.decision;
+    if command.tasks.is_empty() {
         return Err(DomainError::invalid("tasks", "choose at least one task"));
     }
-    if task_ids.len() > BATCH_MAX {
+    if command.tasks.len() > BATCH_MAX {
         return Err(DomainError::invalid(
             "tasks",
             format!("decide at most {BATCH_MAX} tasks at once"),
         ));
     }
-    let comment = text("comment", comment, decision == Decision::Deny, COMMENT_MAX)?;
-    let config = org::config(db).await?;
-    let groups = actor_groups(db, actor).await?;
-    let mut ids: Vec<String> = task_ids.to_vec();
+    let comment = text(
+        "comment",
+        command.comment,
+        decision == Decision::Deny,
+        COMMENT_MAX,
+    )?;
+    let mut ids: Vec<String> = command.tasks.to_vec();
     ids.sort();
     ids.dedup();
+    let mut tx = db.write_tx().await?;
+    let config = org_config::load(&mut *tx).await?.config;
+    refuse_external(&config, caller)?;
+    let groups = groups_in(&mut tx, actor).await?;
     let mut work = Vec::with_capacity(ids.len());
     for id in &ids {
-        work.push(decidable(db, actor, &groups, id).await?);
+        work.push(decidable(&mut tx, actor, &groups, id, fallback).await?);
     }
-    let signing: Vec<&(TaskRow, RequestRow, AccessItem)> = work
+    let signs =
+        |d: &Decidable| needs_reauth(&config, d.item.require_reauth, d.request.kind, decision);
+    let window = work
         .iter()
-        .filter(|(_, r, i)| needs_reauth(&config, i.require_reauth, r.kind, decision))
-        .collect();
-    let window = signing
-        .iter()
-        .map(|(_, _, i)| {
-            i.reauth_window_minutes
+        .filter(|d| signs(d))
+        .map(|d| {
+            d.item
+                .reauth_window_minutes
                 .unwrap_or(config.default_reauth_window_minutes)
         })
-        .min()
-        .unwrap_or(0);
-    // The exact decision the signature covers.
-    let action = json!({
-        "kind": "approval",
-        "tasks": ids,
-        "decision": decision,
-        "comment": comment,
-        "versions": work.iter().map(|(_, r, _)| r.version).collect::<Vec<_>>(),
-    });
-    let tx = db.write_tx().await?;
-    let (mut tx, evidence) = if signing.is_empty() {
-        (tx, None)
-    } else {
-        let signed = reauth::SignedAction {
-            actor,
-            session_key,
-            purpose: reauth::Purpose::Approval,
-            action: &action,
-            proof,
-            window_minutes: window,
-        };
-        let (tx, evidence) = reauth::require_proof(db, tx, &signed).await?;
-        (tx, Some(evidence))
+        .min();
+    let (mut tx, evidence) = match window {
+        None => (tx, None),
+        Some(window_minutes) => {
+            // The exact decision the signature covers.
+            let action = reauth::SignedAction::Approval {
+                tasks: ids.clone(),
+                decision,
+                comment: comment.clone(),
+                versions: work.iter().map(|d| d.request.version).collect(),
+            };
+            let signed = reauth::ProofRequest {
+                actor,
+                session_key: caller.session_key,
+                action: &action,
+                proof: command.proof,
+                window_minutes,
+            };
+            let (tx, evidence) = reauth::require_proof(db, tx, &signed).await?;
+            (tx, Some(evidence))
+        }
     };
-    let mut out = Vec::new();
-    for (task, request, item) in &work {
-        let signed = evidence.is_some()
-            && needs_reauth(&config, item.require_reauth, request.kind, decision);
-        decide_one(
-            &mut tx,
-            actor,
-            task,
-            request,
-            item,
-            decision,
-            &comment,
-            if signed { evidence.as_ref() } else { None },
-            &config,
-            fallback,
-        )
-        .await?;
+    let mut out = Vec::with_capacity(work.len());
+    for d in &work {
+        let evidence = evidence.as_ref().filter(|_| signs(d));
+        decide_one(&mut tx, actor, d, decision, &comment, evidence, fallback).await?;
         out.push(Decided {
-            task_id: task.id.clone(),
-            signed,
+            task_id: d.task.id.clone(),
+            signed: evidence.is_some(),
         });
     }
     tx.commit().await?;
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The e-signature of an approval, as its audit record keeps it.
+fn e_signature(
+    actor: &CurrentUser,
+    request: &RequestRow,
+    comment: &str,
+    evidence: &reauth::Evidence,
+    at: i64,
+) -> Value {
+    json!({
+        "signer_name": actor.name,
+        "signer_issuer": evidence.issuer,
+        "signer_subject": evidence.subject,
+        "signed_at": at,
+        "meaning": "approved",
+        "justification": request.justification,
+        "comment": comment,
+        "reauthenticated": true,
+        "auth_time": evidence.auth_time,
+        "acr": evidence.acr,
+        "amr": evidence.amr,
+        "kid": evidence.kid,
+        "signing_key": evidence.signing_key,
+        "id_token": evidence.id_token,
+        "challenge_id": evidence.challenge_id,
+    })
+}
+
 async fn decide_one(
     tx: &mut Tx,
     actor: &CurrentUser,
-    task: &TaskRow,
-    request: &RequestRow,
-    item: &AccessItem,
+    d: &Decidable,
     decision: Decision,
     comment: &str,
     evidence: Option<&reauth::Evidence>,
-    config: &AccessRequestConfig,
     fallback: &Fallback,
 ) -> Result<(), DomainError> {
+    let Decidable {
+        task,
+        request,
+        item,
+    } = d;
     let at = now();
     let state = match decision {
         Decision::Approve => TaskState::Approved,
@@ -376,32 +296,11 @@ async fn decide_one(
     };
     let comment_opt = (!comment.is_empty()).then_some(comment);
     if !store::decide_task(tx, &task.id, state, &actor.id, comment_opt, false, at).await? {
-        let now_task = store::find_task(&mut **tx, &task.id).await?;
-        return Err(now_task
-            .as_ref()
-            .map(already_decided)
-            .unwrap_or(DomainError::NotFound("approval task")));
+        return Err(lost_race(tx, &task.id).await);
     }
-    let signature: Value = match evidence {
-        Some(e) => json!({
-            "signer_name": actor.name,
-            "signer_issuer": e.issuer,
-            "signer_subject": e.subject,
-            "signed_at": at,
-            "meaning": "approved",
-            "justification": request.justification,
-            "comment": comment,
-            "reauthenticated": true,
-            "auth_time": e.auth_time,
-            "acr": e.acr,
-            "amr": e.amr,
-            "kid": e.kid,
-            "signing_key": e.signing_key,
-            "id_token": e.id_token,
-            "challenge_id": e.challenge_id,
-        }),
-        None => Value::Null,
-    };
+    let signature = evidence
+        .map(|e| e_signature(actor, request, comment, e, at))
+        .unwrap_or(Value::Null);
     audit::append(
         tx,
         AuditActor::User(&actor.id),
@@ -430,25 +329,46 @@ async fn decide_one(
             store::cancel_tasks(tx, &request.id, at).await?;
             Ok(())
         }
-        Decision::Approve => {
-            open_step(tx, request, item, task.position + 1, config, fallback).await
-        }
+        Decision::Approve => routing::open_step(tx, request, task.position + 1, fallback).await,
     }
 }
 
-/// Hands a task to another eligible person (comment required). Never needs
-/// re-authentication.
+/// The groups whose members could have been given step `position` of `item`:
+/// the step's own group for a group step, the approver groups otherwise.
+async fn eligible_groups(
+    tx: &mut Tx,
+    item: &AccessItem,
+    position: i64,
+    fallback: &Fallback,
+) -> Result<Vec<String>, DomainError> {
+    let steps = items::steps(&mut **tx, &item.id).await?;
+    Ok(match steps.get(position as usize) {
+        Some(Approver::Group { group }) => vec![group.clone()],
+        _ => fallback.roles.approver_groups.clone(),
+    })
+}
+
+/// Hands a task to another person who could have been assigned its step (comment
+/// required). Never needs re-authentication: the new assignee's approval will.
 pub async fn reassign(
     db: &Db,
-    actor: &CurrentUser,
-    task_id: &str,
-    to_user_id: &str,
+    caller: &Caller<'_>,
+    (task_id, to_user_id): (&str, &str),
     comment: &str,
+    fallback: &Fallback,
 ) -> Result<(), DomainError> {
+    let actor = caller.user;
     let comment = text("comment", comment, true, COMMENT_MAX)?;
-    let groups = actor_groups(db, actor).await?;
-    let (task, request, item) = decidable(db, actor, &groups, task_id).await?;
-    let to = users::find(db, to_user_id)
+    let mut tx = db.write_tx().await?;
+    let config = org_config::load(&mut *tx).await?.config;
+    refuse_external(&config, caller)?;
+    let groups = groups_in(&mut tx, actor).await?;
+    let Decidable {
+        task,
+        request,
+        item,
+    } = decidable(&mut tx, actor, &groups, task_id, fallback).await?;
+    let to = users::find_in(&mut *tx, to_user_id)
         .await?
         .ok_or_else(|| DomainError::invalid("to", "choose a person to hand this task to"))?;
     if to.id == actor.id {
@@ -460,8 +380,18 @@ pub async fn reassign(
             "nobody decides their own request: choose someone else",
         ));
     }
+    let eligible = eligible_groups(&mut tx, &item, task.position, fallback).await?;
+    if !to.groups.iter().any(|g| eligible.contains(g)) {
+        return Err(DomainError::invalid(
+            "to",
+            format!(
+                "{} cannot approve this step: choose a member of {}",
+                to.name,
+                eligible.join(", ")
+            ),
+        ));
+    }
     let at = now();
-    let mut tx = db.write_tx().await?;
     if !store::decide_task(
         &mut tx,
         &task.id,
@@ -473,11 +403,7 @@ pub async fn reassign(
     )
     .await?
     {
-        let now_task = store::find_task(&mut *tx, &task.id).await?;
-        return Err(now_task
-            .as_ref()
-            .map(already_decided)
-            .unwrap_or(DomainError::NotFound("approval task")));
+        return Err(lost_race(&mut tx, &task.id).await);
     }
     let new_task = new_id();
     store::insert_task(
@@ -513,4 +439,37 @@ pub async fn reassign(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The people `actor` may hand task `task_id` to, whose name or email contains
+/// `query`: those who could have been assigned its step, minus the actor and the
+/// request's requester and beneficiary.
+pub async fn eligible_assignees(
+    db: &Db,
+    actor: &CurrentUser,
+    task_id: &str,
+    query: &str,
+    fallback: &Fallback,
+) -> Result<Vec<PersonRef>, DomainError> {
+    let query = text("q", query, false, SEARCH_MAX)?;
+    let mut tx = db.pool().begin().await?;
+    let groups = groups_in(&mut tx, actor).await?;
+    let d = decidable(&mut tx, actor, &groups, task_id, fallback).await?;
+    let eligible = eligible_groups(&mut tx, &d.item, d.task.position, fallback).await?;
+    let excluded = [
+        &actor.id,
+        &d.request.requester_id,
+        &d.request.beneficiary_id,
+    ];
+    let people = users::search_in_groups(&mut *tx, &query, &eligible, 25).await?;
+    Ok(people
+        .into_iter()
+        .filter(|p| !excluded.contains(&&p.id))
+        .take(20)
+        .map(|p| PersonRef {
+            id: p.id,
+            name: p.name,
+            email: p.email,
+        })
+        .collect())
 }

@@ -2,11 +2,7 @@
 //! will ask them to sign in again), the count for the navigation, and the tasks
 //! they decided.
 
-use super::{
-    DomainError,
-    approvals::{actor_groups, needs_reauth},
-    org,
-};
+use super::{DomainError, approvals::actor_groups, org, routing::needs_reauth};
 use crate::{
     db::{
         Db,

@@ -34,7 +34,7 @@ fn require_admin(actor: &CurrentUser) -> Result<(), DomainError> {
 }
 
 /// The Details tab as an admin submits it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ItemInput {
     pub kind: String,
     pub name: String,
@@ -155,19 +155,29 @@ fn stale() -> DomainError {
     )
 }
 
+/// The Details tab. Changing the owner of an item whose approvals must be
+/// e-signed changes who signs, so it needs the admin's fresh re-authentication.
 pub async fn update(
     db: &Db,
-    actor: &CurrentUser,
-    id: &str,
-    version: i64,
+    (actor, session_key): (&CurrentUser, &str),
+    (id, version): (&str, i64),
     input: &ItemInput,
+    proof: Option<&str>,
 ) -> Result<AccessItem, DomainError> {
     require_admin(actor)?;
-    let before = store::find(db.pool(), id)
-        .await?
-        .ok_or(DomainError::NotFound("access item"))?;
     let valid = validate(db, input, Some(id)).await?;
     let mut tx = db.write_tx().await?;
+    let before = store::find(&mut *tx, id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    let weakens = before.require_reauth && before.owner_id != valid.owner_id;
+    let action = reauth::SignedAction::ItemDetails {
+        item_id: id.to_owned(),
+        version,
+        input: input.clone(),
+    };
+    let (mut tx, step_up) =
+        reauth::step_up(db, tx, (actor, session_key), &action, proof, weakens).await?;
     if !store::update(&mut *tx, id, version, &fields(&valid), &actor.id, now()).await? {
         return Err(stale());
     }
@@ -189,7 +199,11 @@ pub async fn update(
             target_id: id,
             item_id: Some(id),
             request_id: None,
-            details: json!({ "before": snapshot(&before), "after": snapshot(&after) }),
+            details: json!({
+                "before": snapshot(&before),
+                "after": snapshot(&after),
+                "step_up": step_up,
+            }),
         },
     )
     .await?;
@@ -197,28 +211,21 @@ pub async fn update(
     Ok(after)
 }
 
-/// Replaces the approval steps (the Approvals tab).
+/// Replaces the approval steps (the Approvals tab). Changing the steps of an
+/// item whose approvals must be e-signed changes who signs, so it needs the
+/// admin's fresh re-authentication.
 pub async fn set_steps(
     db: &Db,
-    actor: &CurrentUser,
-    id: &str,
-    version: i64,
+    (actor, session_key): (&CurrentUser, &str),
+    (id, version): (&str, i64),
     steps: &[Approver],
+    proof: Option<&str>,
 ) -> Result<AccessItem, DomainError> {
     require_admin(actor)?;
-    let item = store::find(db.pool(), id)
-        .await?
-        .ok_or(DomainError::NotFound("access item"))?;
     if steps.len() > STEPS_MAX {
         return Err(DomainError::invalid(
             "steps",
             format!("at most {STEPS_MAX} approval steps"),
-        ));
-    }
-    if steps.is_empty() && item.requestable {
-        return Err(DomainError::invalid(
-            "steps",
-            "a requestable item needs at least one approval step",
         ));
     }
     for step in steps {
@@ -240,8 +247,25 @@ pub async fn set_steps(
             }
         }
     }
-    let before = store::steps(db.pool(), id).await?;
     let mut tx = db.write_tx().await?;
+    let item = store::find(&mut *tx, id)
+        .await?
+        .ok_or(DomainError::NotFound("access item"))?;
+    if steps.is_empty() && item.requestable {
+        return Err(DomainError::invalid(
+            "steps",
+            "a requestable item needs at least one approval step",
+        ));
+    }
+    let before = store::steps(&mut *tx, id).await?;
+    let weakens = item.require_reauth && before != steps;
+    let action = reauth::SignedAction::ItemSteps {
+        item_id: id.to_owned(),
+        version,
+        steps: steps.to_vec(),
+    };
+    let (mut tx, step_up) =
+        reauth::step_up(db, tx, (actor, session_key), &action, proof, weakens).await?;
     if !store::touch(&mut *tx, id, version, &actor.id, now()).await? {
         return Err(stale());
     }
@@ -255,7 +279,7 @@ pub async fn set_steps(
             target_id: id,
             item_id: Some(id),
             request_id: None,
-            details: json!({ "before": before, "after": steps }),
+            details: json!({ "before": before, "after": steps, "step_up": step_up }),
         },
     )
     .await?;
@@ -297,35 +321,22 @@ pub async fn set_reauth(
             format!("must be between 0 and {WINDOW_MAX} minutes"),
         ));
     }
-    let before = store::find(db.pool(), id)
+    let mut tx = db.write_tx().await?;
+    let before = store::find(&mut *tx, id)
         .await?
         .ok_or(DomainError::NotFound("access item"))?;
     let weakens = before.require_reauth
         && (!require
             || window_minutes.unwrap_or(0) > before.reauth_window_minutes.unwrap_or(0)
             || (window_minutes.is_none() && before.reauth_window_minutes.is_some()));
-    let action = json!({
-        "kind": "item_reauth",
-        "item_id": id,
-        "version": version,
-        "require": require,
-        "window_minutes": window_minutes,
-    });
-    let tx = db.write_tx().await?;
-    let (mut tx, evidence) = if weakens {
-        let signed = reauth::SignedAction {
-            actor,
-            session_key,
-            purpose: reauth::Purpose::StepUp,
-            action: &action,
-            proof,
-            window_minutes: 0,
-        };
-        let (tx, evidence) = reauth::require_proof(db, tx, &signed).await?;
-        (tx, Some(evidence))
-    } else {
-        (tx, None)
+    let action = reauth::SignedAction::ItemReauth {
+        item_id: id.to_owned(),
+        version,
+        require,
+        window_minutes,
     };
+    let (mut tx, evidence) =
+        reauth::step_up(db, tx, (actor, session_key), &action, proof, weakens).await?;
     if !store::update_reauth(
         &mut *tx,
         id,

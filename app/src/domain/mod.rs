@@ -12,6 +12,8 @@ pub mod items;
 pub mod org;
 pub mod reauth;
 pub mod requests;
+pub mod routing;
+pub mod signed;
 pub mod tokens;
 
 use crate::{db::DbError, types::AppError};
@@ -36,7 +38,7 @@ pub enum DomainError {
     ReauthRequired { challenge_id: String },
     /// A re-authentication proof was offered but does not prove what it must.
     #[error("re-authentication refused: {0}")]
-    ReauthRefused(String),
+    ReauthRefused(reauth::ReauthRefusal),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -84,7 +86,7 @@ impl From<DomainError> for AppError {
             DomainError::ReauthRequired { challenge_id } => {
                 AppError::ReauthRequired { challenge_id }
             }
-            DomainError::ReauthRefused(message) => AppError::Invalid(message),
+            DomainError::ReauthRefused(why) => AppError::Invalid(why.to_string()),
             DomainError::Db(err) => {
                 tracing::error!(error = %err, "database error");
                 AppError::Internal

@@ -39,8 +39,8 @@ pub async fn settings(
 }
 
 /// Saves the configuration. Turning `reauthorizationEnabled` on needs a provider
-/// that passed the live re-authentication test; turning it off weakens the
-/// control, so the admin re-authenticates first (`proof`).
+/// that passed the live re-authentication test; a change that [`weakens`] a
+/// control needs the admin's fresh re-authentication first (`proof`).
 pub async fn save(
     db: &Db,
     actor: &CurrentUser,
@@ -61,9 +61,10 @@ pub async fn save(
             format!("must be between 0 and {WINDOW_MAX} minutes"),
         ));
     }
-    let stored = org_config::load(db.pool()).await?;
+    // Judged on the state this transaction will change, not on an earlier read.
+    let mut tx = db.write_tx().await?;
+    let stored = org_config::load(&mut *tx).await?;
     let turning_on = new.reauthorization_enabled && !stored.config.reauthorization_enabled;
-    let turning_off = !new.reauthorization_enabled && stored.config.reauthorization_enabled;
     if turning_on && !provider_configured {
         return Err(DomainError::invalid(
             "reauthorizationEnabled",
@@ -77,22 +78,13 @@ pub async fn save(
              again when asked",
         ));
     }
-    let action = json!({ "kind": "org_config", "config": new, "version": version });
-    let tx = db.write_tx().await?;
-    let (mut tx, step_up) = if turning_off {
-        let signed = reauth::SignedAction {
-            actor,
-            session_key,
-            purpose: reauth::Purpose::StepUp,
-            action: &action,
-            proof,
-            window_minutes: 0,
-        };
-        let (tx, evidence) = reauth::require_proof(db, tx, &signed).await?;
-        (tx, Some(evidence))
-    } else {
-        (tx, None)
+    let action = reauth::SignedAction::OrgConfig {
+        config: new.clone(),
+        version,
     };
+    let weakens = weakens(&stored.config, new);
+    let (mut tx, step_up) =
+        reauth::step_up(db, tx, (actor, session_key), &action, proof, weakens).await?;
     if !org_config::save(&mut tx, new, version, &actor.id, now()).await? {
         return Err(DomainError::Conflict(
             "Someone else changed the settings meanwhile. Reload and make your change again."
@@ -116,6 +108,15 @@ pub async fn save(
     settings(db, actor, provider_configured).await
 }
 
+/// Does going from `before` to `after` weaken a control over who gets access?
+/// Such a change needs the admin's fresh re-authentication.
+pub fn weakens(before: &AccessRequestConfig, after: &AccessRequestConfig) -> bool {
+    (before.reauthorization_enabled && !after.reauthorization_enabled)
+        || (!before.auto_approval_enabled && after.auto_approval_enabled)
+        || after.default_reauth_window_minutes > before.default_reauth_window_minutes
+        || (before.approvals_must_be_external && !after.approvals_must_be_external)
+}
+
 /// Starts the live re-authentication test: always a challenge.
 pub async fn start_reauth_test(
     db: &Db,
@@ -131,8 +132,7 @@ pub async fn start_reauth_test(
         db,
         actor,
         session_key,
-        reauth::Purpose::ProviderTest,
-        &json!({ "kind": "provider_test", "at": now() }),
+        &reauth::SignedAction::ProviderTest { at: now() },
         0,
     )
     .await

@@ -4,10 +4,11 @@
 use serde_json::json;
 
 use super::{
-    DomainError,
-    approvals::{self, Fallback},
+    DomainError, approvals,
     audit::{self, AuditActor, Entry},
-    new_id, now, org, text,
+    new_id, now, org,
+    routing::{self, Fallback},
+    text,
 };
 use crate::{
     db::{
@@ -111,7 +112,7 @@ pub async fn request_access(
         end_date,
         now: now(),
     };
-    create(db, actor, &request, &item, &config, fallback).await?;
+    create(db, actor, &request, fallback).await?;
     Ok(id)
 }
 
@@ -124,10 +125,9 @@ pub async fn request_removal(
     justification: &str,
     fallback: &Fallback,
 ) -> Result<String, DomainError> {
-    let config = org::config(db).await?;
-    let item = items::find(db.pool(), item_id)
-        .await?
-        .ok_or(DomainError::NotFound("access item"))?;
+    if items::find(db.pool(), item_id).await?.is_none() {
+        return Err(DomainError::NotFound("access item"));
+    }
     let justification = text("justification", justification, true, JUSTIFICATION_MAX)?;
     if !assignments::holds(db.pool(), &actor.id, item_id).await? {
         return Err(DomainError::invalid("item", "you do not hold this access"));
@@ -143,7 +143,7 @@ pub async fn request_removal(
         end_date: None,
         now: now(),
     };
-    create(db, actor, &request, &item, &config, fallback).await?;
+    create(db, actor, &request, fallback).await?;
     Ok(id)
 }
 
@@ -151,8 +151,6 @@ async fn create(
     db: &Db,
     actor: &CurrentUser,
     request: &NewRequest<'_>,
-    item: &crate::types::AccessItem,
-    config: &crate::types::AccessRequestConfig,
     fallback: &Fallback,
 ) -> Result<(), DomainError> {
     let mut tx = db.write_tx().await?;
@@ -196,7 +194,7 @@ async fn create(
     let row = store::find(&mut *tx, request.id)
         .await?
         .ok_or(DomainError::NotFound("request"))?;
-    approvals::open_step(&mut tx, &row, item, 0, config, fallback).await?;
+    routing::open_step(&mut tx, &row, 0, fallback).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -278,21 +276,37 @@ async fn signed_auth_time(db: &Db, task_id: &str) -> Result<Option<i64>, DomainE
     Ok(record.and_then(|r| r.details["e_signature"]["auth_time"].as_i64()))
 }
 
-/// One request, to its requester, beneficiary, an approver of it, or an admin/auditor.
+/// May `actor` read this request? Its requester and beneficiary, everybody who
+/// was ever given one of its tasks (by name, or as a member of the task's group)
+/// or decided one, administrators and auditors; nobody else.
+async fn may_read(db: &Db, actor: &CurrentUser, s: &RequestSummary) -> Result<bool, DomainError> {
+    if s.request.requester_id == actor.id
+        || s.request.beneficiary_id == actor.id
+        || actor.has(Role::Admin)
+        || actor.has(Role::Auditor)
+    {
+        return Ok(true);
+    }
+    let groups = approvals::actor_groups(db, actor).await?;
+    let me = Some(actor.id.as_str());
+    Ok(store::tasks_of(db.pool(), &s.request.id)
+        .await?
+        .iter()
+        .any(|t| {
+            t.approver_user_id.as_deref() == me
+                || t.decided_by.as_deref() == me
+                || t.approver_group
+                    .as_ref()
+                    .is_some_and(|g| groups.contains(g))
+        }))
+}
+
+/// One request, to those who [`may_read`] it (to anybody else it does not exist).
 pub async fn view(db: &Db, actor: &CurrentUser, id: &str) -> Result<RequestView, DomainError> {
     let summary = store::summary_of(db.pool(), id)
         .await?
         .ok_or(DomainError::NotFound("request"))?;
-    let involved = summary.request.requester_id == actor.id
-        || summary.request.beneficiary_id == actor.id
-        || actor.has(Role::Admin)
-        || actor.has(Role::Auditor)
-        || store::tasks_of(db.pool(), id).await?.iter().any(|t| {
-            t.approver_user_id.as_deref() == Some(actor.id.as_str())
-                || t.decided_by.as_deref() == Some(actor.id.as_str())
-                || t.approver_group.is_some() && actor.has(Role::Approver)
-        });
-    if !involved {
+    if !may_read(db, actor, &summary).await? {
         return Err(DomainError::NotFound("request"));
     }
     view_of(db, summary).await

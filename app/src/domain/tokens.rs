@@ -9,7 +9,9 @@ use subtle::ConstantTimeEq;
 use super::{
     DomainError,
     audit::{self, AuditActor, Entry},
-    now, text,
+    now,
+    reauth::{self, SignedAction},
+    text,
 };
 use crate::{
     db::{
@@ -19,26 +21,39 @@ use crate::{
     types::CurrentUser,
 };
 
+/// The longest lifetime an installation may allow (`COUNTERSIGN_TOKEN_MAX_DAYS`).
 pub const MAX_DAYS: i64 = 366;
+/// The longest lifetime allowed unless the installation says otherwise.
+pub const DEFAULT_MAX_DAYS: i64 = 90;
 
 fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Creates a token; returns its row and the token text (shown once).
+/// Creates a token; returns its row and the token text (shown once). A token
+/// acts without any further sign-in until it expires, so creating one needs the
+/// person's fresh re-authentication (`proof`), and lives at most `max_days`.
 pub async fn create(
     db: &Db,
-    actor: &CurrentUser,
-    name: &str,
-    days: i64,
+    (actor, session_key): (&CurrentUser, &str),
+    (name, days): (&str, i64),
+    max_days: i64,
+    proof: Option<&str>,
 ) -> Result<(TokenRow, String), DomainError> {
     let name = text("name", name, true, 100)?;
-    if !(1..=MAX_DAYS).contains(&days) {
+    if !(1..=max_days.min(MAX_DAYS)).contains(&days) {
         return Err(DomainError::invalid(
             "days",
-            format!("must be between 1 and {MAX_DAYS} days"),
+            format!("must be between 1 and {} days", max_days.min(MAX_DAYS)),
         ));
     }
+    let action = SignedAction::TokenCreate {
+        name: name.clone(),
+        days,
+    };
+    let tx = db.write_tx().await?;
+    let (mut tx, step_up) =
+        reauth::step_up(db, tx, (actor, session_key), &action, proof, true).await?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let secret = format!(
         "{}{}",
@@ -56,7 +71,6 @@ pub async fn create(
         last_used_at: None,
         revoked_at: None,
     };
-    let mut tx = db.write_tx().await?;
     store::insert(&mut tx, &row).await?;
     audit::append(
         &mut tx,
@@ -67,7 +81,11 @@ pub async fn create(
             target_id: &id,
             item_id: None,
             request_id: None,
-            details: json!({ "name": row.name, "expires_at": row.expires_at }),
+            details: json!({
+                "name": row.name,
+                "expires_at": row.expires_at,
+                "step_up": step_up,
+            }),
         },
     )
     .await?;

@@ -10,15 +10,12 @@ async fn approve(
     who: &crate::types::CurrentUser,
     task: &str,
 ) -> Result<(), DomainError> {
-    approvals::decide(
-        &w.db,
-        who,
-        "session",
+    super::decide_as(
+        w,
+        (who, "session"),
         &[task.to_owned()],
-        Decision::Approve,
-        "ok",
+        (Decision::Approve, "ok"),
         None,
-        &w.fallback,
     )
     .await
     .map(|_| ())
@@ -91,15 +88,12 @@ async fn a_denial_at_any_step_ends_the_request_and_needs_a_comment() {
         .await;
     let id = w.request(&w.alice, &item).await;
     let task = w.pending_tasks(&id).await.remove(0);
-    let silent = approvals::decide(
-        &w.db,
-        &w.bob,
-        "s",
+    let silent = super::decide_as(
+        &w,
+        (&w.bob, "s"),
         std::slice::from_ref(&task.id),
-        Decision::Deny,
-        " ",
+        (Decision::Deny, " "),
         None,
-        &w.fallback,
     )
     .await
     .unwrap_err();
@@ -110,15 +104,12 @@ async fn a_denial_at_any_step_ends_the_request_and_needs_a_comment() {
             ..
         }
     ));
-    approvals::decide(
-        &w.db,
-        &w.bob,
-        "s",
+    super::decide_as(
+        &w,
+        (&w.bob, "s"),
         std::slice::from_ref(&task.id),
-        Decision::Deny,
-        "Not your team",
+        (Decision::Deny, "Not your team"),
         None,
-        &w.fallback,
     )
     .await
     .unwrap();
@@ -222,26 +213,8 @@ async fn two_approvers_racing_on_one_step_exactly_one_decision_counts() {
     let id = w.request(&w.alice, &item).await;
     let task = w.pending_tasks(&id).await.remove(0);
     let ids = [task.id.clone()];
-    let bob = approvals::decide(
-        &w.db,
-        &w.bob,
-        "s1",
-        &ids,
-        Decision::Approve,
-        "yes",
-        None,
-        &w.fallback,
-    );
-    let dave = approvals::decide(
-        &w.db,
-        &w.dave,
-        "s2",
-        &ids,
-        Decision::Deny,
-        "no",
-        None,
-        &w.fallback,
-    );
+    let bob = super::decide_as(&w, (&w.bob, "s1"), &ids, (Decision::Approve, "yes"), None);
+    let dave = super::decide_as(&w, (&w.dave, "s2"), &ids, (Decision::Deny, "no"), None);
     let (bob, dave) = tokio::join!(bob, dave);
     let wins = [bob.is_ok(), dave.is_ok()].iter().filter(|ok| **ok).count();
     assert_eq!(wins, 1, "bob: {bob:?}, dave: {dave:?}");
@@ -286,9 +259,15 @@ async fn reassignment_needs_a_comment_and_an_eligible_person() {
         .await;
     let id = w.request(&w.alice, &item).await;
     let task = w.pending_tasks(&id).await.remove(0);
-    let no_comment = approvals::reassign(&w.db, &w.bob, &task.id, &w.dave.id, "")
-        .await
-        .unwrap_err();
+    let no_comment = approvals::reassign(
+        &w.db,
+        &super::web(&w.bob, "s"),
+        (&task.id, &w.dave.id),
+        "",
+        &w.fallback,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(
         no_comment,
         DomainError::Invalid {
@@ -296,16 +275,28 @@ async fn reassignment_needs_a_comment_and_an_eligible_person() {
             ..
         }
     ));
-    let to_requester = approvals::reassign(&w.db, &w.bob, &task.id, &w.alice.id, "over to you")
-        .await
-        .unwrap_err();
+    let to_requester = approvals::reassign(
+        &w.db,
+        &super::web(&w.bob, "s"),
+        (&task.id, &w.alice.id),
+        "over to you",
+        &w.fallback,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(
         to_requester,
         DomainError::Invalid { field: "to", .. }
     ));
-    approvals::reassign(&w.db, &w.bob, &task.id, &w.dave.id, "On leave")
-        .await
-        .unwrap();
+    approvals::reassign(
+        &w.db,
+        &super::web(&w.bob, "s"),
+        (&task.id, &w.dave.id),
+        "On leave",
+        &w.fallback,
+    )
+    .await
+    .unwrap();
     let now = w.pending_tasks(&id).await;
     assert_eq!(now.len(), 1);
     assert_eq!(now[0].approver_user_id.as_deref(), Some(w.dave.id.as_str()));

@@ -16,15 +16,12 @@ async fn scenario(w: &World) {
         .await;
     let id = w.request(&w.alice, &item).await;
     let task = w.pending_tasks(&id).await.remove(0).id;
-    crate::domain::approvals::decide(
-        &w.db,
-        &w.bob,
-        "s",
+    super::decide_as(
+        w,
+        (&w.bob, "s"),
         &[task],
-        crate::types::Decision::Approve,
-        "ok",
+        (crate::types::Decision::Approve, "ok"),
         None,
-        &w.fallback,
     )
     .await
     .unwrap();

@@ -76,19 +76,19 @@ async fn an_edit_based_on_a_stale_version_is_refused() {
         .unwrap();
     items::update(
         &w.db,
-        &w.carol,
-        &item.id,
-        item.version,
+        (&w.carol, "s"),
+        (&item.id, item.version),
         &input("Payroll v2"),
+        None,
     )
     .await
     .unwrap();
     let err = items::update(
         &w.db,
-        &w.carol,
-        &item.id,
-        item.version,
+        (&w.carol, "s"),
+        (&item.id, item.version),
         &input("Payroll v3"),
+        None,
     )
     .await
     .unwrap_err();
@@ -106,7 +106,7 @@ async fn a_requestable_item_keeps_at_least_one_step() {
     let item = items::create(&w.db, &w.carol, &input("Jira"))
         .await
         .unwrap();
-    let err = items::set_steps(&w.db, &w.carol, &item.id, item.version, &[])
+    let err = items::set_steps(&w.db, (&w.carol, "s"), (&item.id, item.version), &[], None)
         .await
         .unwrap_err();
     assert!(matches!(err, DomainError::Invalid { field: "steps", .. }));

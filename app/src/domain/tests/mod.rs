@@ -6,10 +6,11 @@ mod audit;
 mod items;
 mod reauth;
 mod requests;
+mod security;
 
 use serde_json::json;
 
-use super::{approvals::Fallback, items as item_rules, reauth as reauth_rules};
+use super::{items as item_rules, reauth as reauth_rules, routing::Fallback};
 use crate::{
     db::{Db, test_db, users},
     types::{AccessItem, AccessRequestConfig, Approver, CurrentUser, Role},
@@ -77,6 +78,11 @@ impl World {
             erin,
             fallback: Fallback {
                 admin_group: Some("admins".into()),
+                roles: super::identity::RoleMap {
+                    admin_groups: vec!["admins".into()],
+                    approver_groups: vec!["approvers".into()],
+                    auditor_groups: vec!["auditors".into()],
+                },
             },
         }
     }
@@ -97,9 +103,15 @@ impl World {
         )
         .await
         .expect("create item");
-        item_rules::set_steps(&self.db, &self.carol, &item.id, item.version, steps)
-            .await
-            .expect("set steps")
+        item_rules::set_steps(
+            &self.db,
+            (&self.carol, "carol-session"),
+            (&item.id, item.version),
+            steps,
+            None,
+        )
+        .await
+        .expect("set steps")
     }
 
     /// The organisation configuration, written directly (tests of other rules).
@@ -174,6 +186,40 @@ impl World {
             .await
             .expect("head")
             .0
+    }
+}
+
+/// `who` deciding through the web, on the sign-in `session`.
+pub fn web<'a>(who: &'a CurrentUser, session: &'a str) -> super::approvals::Caller<'a> {
+    super::approvals::Caller {
+        user: who,
+        session_key: session,
+        channel: super::approvals::Channel::Web,
+    }
+}
+
+/// Approves or denies `tasks` as `who` on the sign-in `session`.
+pub async fn decide_as(
+    w: &World,
+    (who, session): (&CurrentUser, &str),
+    tasks: &[String],
+    (decision, comment): (crate::types::Decision, &str),
+    proof: Option<&str>,
+) -> Result<Vec<super::approvals::Decided>, super::DomainError> {
+    let command = super::approvals::DecideCommand {
+        tasks,
+        decision,
+        comment,
+        proof,
+    };
+    super::approvals::decide(&w.db, &web(who, session), &command, &w.fallback).await
+}
+
+/// Freshness judged against a sign-in long ago, with no clock skew.
+pub fn no_skew() -> reauth_rules::Freshness {
+    reauth_rules::Freshness {
+        signed_in_auth_time: 0,
+        skew_secs: 0,
     }
 }
 

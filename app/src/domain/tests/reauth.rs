@@ -4,7 +4,7 @@
 use super::{World, token_for};
 use crate::{
     db::assignments,
-    domain::{DomainError, approvals, now, reauth, requests},
+    domain::{DomainError, approvals, now, reauth, reauth::ReauthRefusal, requests},
     types::{Approver, CurrentUser, Decision, RequestStatus},
 };
 
@@ -49,15 +49,12 @@ async fn decide(
     } else {
         "approved for the close"
     };
-    approvals::decide(
-        &c.w.db,
-        who,
-        session,
+    super::decide_as(
+        &c.w,
+        (who, session),
         std::slice::from_ref(&c.task),
-        decision,
-        comment,
+        (decision, comment),
         proof,
-        &c.w.fallback,
     )
     .await
 }
@@ -73,11 +70,10 @@ fn challenge_of(err: DomainError) -> String {
 async fn sign(c: &Case, challenge: &str, session: &str, auth_time: i64) -> Result<(), DomainError> {
     reauth::verify(
         &c.w.db,
-        &c.w.bob.id,
-        session,
+        (&c.w.bob.id, session),
         challenge,
         &token_for("bob", auth_time),
-        0,
+        super::no_skew(),
     )
     .await
     .map(|_| ())
@@ -161,15 +157,12 @@ async fn a_proof_is_used_once() {
         .unwrap();
     let other = c.w.request(&c.w.erin, &item).await;
     let task = c.w.pending_tasks(&other).await.remove(0).id;
-    let replay = approvals::decide(
-        &c.w.db,
-        &c.w.bob,
-        "s",
+    let replay = super::decide_as(
+        &c.w,
+        (&c.w.bob, "s"),
         &[task],
-        Decision::Approve,
-        "approved for the close",
+        (Decision::Approve, "approved for the close"),
         Some(&challenge),
-        &c.w.fallback,
     )
     .await
     .unwrap_err();
@@ -188,20 +181,20 @@ async fn a_proof_for_another_decision_is_refused() {
             .unwrap_err(),
     );
     sign(&c, &challenge, "s", now()).await.unwrap();
-    let other_comment = approvals::decide(
-        &c.w.db,
-        &c.w.bob,
-        "s",
+    let other_comment = super::decide_as(
+        &c.w,
+        (&c.w.bob, "s"),
         std::slice::from_ref(&c.task),
-        Decision::Approve,
-        "a different comment",
+        (Decision::Approve, "a different comment"),
         Some(&challenge),
-        &c.w.fallback,
     )
     .await
     .unwrap_err();
     assert!(
-        matches!(&other_comment, DomainError::ReauthRefused(m) if m.contains("different decision")),
+        matches!(
+            other_comment,
+            DomainError::ReauthRefused(ReauthRefusal::OtherAction)
+        ),
         "{other_comment:?}"
     );
     assert_eq!(c.w.pending_tasks(&c.request).await.len(), 1);
@@ -243,7 +236,7 @@ async fn a_stale_auth_time_is_refused_naming_the_provider() {
     );
     let err = sign(&c, &challenge, "s", now() - 3600).await.unwrap_err();
     assert!(
-        matches!(&err, DomainError::ReauthRefused(m) if m.contains("max_age")),
+        matches!(err, DomainError::ReauthRefused(ReauthRefusal::NotFresh)),
         "{err:?}"
     );
     let still = decide(&c, &c.w.bob, "s", Decision::Approve, Some(&challenge))
@@ -262,15 +255,17 @@ async fn another_person_signing_in_is_refused() {
     );
     let err = reauth::verify(
         &c.w.db,
-        &c.w.bob.id,
-        "s",
+        (&c.w.bob.id, "s"),
         &challenge,
         &token_for("dave", now()),
-        0,
+        super::no_skew(),
     )
     .await
     .unwrap_err();
-    assert!(matches!(&err, DomainError::ReauthRefused(m) if m.contains("different person")));
+    assert!(matches!(
+        err,
+        DomainError::ReauthRefused(ReauthRefusal::WrongPerson)
+    ));
 }
 
 #[tokio::test]
@@ -283,10 +278,19 @@ async fn a_token_without_auth_time_is_refused() {
     );
     let mut token = token_for("bob", now());
     token.auth_time = None;
-    let err = reauth::verify(&c.w.db, &c.w.bob.id, "s", &challenge, &token, 0)
-        .await
-        .unwrap_err();
-    assert!(matches!(&err, DomainError::ReauthRefused(m) if m.contains("auth_time")));
+    let err = reauth::verify(
+        &c.w.db,
+        (&c.w.bob.id, "s"),
+        &challenge,
+        &token,
+        super::no_skew(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        DomainError::ReauthRefused(ReauthRefusal::NoAuthTime)
+    ));
 }
 
 #[tokio::test]
@@ -301,9 +305,15 @@ async fn denials_need_no_reauthentication() {
 #[tokio::test]
 async fn reassignment_needs_no_reauthentication() {
     let c = sensitive(0).await;
-    approvals::reassign(&c.w.db, &c.w.bob, &c.task, &c.w.dave.id, "On leave")
-        .await
-        .unwrap();
+    approvals::reassign(
+        &c.w.db,
+        &super::web(&c.w.bob, "s"),
+        (&c.task, &c.w.dave.id),
+        "On leave",
+        &c.w.fallback,
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -328,15 +338,12 @@ async fn revocation_approval_needs_no_reauth() {
     .await
     .unwrap();
     let task = c.w.pending_tasks(&removal).await.remove(0).id;
-    let done = approvals::decide(
-        &c.w.db,
-        &c.w.bob,
-        "s",
+    let done = super::decide_as(
+        &c.w,
+        (&c.w.bob, "s"),
         &[task],
-        Decision::Approve,
-        "",
+        (Decision::Approve, ""),
         None,
-        &c.w.fallback,
     )
     .await
     .unwrap();
@@ -366,15 +373,12 @@ async fn a_freshness_window_lets_one_signature_cover_further_approvals_in_that_s
         .unwrap();
     let other = c.w.request(&c.w.erin, &item).await;
     let task = c.w.pending_tasks(&other).await.remove(0).id;
-    let covered = approvals::decide(
-        &c.w.db,
-        &c.w.bob,
-        "s",
+    let covered = super::decide_as(
+        &c.w,
+        (&c.w.bob, "s"),
         std::slice::from_ref(&task),
-        Decision::Approve,
-        "ok",
+        (Decision::Approve, "ok"),
         None,
-        &c.w.fallback,
     )
     .await
     .unwrap();
@@ -382,15 +386,12 @@ async fn a_freshness_window_lets_one_signature_cover_further_approvals_in_that_s
     // In another session the window does not carry over.
     let other2 = c.w.request(&c.w.dave, &item).await;
     let task2 = c.w.pending_tasks(&other2).await.remove(0).id;
-    let elsewhere = approvals::decide(
-        &c.w.db,
-        &c.w.bob,
-        "other-session",
+    let elsewhere = super::decide_as(
+        &c.w,
+        (&c.w.bob, "other-session"),
         &[task2],
-        Decision::Approve,
-        "ok",
+        (Decision::Approve, "ok"),
         None,
-        &c.w.fallback,
     )
     .await
     .unwrap_err();
@@ -407,29 +408,23 @@ async fn a_batch_signs_once_for_all_its_tasks() {
     let second = c.w.request(&c.w.erin, &item).await;
     let task2 = c.w.pending_tasks(&second).await.remove(0).id;
     let both = vec![c.task.clone(), task2];
-    let err = approvals::decide(
-        &c.w.db,
-        &c.w.bob,
-        "s",
+    let err = super::decide_as(
+        &c.w,
+        (&c.w.bob, "s"),
         &both,
-        Decision::Approve,
-        "batch",
+        (Decision::Approve, "batch"),
         None,
-        &c.w.fallback,
     )
     .await
     .unwrap_err();
     let challenge = challenge_of(err);
     sign(&c, &challenge, "s", now()).await.unwrap();
-    let done = approvals::decide(
-        &c.w.db,
-        &c.w.bob,
-        "s",
+    let done = super::decide_as(
+        &c.w,
+        (&c.w.bob, "s"),
         &both,
-        Decision::Approve,
-        "batch",
+        (Decision::Approve, "batch"),
         Some(&challenge),
-        &c.w.fallback,
     )
     .await
     .unwrap();
@@ -457,18 +452,9 @@ async fn items_without_the_checkbox_need_no_reauthentication() {
         .await;
     let request = w.request(&w.alice, &item).await;
     let task = w.pending_tasks(&request).await.remove(0).id;
-    let done = approvals::decide(
-        &w.db,
-        &w.bob,
-        "s",
-        &[task],
-        Decision::Approve,
-        "",
-        None,
-        &w.fallback,
-    )
-    .await
-    .unwrap();
+    let done = super::decide_as(&w, (&w.bob, "s"), &[task], (Decision::Approve, ""), None)
+        .await
+        .unwrap();
     assert!(!done[0].signed);
     assert_eq!(w.status(&request).await, RequestStatus::Approved);
 }
