@@ -11,6 +11,17 @@ pub async fn inbox(before: Option<String>) -> Result<Page<InboxTask>, AppError> 
     Ok(crate::domain::inbox::inbox(&s.db, &user, before.as_deref(), 20).await?)
 }
 
+/// Are decisions made in the organisation's external system
+/// (`approvalsMustBeExternal`)? Then the inbox is read-only.
+#[server(endpoint = "inbox/external")]
+pub async fn decisions_external() -> Result<bool, AppError> {
+    crate::auth::require_user()?;
+    let s = crate::auth::services()?;
+    Ok(crate::domain::org::config(&s.db)
+        .await?
+        .approvals_must_be_external)
+}
+
 #[server(endpoint = "inbox/count")]
 pub async fn inbox_count() -> Result<i64, AppError> {
     let user = crate::auth::require_user()?;

@@ -126,7 +126,15 @@ pub fn SignedActionBanner(#[prop(optional, into)] on_done: Option<Callback<()>>)
                             <button type="submit" class="button-secondary mt-2">"Complete the signed action"</button>
                         </div>
                     }.into_any(),
-                    Some(Ok(done)) => view! { <Alert message=done.message/> }.into_any(),
+                    Some(Ok(done)) => view! {
+                        <Alert message=done.message/>
+                        {done.secret.map(|secret| view! {
+                            <div class="alert alert-ok" role="status">
+                                <p class="font-semibold">"Your new token — copy it now, it is not shown again:"</p>
+                                <p><code class="break-all" data-testid="new-token">{secret}</code></p>
+                            </div>
+                        })}
+                    }.into_any(),
                     Some(Err(err)) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
                 }}
             </ActionForm>

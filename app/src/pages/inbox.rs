@@ -7,10 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::{
-        inbox::{Decide, Reassign, inbox},
-        items::search_people,
-    },
+    api::inbox::{Decide, EligibleAssignees, Reassign, decisions_external, inbox},
     components::ui::{Alert, Pager, SignedActionBanner, form_error},
     types::{InboxTask, RequestKind, format_date, format_utc},
 };
@@ -33,7 +30,7 @@ pub fn InboxPage() -> impl IntoView {
         },
         |(a, ..)| inbox(a),
     );
-    let people = Resource::new(|| (), |_| search_people(String::new()));
+    let external = Resource::new(|| (), |_| decisions_external());
     let selected = RwSignal::new(Vec::<String>::new());
     // Which task the last single-task action was about (its card shows the error).
     let last_task = RwSignal::new(None::<String>);
@@ -68,10 +65,23 @@ pub fn InboxPage() -> impl IntoView {
         }}
         <Transition fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let people = people.await.unwrap_or_default();
+                let read_only = external.await.unwrap_or(false);
                 match tasks.await {
                     Ok(page) if page.rows.is_empty() => view! {
                         <p class="mt-6">"Nothing waits for you. Decided tasks are in the request pages."</p>
+                    }.into_any(),
+                    Ok(page) if read_only => view! {
+                        <p class="alert alert-info mt-6" role="status">
+                            "Your organisation decides approvals in its own system "
+                            "(approvalsMustBeExternal), so this inbox is read-only: it shows what waits "
+                            "for you, and the decision is made there."
+                        </p>
+                        <ul class="mt-4 flex flex-col gap-4">
+                            {page.rows.into_iter().map(|task| view! {
+                                <TaskCard task decide reassign selected last_task read_only=true/>
+                            }).collect_view()}
+                        </ul>
+                        <Pager next=page.next base="/inbox"/>
                     }.into_any(),
                     Ok(page) => view! {
                         <section class="card mt-6" aria-labelledby="batch-heading">
@@ -105,7 +115,7 @@ pub fn InboxPage() -> impl IntoView {
                         </section>
                         <ul class="mt-4 flex flex-col gap-4">
                             {page.rows.into_iter().map(|task| view! {
-                                <TaskCard task decide reassign selected last_task people=people.clone()/>
+                                <TaskCard task decide reassign selected last_task read_only=false/>
                             }).collect_view()}
                         </ul>
                         <Pager next=page.next base="/inbox"/>
@@ -124,27 +134,82 @@ fn TaskCard(
     reassign: ServerAction<Reassign>,
     selected: RwSignal<Vec<String>>,
     last_task: RwSignal<Option<String>>,
-    people: Vec<crate::types::PersonRef>,
+    read_only: bool,
 ) -> impl IntoView {
-    let comment = RwSignal::new(String::new());
-    let to = RwSignal::new(String::new());
     let id = task.task_id.clone();
-    let heading_id = format!("task-{}", task.task_id);
+    let heading_id = format!("task-{id}");
     let labelled_by = heading_id.clone();
-    let comment_id = format!("comment-{}", task.task_id);
-    let to_id = format!("to-{}", task.task_id);
     let what = match task.request_kind {
         RequestKind::Grant => "Access to",
         RequestKind::Revoke => "Removal of",
     };
     let title = format!("{what} {}", task.item_name);
-    let (id1, id2, id3, id4) = (id.clone(), id.clone(), id.clone(), id.clone());
+    view! {
+        <li class="card" aria-labelledby=labelled_by>
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <h2 id=heading_id class="text-xl font-bold">{title.clone()}</h2>
+                {task.needs_reauth.then(|| view! { <span class="badge badge-sign">"Signature required"</span> })}
+            </div>
+            {(!read_only).then(|| view! { <SelectTask id=id.clone() title=title.clone() selected/> })}
+            <dl class="facts mt-2">
+                <dt>"Requested by"</dt><dd>{task.requester_name.clone()}</dd>
+                <dt>"For"</dt><dd>{task.beneficiary_name.clone()}</dd>
+                <dt>"Kind"</dt><dd>{task.item_kind.label()}</dd>
+                <dt>"Justification"</dt><dd>{task.justification.clone()}</dd>
+                <dt>"End date"</dt><dd>{task.end_date.map(format_date).unwrap_or_else(|| "none".into())}</dd>
+                <dt>"Waiting since"</dt><dd>{format_utc(task.created_at)}</dd>
+                <dt>"Step"</dt><dd>{task.step}</dd>
+            </dl>
+            <p class="mt-2"><a class="link" href=format!("/requests/{}", task.request_id)>"Request details"</a></p>
+            {(!read_only).then(|| view! { <DecisionControls id decide reassign last_task/> })}
+        </li>
+    }
+}
+
+/// The checkbox that puts a task into the batch.
+#[component]
+fn SelectTask(id: String, title: String, selected: RwSignal<Vec<String>>) -> impl IntoView {
+    let checked = {
+        let id = id.clone();
+        move || selected.read().contains(&id)
+    };
+    let toggle = move |ev| {
+        let on = event_target_checked(&ev);
+        selected.update(|s| {
+            s.retain(|x| x != &id);
+            if on {
+                s.push(id.clone());
+            }
+        });
+    };
+    view! {
+        <label class="mt-2 flex items-center gap-2 text-sm">
+            <input type="checkbox" prop:checked=checked on:change=toggle/>
+            "Select " {title}
+        </label>
+    }
+}
+
+/// Comment, approve, deny, and reassignment to someone who could approve the
+/// step (found by a search among them).
+#[component]
+fn DecisionControls(
+    id: String,
+    decide: ServerAction<Decide>,
+    reassign: ServerAction<Reassign>,
+    last_task: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let comment = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let find = ServerAction::<EligibleAssignees>::new();
+    let comment_id = format!("comment-{id}");
+    let search_id = format!("search-{id}");
+    let to_id = format!("to-{id}");
+    let error_id = format!("error-{id}");
     let mine = {
         let id = id.clone();
         move || last_task.get().as_deref() == Some(id.as_str())
     };
-    let error_id = format!("error-{}", task.task_id);
-    let error_id2 = error_id.clone();
     // The error of this card's last action, in words that say what to do.
     let error = move || {
         if !mine() {
@@ -164,67 +229,86 @@ fn TaskCard(
         let error = error.clone();
         move || error().is_some()
     });
+    let decide_with = {
+        let id = id.clone();
+        move |decision: &'static str| {
+            last_task.set(Some(id.clone()));
+            decide.dispatch(Decide {
+                task_ids: id.clone(),
+                decision: decision.into(),
+                comment: comment.get(),
+            });
+        }
+    };
+    let approve = {
+        let decide_with = decide_with.clone();
+        move |_| decide_with("approve")
+    };
+    let deny = move |_| decide_with("deny");
+    let search = {
+        let id = id.clone();
+        move |query: String| {
+            find.dispatch(EligibleAssignees {
+                task_id: id.clone(),
+                query,
+            });
+        }
+    };
+    let first_search = {
+        let search = search.clone();
+        move |_| {
+            if find.value().get_untracked().is_none() {
+                search(String::new());
+            }
+        }
+    };
+    let hand_over = move |_| {
+        last_task.set(Some(id.clone()));
+        reassign.dispatch(Reassign {
+            task_id: id.clone(),
+            to_user_id: to.get(),
+            comment: comment.get(),
+        });
+    };
+    let candidates = move || match find.value().get() {
+        Some(Ok(people)) => people,
+        _ => Vec::new(),
+    };
     view! {
-        <li class="card" aria-labelledby=labelled_by>
-            <div class="flex flex-wrap items-center justify-between gap-2">
-                <h2 id=heading_id class="text-xl font-bold">{title.clone()}</h2>
-                {task.needs_reauth.then(|| view! { <span class="badge badge-sign">"Signature required"</span> })}
+        <div class="field mt-4">
+            <label for=comment_id.clone()>"Comment"</label>
+            <textarea id=comment_id rows="2" maxlength="1000"
+                aria-describedby={
+                    let error_id = error_id.clone();
+                    move || has_error.get().then(|| error_id.clone())
+                }
+                aria-invalid=move || has_error.get().to_string()
+                prop:value=comment on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+            <p class="hint">"Required to deny or reassign."</p>
+            {move || error().map(|message| view! {
+                <p class="field-error" id=error_id.clone() role="alert">{message}</p>
+            })}
+        </div>
+        <div class="mt-2 flex flex-wrap gap-2">
+            <button type="button" class="button-primary" on:click=approve>"Approve"</button>
+            <button type="button" class="button-secondary" on:click=deny>"Deny"</button>
+        </div>
+        <div class="mt-4 flex flex-wrap items-end gap-2">
+            <div class="field">
+                <label for=search_id.clone()>"Find someone who can approve this step"</label>
+                <input id=search_id type="search" maxlength="200"
+                    on:focus=first_search.clone()
+                    on:input=move |ev| search(event_target_value(&ev))/>
             </div>
-            <label class="mt-2 flex items-center gap-2 text-sm">
-                <input type="checkbox"
-                    prop:checked=move || selected.read().contains(&id1)
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        let id = id2.clone();
-                        selected.update(|s| { s.retain(|x| x != &id); if on { s.push(id); } });
-                    }/>
-                "Select " {title.clone()}
-            </label>
-            <dl class="facts mt-2">
-                <dt>"Requested by"</dt><dd>{task.requester_name.clone()}</dd>
-                <dt>"For"</dt><dd>{task.beneficiary_name.clone()}</dd>
-                <dt>"Kind"</dt><dd>{task.item_kind.label()}</dd>
-                <dt>"Justification"</dt><dd>{task.justification.clone()}</dd>
-                <dt>"End date"</dt><dd>{task.end_date.map(format_date).unwrap_or_else(|| "none".into())}</dd>
-                <dt>"Waiting since"</dt><dd>{format_utc(task.created_at)}</dd>
-                <dt>"Step"</dt><dd>{task.step}</dd>
-            </dl>
-            <p class="mt-2"><a class="link" href=format!("/requests/{}", task.request_id)>"Request details"</a></p>
-            <div class="field mt-4">
-                <label for=comment_id.clone()>"Comment"</label>
-                <textarea id=comment_id rows="2" maxlength="1000"
-                    aria-describedby=move || has_error.get().then(|| error_id.clone())
-                    aria-invalid=move || has_error.get().to_string()
-                    prop:value=comment on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
-                <p class="hint">"Required to deny or reassign."</p>
-                {move || error().map(|message| view! {
-                    <p class="field-error" id=error_id2.clone() role="alert">{message}</p>
-                })}
+            <div class="field">
+                <label for=to_id.clone()>"Reassign to"</label>
+                <select id=to_id on:focus=first_search on:change=move |ev| to.set(event_target_value(&ev))>
+                    <option value="">"Choose a person"</option>
+                    {move || candidates().into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
+                </select>
             </div>
-            <div class="mt-2 flex flex-wrap gap-2">
-                <button type="button" class="button-primary"
-                    on:click=move |_| { last_task.set(Some(id3.clone())); decide.dispatch(Decide { task_ids: id3.clone(), decision: "approve".into(), comment: comment.get() }); }>
-                    "Approve"
-                </button>
-                <button type="button" class="button-secondary"
-                    on:click=move |_| { last_task.set(Some(id4.clone())); decide.dispatch(Decide { task_ids: id4.clone(), decision: "deny".into(), comment: comment.get() }); }>
-                    "Deny"
-                </button>
-            </div>
-            <div class="mt-4 flex flex-wrap items-end gap-2">
-                <div class="field">
-                    <label for=to_id.clone()>"Reassign to"</label>
-                    <select id=to_id on:change=move |ev| to.set(event_target_value(&ev))>
-                        <option value="">"Choose a person"</option>
-                        {people.into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
-                    </select>
-                </div>
-                <button type="button" class="button-secondary"
-                    on:click=move |_| { last_task.set(Some(id.clone())); reassign.dispatch(Reassign { task_id: id.clone(), to_user_id: to.get(), comment: comment.get() }); }>
-                    "Reassign"
-                </button>
-            </div>
-        </li>
+            <button type="button" class="button-secondary" on:click=hand_over>"Reassign"</button>
+        </div>
     }
 }
 

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::{
     api::tokens::{CreateToken, RevokeToken, list_tokens},
-    components::ui::{Alert, field_error, form_error},
+    components::ui::{Alert, SignedActionBanner, field_error, form_error},
     types::format_utc,
 };
 
@@ -13,11 +13,12 @@ use crate::{
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    let created = create.value();
+    let (signed, set_signed) = signal(0);
     let tokens = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
+        move || (create.version().get(), revoke.version().get(), signed.get()),
         |_| list_tokens(),
     );
-    let created = create.value();
     view! {
         <Title text="Personal access tokens"/>
         <h1 class="text-2xl font-bold">"Personal access tokens"</h1>
@@ -27,6 +28,11 @@ pub fn TokensPage() -> impl IntoView {
             ". A token acts as you, with your roles. Approvals that must be e-signed cannot be made "
             "with a token: the API answers 401 insufficient_user_authentication (RFC 9470)."
         </p>
+        <p class="mt-2 max-w-[48rem] text-slate-700">
+            "Creating a token asks you to sign in again at your identity provider, and a token "
+            "lasts at most the number of days your organisation allows."
+        </p>
+        <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
         {move || match created.get() {
             Some(Ok(token)) => Some(view! {
                 <div class="alert alert-ok" role="status">
