@@ -5,6 +5,7 @@
 
 mod api;
 mod audit;
+mod audit_evidence;
 mod foundation;
 mod hostile_reauth;
 mod hostile_tokens;
