@@ -143,7 +143,8 @@ async fn audit_verify_passes_a_clean_chain_and_names_the_first_tampered_record()
     with_items(&app, 4).await;
     let (ok, out) = audit_cli(&app, &["verify"]);
     assert!(ok, "{out}");
-    assert!(out.contains("audit chain OK: 4 records"), "{out}");
+    // carol's sign-in and her four items
+    assert!(out.contains("audit chain OK: 5 records"), "{out}");
 
     // Someone with the database owner's rights: the append-only triggers go first.
     app::db::test_db::drop_audit_guard(&app.db).await.unwrap();
@@ -157,7 +158,7 @@ async fn audit_verify_passes_a_clean_chain_and_names_the_first_tampered_record()
 
     let (ok, export) = audit_cli(&app, &["export"]);
     assert!(ok);
-    assert_eq!(export.lines().count(), 4);
+    assert_eq!(export.lines().count(), 5);
 }
 
 async fn tamper(app: &TestApp, sql: &str) {

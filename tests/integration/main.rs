@@ -10,6 +10,7 @@ mod foundation;
 mod hostile_reauth;
 mod hostile_tokens;
 mod idp;
+mod people_audit;
 mod reauth;
 mod sign_in;
 mod support;
