@@ -1,21 +1,47 @@
-//! `countersign audit verify` and `countersign audit export`.
+//! `countersign audit verify|head|export`.
 //!
-//! Verify walks the hash chain (`app::domain::audit::verify_chain`) and re-checks
-//! every e-signature: the stored ID token's RS256 signature against the key
-//! stored with it at signing time, and against the provider's current keys (JWKS)
-//! when the provider is reachable.
+//! Verify walks the hash chain (`app::domain::audit::verify_chain_against`), checks
+//! it still holds the heads anchored outside the database (`--expect-head`), and
+//! re-checks every e-signature's evidence (`evidence.rs`). It exits non-zero when
+//! anything does not hold, or when a signature could not be checked at all, unless
+//! `--offline` accepts the latter.
+
+mod evidence;
 
 use std::process::ExitCode;
 
 use app::{
-    db::{Db, audit as store},
-    domain::audit::verify_chain,
+    db::{Db, DbError, audit as store},
+    domain::audit::{self, Anchor},
 };
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use crate::config::Config;
+pub use evidence::check_signature;
+use evidence::{Checked, PublishedKeys, check_e_signature};
 
-pub async fn run(config: Config, verify: bool) -> ExitCode {
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// Walk the chain, recompute every hash, re-check every e-signature's ID token
+    /// (signature and claims); exit non-zero naming the first broken record, or when
+    /// a signature cannot be checked.
+    Verify {
+        /// Do not ask the provider for its keys: check signatures with the keys
+        /// stored with them only, and count (not fail) those that have none.
+        #[arg(long)]
+        offline: bool,
+        /// A head printed earlier by `countersign audit head` (`SEQ:HASH`): fail
+        /// unless the chain still holds that record with that hash. Repeatable.
+        #[arg(long = "expect-head", value_name = "SEQ:HASH")]
+        expect_head: Vec<Anchor>,
+    },
+    /// Print the chain's head as `SEQ:HASH`, to keep outside the database
+    /// (docs/operations.md).
+    Head,
+    /// Write the whole trail to stdout as JSON lines.
+    Export,
+}
+
+pub async fn run(config: Config, command: AuditCommand) -> ExitCode {
     let db = match Db::connect(&config.database_url).await {
         Ok(db) => db,
         Err(err) => {
@@ -23,10 +49,16 @@ pub async fn run(config: Config, verify: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = if verify {
-        verify_all(&db, &config).await
-    } else {
-        export(&db).await
+    let outcome = match command {
+        AuditCommand::Verify {
+            offline,
+            expect_head,
+        } => verify(&db, &config, offline, &expect_head).await,
+        AuditCommand::Head => audit::head(&db).await.map(|head| {
+            println!("{head}");
+            ExitCode::SUCCESS
+        }),
+        AuditCommand::Export => export(&db).await,
     };
     match outcome {
         Ok(code) => code,
@@ -37,7 +69,7 @@ pub async fn run(config: Config, verify: bool) -> ExitCode {
     }
 }
 
-async fn export(db: &Db) -> Result<ExitCode, app::db::DbError> {
+async fn export(db: &Db) -> Result<ExitCode, DbError> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let mut after = 0;
@@ -55,50 +87,69 @@ async fn export(db: &Db) -> Result<ExitCode, app::db::DbError> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn verify_all(db: &Db, config: &Config) -> Result<ExitCode, app::db::DbError> {
-    let report = verify_chain(db).await?;
+async fn verify(
+    db: &Db,
+    config: &Config,
+    offline: bool,
+    anchors: &[Anchor],
+) -> Result<ExitCode, DbError> {
+    let report = audit::verify_chain_against(db, anchors).await?;
     if let Some((seq, why)) = &report.broken {
         println!("audit chain BROKEN at record {seq}: {why}");
         return Ok(ExitCode::FAILURE);
     }
     println!("audit chain OK: {} records", report.records);
-    let keys = match &config.oidc {
-        Some(oidc) => fetch_jwks(oidc.issuer_url.as_str()).await,
-        None => None,
+    for anchor in anchors {
+        println!("anchored head {anchor} is in the chain");
+    }
+    let published = match (&config.oidc, offline) {
+        (_, true) => PublishedKeys::Offline,
+        (None, false) => PublishedKeys::Unreachable,
+        (Some(oidc), false) => match fetch_jwks(oidc.issuer_url.as_str()).await {
+            Some(jwks) => PublishedKeys::Keys(jwks),
+            None => PublishedKeys::Unreachable,
+        },
     };
-    let mut signatures = 0;
+    let (mut verified, mut not_checked) = (0, 0);
     let mut after = 0;
     loop {
         let page = store::chain_after(db.pool(), after, 500).await?;
         let Some(last) = page.last() else { break };
         after = last.seq;
         for record in &page {
-            let Some(token) = record.details["e_signature"]["id_token"].as_str() else {
+            let signature = &record.details["e_signature"];
+            if signature["id_token"].is_null() {
                 continue;
-            };
-            signatures += 1;
-            if let Some(keys) = &keys
-                && let Err(why) = check_signature(token, keys)
-            {
-                println!("e-signature of record {} FAILS: {why}", record.seq);
-                return Ok(ExitCode::FAILURE);
+            }
+            match check_e_signature(signature, &published) {
+                Ok(Checked::Verified) => verified += 1,
+                Ok(Checked::NotChecked(why)) => {
+                    not_checked += 1;
+                    println!("e-signature of record {} NOT CHECKED: {why}", record.seq);
+                }
+                Err(why) => {
+                    println!("e-signature of record {} FAILS: {why}", record.seq);
+                    return Ok(ExitCode::FAILURE);
+                }
             }
         }
     }
-    match keys {
-        Some(_) => {
-            println!("e-signatures OK: {signatures} ID tokens verified against the provider's keys")
-        }
-        None => println!(
-            "e-signatures: {signatures} stored; provider keys not reachable, signatures not re-checked"
-        ),
+    println!("e-signatures OK: {verified} verified, {not_checked} not checked");
+    if not_checked > 0 && !offline {
+        println!(
+            "{not_checked} e-signatures could not be checked: make the provider reachable, \
+             or accept that with --offline"
+        );
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The provider's published keys (JWKS), by discovery; `None` when unreachable.
 pub async fn fetch_jwks(issuer: &str) -> Option<serde_json::Value> {
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .ok()?;
     let discovery: serde_json::Value = client
@@ -109,47 +160,20 @@ pub async fn fetch_jwks(issuer: &str) -> Option<serde_json::Value> {
         .send()
         .await
         .ok()?
+        .error_for_status()
+        .ok()?
         .json()
         .await
         .ok()?;
     let jwks_uri = discovery["jwks_uri"].as_str()?;
-    client.get(jwks_uri).send().await.ok()?.json().await.ok()
-}
-
-/// Checks an RS256 ID token's signature against the key of its `kid` in `jwks`.
-pub fn check_signature(token: &str, jwks: &serde_json::Value) -> Result<(), String> {
-    use openidconnect::{
-        JsonWebKey, SignatureVerificationError,
-        core::{CoreJsonWebKey, CoreJwsSigningAlgorithm},
-    };
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err("not a JWT".into());
-    };
-    let header: serde_json::Value = URL_SAFE_NO_PAD
-        .decode(header)
+    client
+        .get(jwks_uri)
+        .send()
+        .await
+        .ok()?
+        .error_for_status()
+        .ok()?
+        .json()
+        .await
         .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or("unreadable header")?;
-    if header["alg"] != "RS256" {
-        return Err(format!("unexpected algorithm {}", header["alg"]));
-    }
-    let kid = header["kid"].as_str().ok_or("no kid")?;
-    let key_json = jwks["keys"]
-        .as_array()
-        .and_then(|keys| keys.iter().find(|k| k["kid"] == kid))
-        .ok_or_else(|| format!("the provider no longer publishes key {kid}"))?;
-    let key: CoreJsonWebKey =
-        serde_json::from_value(key_json.clone()).map_err(|e| format!("key {kid}: {e}"))?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| "signature is not base64url")?;
-    let message = format!("{}.{payload}", token.split('.').next().unwrap_or_default());
-    key.verify_signature(
-        &CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        message.as_bytes(),
-        &signature,
-    )
-    .map_err(|e: SignatureVerificationError| format!("signature does not verify: {e}"))
 }

@@ -18,10 +18,10 @@ enum Command {
     Serve,
     /// Bring the database schema up to date, then exit.
     Migrate,
-    /// The audit trail: verify its hash chain and evidence, or export it.
+    /// The audit trail: verify its hash chain and evidence, print its head, or export it.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: countersign::audit_cli::AuditCommand,
     },
     /// Fill the database with the demo organisation's people and access items
     /// (idempotent; for `make run`, never for production).
@@ -41,15 +41,6 @@ enum Command {
     },
 }
 
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Walk the chain, recompute every hash, check every stored ID token's
-    /// signature; exit non-zero naming the first broken record.
-    Verify,
-    /// Write the whole trail to stdout as JSON lines.
-    Export,
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -65,8 +56,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
         Command::Audit { command } => {
-            return countersign::audit_cli::run(config, matches!(command, AuditCommand::Verify))
-                .await;
+            return countersign::audit_cli::run(config, command).await;
         }
         Command::DemoSeed { issuer } => countersign::demo::seed(config, &issuer).await,
         Command::Bench { items, records } => {

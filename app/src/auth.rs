@@ -80,6 +80,22 @@ pub async fn signed_in_user(
     )))
 }
 
+/// Audits the sign-out of the person signed in on `session`; call it before the
+/// session is ended. Failing to record it is logged and never keeps anybody
+/// signed in.
+pub async fn record_sign_out(session: &Session, db: &Db) {
+    match session.get::<SessionUser>(SESSION_USER).await {
+        Ok(Some(signed_in)) => {
+            if let Err(err) = crate::domain::identity::record_sign_out(db, &signed_in.user_id).await
+            {
+                tracing::error!(error = %err, "cannot record the sign-out");
+            }
+        }
+        Ok(None) => {}
+        Err(err) => tracing::warn!(error = %err, "sign-out: cannot read the session"),
+    }
+}
+
 /// The caller of this server function, as the router's guard found them.
 pub fn require_user() -> Result<CurrentUser, AppError> {
     leptos::prelude::use_context::<axum::http::request::Parts>()

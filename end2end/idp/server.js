@@ -11,6 +11,8 @@
 //                                        max_age (tests: the app must notice, never pass)
 //   IDP_SIGNING_KEYS                     comma-separated PEM files: the first signs, all are
 //                                        published (key rotation); a missing file is created
+//   IDP_GROUPS                           JSON {"login": ["group", …]}: these users' groups
+//                                        instead of users.js's (tests of role changes)
 // Prints `LISTENING <url it really listens on>` then `READY <issuer>` on stdout once it
 // listens; SIGTERM ends it.
 import http from 'node:http';

@@ -21,9 +21,14 @@ export function checkPassword(login, password) {
   return user && ok ? login : null;
 }
 
+// IDP_GROUPS (JSON, login → groups) overrides the groups above: the tests change a
+// person's groups at the provider and watch Countersign notice at the next sign-in.
+const groupOverrides = JSON.parse(process.env.IDP_GROUPS ?? '{}');
+
 export async function findAccount(_ctx, id) {
   if (!Object.hasOwn(users, id)) return undefined;
-  const user = users[id];
+  const user = { ...users[id] };
+  if (Object.hasOwn(groupOverrides, id)) user.groups = groupOverrides[id];
   return {
     accountId: id,
     async claims() {

@@ -10,6 +10,7 @@ use std::{future::Future, pin::Pin, sync::Arc};
 use app::{
     auth::{SESSION_USER, SessionUser},
     db::{now_epoch, users},
+    domain::identity,
     pages::auth::SignInProblem,
 };
 use axum::{
@@ -173,7 +174,7 @@ async fn callback(
         email: token.email.as_deref(),
         groups: &token.groups,
     };
-    let user = match users::upsert_at_sign_in(&state.db, &profile).await {
+    let user = match identity::record_sign_in(&state.db, &profile, &state.roles).await {
         Ok(user) => user,
         Err(err) => {
             tracing::error!(error = %err, "cannot record the signed-in user");
@@ -213,6 +214,7 @@ async fn provider_failed(state: &AppState, err: ProviderError) -> Response {
 /// Ends the session here (server-side: the old cookie is worthless), then at the
 /// provider when it offers RP-initiated logout.
 async fn logout(State(state): State<AppState>, session: Session) -> Response {
+    app::auth::record_sign_out(&session, &state.db).await;
     if let Err(err) = session.flush().await {
         tracing::error!(error = %err, "cannot end the session");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();

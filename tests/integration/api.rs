@@ -14,30 +14,8 @@ use serde_json::{Value, json};
 
 use crate::support::{Browser, TestApp};
 
-/// A personal access token for `login`: created after the step-up it asks for.
 async fn token_for(browser: &Browser, login: &str, name: &str) -> String {
-    let (status, body) = browser
-        .server_fn("/api/tokens/create", &[("name", name), ("days", "30")])
-        .await;
-    assert_eq!(
-        status,
-        StatusCode::UNAUTHORIZED,
-        "creating a token asks for step-up"
-    );
-    let challenge = body["ReauthRequired"]["challenge_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected ReauthRequired, got {body}"))
-        .to_owned();
-    let (_, back) = browser.reauthenticate(&challenge, login).await;
-    assert_eq!(back, format!("/tokens?signed={challenge}"));
-    let (status, done) = browser
-        .server_fn("/api/signed/complete", &[("challenge_id", &challenge)])
-        .await;
-    assert_eq!(status, StatusCode::OK, "{done}");
-    done["secret"]
-        .as_str()
-        .expect("the token, shown once")
-        .to_owned()
+    browser.create_token(login, name).await
 }
 
 fn api(app: &TestApp, token: &str, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {

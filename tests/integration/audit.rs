@@ -12,6 +12,11 @@ use crate::support::TestApp;
 
 async fn with_items(app: &TestApp, n: usize) {
     app.sign_in("carol").await;
+    with_items_named(app, "Role", n).await;
+}
+
+/// `n` items made by carol (who must have signed in).
+async fn with_items_named(app: &TestApp, prefix: &str, n: usize) {
     let carol = app::db::users::find_by_identity(&app.db, &app.issuer(), "carol")
         .await
         .unwrap()
@@ -28,7 +33,7 @@ async fn with_items(app: &TestApp, n: usize) {
             &carol,
             &ItemInput {
                 kind: "role".into(),
-                name: format!("Role {i}, \"quoted\""),
+                name: format!("{prefix} {i}, \"quoted\""),
                 description: "=cmd|' /C calc'!A0".into(),
                 owner_id: String::new(),
                 requestable: false,
@@ -108,11 +113,19 @@ async fn the_audit_trail_is_refused_to_people_who_are_not_auditors_or_admins() {
     assert!(call.text().await.unwrap().contains("Forbidden"));
 }
 
-pub fn audit_cli(app: &TestApp, verb: &str) -> (bool, String) {
+/// Runs `countersign audit <args>` against the app's database and provider;
+/// whether it succeeded, and what it printed.
+pub fn audit_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
+    audit_cli_with(&app.database_url, &app.issuer(), args)
+}
+
+/// [`audit_cli`] trusting the provider at `issuer` (which may be down).
+pub fn audit_cli_with(database_url: &str, issuer: &str, args: &[&str]) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_countersign"))
-        .args(["audit", verb])
-        .env("DATABASE_URL", &app.database_url)
-        .env("OIDC_ISSUER_URL", app.issuer())
+        .arg("audit")
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("OIDC_ISSUER_URL", issuer)
         .env("OIDC_CLIENT_ID", crate::idp::CLIENT_ID)
         .env("OIDC_CLIENT_SECRET", crate::idp::CLIENT_SECRET)
         .env("RUST_LOG", "error")
@@ -128,19 +141,82 @@ pub fn audit_cli(app: &TestApp, verb: &str) -> (bool, String) {
 async fn audit_verify_passes_a_clean_chain_and_names_the_first_tampered_record() {
     let app = TestApp::spawn().await;
     with_items(&app, 4).await;
-    let (ok, out) = audit_cli(&app, "verify");
+    let (ok, out) = audit_cli(&app, &["verify"]);
     assert!(ok, "{out}");
-    assert!(out.contains("audit chain OK: 4 records"), "{out}");
+    // carol's sign-in and her four items
+    assert!(out.contains("audit chain OK: 5 records"), "{out}");
 
+    // Someone with the database owner's rights: the append-only triggers go first.
+    app::db::test_db::drop_audit_guard(&app.db).await.unwrap();
     sqlx::query("UPDATE audit_log SET details_json = '{}' WHERE seq = 3")
         .execute(app.db.pool())
         .await
         .unwrap();
-    let (ok, out) = audit_cli(&app, "verify");
+    let (ok, out) = audit_cli(&app, &["verify"]);
     assert!(!ok);
     assert!(out.contains("BROKEN at record 3"), "{out}");
 
-    let (ok, export) = audit_cli(&app, "export");
+    let (ok, export) = audit_cli(&app, &["export"]);
     assert!(ok);
-    assert_eq!(export.lines().count(), 4);
+    assert_eq!(export.lines().count(), 5);
+}
+
+async fn tamper(app: &TestApp, sql: &str) {
+    app::db::test_db::drop_audit_guard(&app.db).await.unwrap();
+    sqlx::query(sql).execute(app.db.pool()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_names_the_record_whose_actor_was_changed() {
+    let app = TestApp::spawn().await;
+    with_items(&app, 2).await;
+    let (last, _) = app::db::audit::head(app.db.pool()).await.unwrap();
+
+    tamper(
+        &app,
+        &format!("UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = {last}"),
+    )
+    .await;
+    let (ok, out) = audit_cli(&app, &["verify"]);
+
+    assert!(!ok, "{out}");
+    assert!(out.contains(&format!("BROKEN at record {last}")), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_head_anchors_the_chain_and_a_rewritten_tail_fails_verify() {
+    let app = TestApp::spawn().await;
+    with_items(&app, 3).await;
+    let (ok, head) = audit_cli(&app, &["head"]);
+    assert!(ok, "{head}");
+    let head = head.trim().to_owned();
+    let (seq, hash) = head.split_once(':').expect("seq:hash");
+    let seq: i64 = seq.parse().unwrap();
+    assert_eq!(hash.len(), 64, "{head}");
+    let (ok, out) = audit_cli(&app, &["verify", "--expect-head", &head]);
+    assert!(ok, "{out}");
+
+    // Rewritten from the second-last record on, consistently: the chain alone
+    // cannot tell.
+    let keep = seq - 2;
+    let kept = app::db::audit::find(app.db.pool(), keep)
+        .await
+        .unwrap()
+        .unwrap();
+    tamper(&app, &format!("DELETE FROM audit_log WHERE seq > {keep}")).await;
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(keep)
+        .bind(&kept.hash)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    with_items_named(&app, "Forged", 3).await;
+    let (ok, out) = audit_cli(&app, &["verify"]);
+    assert!(ok, "the chain is consistent again: {out}");
+
+    let (ok, out) = audit_cli(&app, &["verify", "--expect-head", &head]);
+
+    assert!(!ok, "{out}");
+    assert!(out.contains(&format!("BROKEN at record {seq}")), "{out}");
+    assert!(out.contains(&head), "names the anchor: {out}");
 }

@@ -5,10 +5,12 @@
 
 mod api;
 mod audit;
+mod audit_evidence;
 mod foundation;
 mod hostile_reauth;
 mod hostile_tokens;
 mod idp;
+mod people_audit;
 mod reauth;
 mod sign_in;
 mod support;

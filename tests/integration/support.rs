@@ -208,6 +208,33 @@ impl Browser {
         (response.status(), location)
     }
 
+    /// A personal access token for this browser's person (`login`), created
+    /// through the step-up it asks for; returns the token text shown once.
+    pub async fn create_token(&self, login: &str, name: &str) -> String {
+        let (status, body) = self
+            .server_fn("/api/tokens/create", &[("name", name), ("days", "30")])
+            .await;
+        assert_eq!(
+            status,
+            reqwest::StatusCode::UNAUTHORIZED,
+            "creating a token asks for step-up"
+        );
+        let challenge = body["ReauthRequired"]["challenge_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected ReauthRequired, got {body}"))
+            .to_owned();
+        let (_, back) = self.reauthenticate(&challenge, login).await;
+        assert_eq!(back, format!("/tokens?signed={challenge}"));
+        let (status, done) = self
+            .server_fn("/api/signed/complete", &[("challenge_id", &challenge)])
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{done}");
+        done["secret"]
+            .as_str()
+            .expect("the token, shown once")
+            .to_owned()
+    }
+
     /// Goes to `/auth/login?next=…` and on to the provider's sign-in form; returns
     /// the form page and its URL.
     pub async fn open_sign_in(&self, next: &str) -> (reqwest::Response, String) {

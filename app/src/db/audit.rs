@@ -6,9 +6,12 @@ use sqlx::{Any, Executor};
 use super::{DbError, Tx};
 use crate::types::AuditRecord;
 
-/// A record about to be appended, with its place in the chain.
-#[derive(Debug, Clone)]
-pub struct NewRecord {
+/// A record's columns exactly as stored: what is appended, and what the chain's
+/// verification reads back and hashes (never a re-serialisation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// Which encoding `hash` uses (`domain::audit`): 1 for old records, 2 now.
+    pub hash_version: i64,
     pub seq: i64,
     pub at: i64,
     pub actor_id: Option<String>,
@@ -38,11 +41,12 @@ pub async fn lock_head(tx: &mut Tx) -> Result<(i64, String), DbError> {
     Ok((seq, hash))
 }
 
-pub async fn insert(tx: &mut Tx, r: &NewRecord) -> Result<(), DbError> {
+pub async fn insert(tx: &mut Tx, r: &StoredRecord) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor_id, actor_issuer, actor_subject, actor_name, \
-         action, target_kind, target_id, item_id, request_id, details_json, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         action, target_kind, target_id, item_id, request_id, details_json, prev_hash, hash, \
+         hash_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(r.seq)
     .bind(r.at)
@@ -58,6 +62,7 @@ pub async fn insert(tx: &mut Tx, r: &NewRecord) -> Result<(), DbError> {
     .bind(&r.details_json)
     .bind(&r.prev_hash)
     .bind(&r.hash)
+    .bind(r.hash_version)
     .execute(&mut **tx)
     .await?;
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
@@ -185,6 +190,62 @@ pub async fn chain_after<'c, E: Executor<'c, Database = Any>>(
         .fetch_all(ex)
         .await?;
     Ok(rows.into_iter().map(from_row).collect())
+}
+
+type StoredRow = (
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+/// The chain in order, `limit` records after `after`, every column as stored
+/// (for verification).
+pub async fn stored_after<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<StoredRecord>, DbError> {
+    let rows: Vec<StoredRow> = sqlx::query_as(
+        "SELECT hash_version, seq, at, actor_id, actor_issuer, actor_subject, actor_name, \
+         action, target_kind, target_id, item_id, request_id, details_json, prev_hash, hash \
+         FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredRecord {
+            hash_version: r.0,
+            seq: r.1,
+            at: r.2,
+            actor_id: r.3,
+            actor_issuer: r.4,
+            actor_subject: r.5,
+            actor_name: r.6,
+            action: r.7,
+            target_kind: r.8,
+            target_id: r.9,
+            item_id: r.10,
+            request_id: r.11,
+            details_json: r.12,
+            prev_hash: r.13,
+            hash: r.14,
+        })
+        .collect())
 }
 
 /// The chain head as stored: (last seq, last hash).

@@ -9,6 +9,7 @@ pub mod assignments;
 pub mod audit;
 pub mod challenges;
 pub mod items;
+mod migrations;
 pub mod org_config;
 pub mod requests;
 mod session_store;
@@ -60,8 +61,6 @@ pub enum DbError {
     Query(#[from] sqlx::Error),
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
-
 impl Db {
     /// Opens a pool for `url`. A SQLite file is created when missing and runs in
     /// WAL mode with foreign keys enforced.
@@ -99,9 +98,13 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
-    /// Brings the schema up to date; safe to run at every start.
+    /// Brings the schema up to date (the common migrations and this backend's
+    /// own, see `migrations.rs`); safe to run at every start.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        MIGRATOR.run(&self.pool).await?;
+        migrations::migrator(self.backend)
+            .await?
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -58,3 +58,23 @@ pub async fn age_challenges(db: &Db, secs: i64) {
     .await
     .expect("age challenges");
 }
+
+/// Removes the triggers that keep the audit trail append-only, as someone with
+/// the database owner's rights could: tests of what the hash chain detects then
+/// edit the trail directly.
+pub async fn drop_audit_guard(db: &Db) -> Result<(), DbError> {
+    let statements: &[&str] = match db.backend() {
+        super::Backend::Postgres => &[
+            "DROP TRIGGER audit_log_append_only ON audit_log",
+            "DROP TRIGGER audit_log_no_truncate ON audit_log",
+        ],
+        super::Backend::Sqlite => &[
+            "DROP TRIGGER audit_log_no_update",
+            "DROP TRIGGER audit_log_no_delete",
+        ],
+    };
+    for statement in statements {
+        sqlx::query(statement).execute(db.pool()).await?;
+    }
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! Users, provisioned just in time at sign-in. `(issuer, subject)` is the identity;
 //! name, email and groups are refreshed from the provider at each sign-in.
 
-use super::{Db, DbError, now_epoch};
+use super::{Db, DbError, Tx, now_epoch};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRow {
@@ -24,6 +24,14 @@ pub struct SignInProfile<'a> {
 
 /// Creates the user on first sign-in, refreshes their profile afterwards; returns the row.
 pub async fn upsert_at_sign_in(db: &Db, profile: &SignInProfile<'_>) -> Result<UserRow, DbError> {
+    let mut tx = db.write_tx().await?;
+    let user = upsert_in(&mut tx, profile).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// [`upsert_at_sign_in`] inside a transaction (with the sign-in's audit records).
+pub async fn upsert_in(tx: &mut Tx, profile: &SignInProfile<'_>) -> Result<UserRow, DbError> {
     let now = now_epoch();
     let groups_json = serde_json::to_string(profile.groups).unwrap_or_else(|_| "[]".into());
     let new_id = uuid::Uuid::now_v7().to_string();
@@ -41,9 +49,9 @@ pub async fn upsert_at_sign_in(db: &Db, profile: &SignInProfile<'_>) -> Result<U
     .bind(profile.email)
     .bind(&groups_json)
     .bind(now)
-    .execute(db.pool())
+    .execute(&mut **tx)
     .await?;
-    find_by_identity(db, profile.issuer, profile.subject)
+    find_by_identity_in(&mut **tx, profile.issuer, profile.subject)
         .await?
         .ok_or(DbError::Query(sqlx::Error::RowNotFound))
 }
@@ -66,13 +74,22 @@ pub async fn find_by_identity(
     issuer: &str,
     subject: &str,
 ) -> Result<Option<UserRow>, DbError> {
+    find_by_identity_in(db.pool(), issuer, subject).await
+}
+
+/// [`find_by_identity`] on any executor (inside a transaction).
+pub async fn find_by_identity_in<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    ex: E,
+    issuer: &str,
+    subject: &str,
+) -> Result<Option<UserRow>, DbError> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT id, issuer, subject, name, email, groups_json FROM users \
          WHERE issuer = $1 AND subject = $2",
     )
     .bind(issuer)
     .bind(subject)
-    .fetch_optional(db.pool())
+    .fetch_optional(ex)
     .await?;
     Ok(row.map(from_row))
 }

@@ -1,15 +1,14 @@
 //! The audit trail: every change is recorded here, in the same transaction as the
 //! change itself, chained to the previous record by SHA-256 so that editing,
 //! deleting or reordering any record is detectable (`countersign audit verify`).
+//! Each record's hash covers every column as stored ([`hash_v2`]); records written
+//! before that keep their version-1 hash and are verified by it.
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::DomainError;
-use crate::{
-    db::{Db, DbError, Tx, audit as store, users},
-    types::AuditRecord,
-};
+use crate::db::{Db, DbError, Tx, audit as store, users};
 
 /// Who did it: a person, or the system itself (expiry).
 #[derive(Debug, Clone)]
@@ -42,7 +41,8 @@ pub async fn append(
         AuditActor::System => (None, None, None, "Countersign (system)".to_owned()),
     };
     let (seq, prev_hash) = store::lock_head(tx).await?;
-    let mut record = store::NewRecord {
+    let mut record = store::StoredRecord {
+        hash_version: HASH_VERSION,
         seq,
         at: super::now(),
         actor_id,
@@ -58,80 +58,73 @@ pub async fn append(
         prev_hash,
         hash: String::new(),
     };
-    record.hash = hash_of(&Hashed::from_new(&record));
+    record.hash = hash_v2(&record);
     store::insert(tx, &record).await?;
     Ok(seq)
 }
 
-/// The fields a record's hash covers, in a fixed order.
-struct Hashed<'a> {
-    seq: i64,
-    at: i64,
-    actor_issuer: Option<&'a str>,
-    actor_subject: Option<&'a str>,
-    actor_name: &'a str,
-    action: &'a str,
-    target_kind: &'a str,
-    target_id: &'a str,
-    item_id: Option<&'a str>,
-    request_id: Option<&'a str>,
-    details_json: String,
-    prev_hash: &'a str,
-}
+/// The hash encoding new records are written with.
+pub const HASH_VERSION: i64 = 2;
 
-impl<'a> Hashed<'a> {
-    fn from_new(r: &'a store::NewRecord) -> Hashed<'a> {
-        Hashed {
-            seq: r.seq,
-            at: r.at,
-            actor_issuer: r.actor_issuer.as_deref(),
-            actor_subject: r.actor_subject.as_deref(),
-            actor_name: &r.actor_name,
-            action: &r.action,
-            target_kind: &r.target_kind,
-            target_id: &r.target_id,
-            item_id: r.item_id.as_deref(),
-            request_id: r.request_id.as_deref(),
-            details_json: r.details_json.clone(),
-            prev_hash: &r.prev_hash,
+/// Version 2: SHA-256 (hex) over every column but `hash`, as stored, in column
+/// order: `hash_version, seq, at, actor_id, actor_issuer, actor_subject,
+/// actor_name, action, target_kind, target_id, item_id, request_id, details_json,
+/// prev_hash`, after the tag `countersign-audit-v2` and a NUL byte. An integer is
+/// its 8 bytes big-endian; a text is `0x01`, its length in bytes (8 bytes
+/// big-endian) and its UTF-8 bytes; NULL is `0x00`. Length prefixes make the
+/// encoding unambiguous without any escaping, so another program can recompute it.
+pub(crate) fn hash_v2(r: &store::StoredRecord) -> String {
+    fn text(h: &mut Sha256, value: Option<&str>) {
+        match value {
+            None => h.update([0u8]),
+            Some(value) => {
+                h.update([1u8]);
+                h.update((value.len() as u64).to_be_bytes());
+                h.update(value.as_bytes());
+            }
         }
     }
-
-    fn from_record(r: &'a AuditRecord) -> Hashed<'a> {
-        Hashed {
-            seq: r.seq,
-            at: r.at,
-            actor_issuer: r.actor_issuer.as_deref(),
-            actor_subject: r.actor_subject.as_deref(),
-            actor_name: &r.actor_name,
-            action: &r.action,
-            target_kind: &r.target_kind,
-            target_id: &r.target_id,
-            item_id: r.item_id.as_deref(),
-            request_id: r.request_id.as_deref(),
-            details_json: canonical_json(&r.details),
-            prev_hash: &r.prev_hash,
-        }
+    let mut h = Sha256::new();
+    h.update(b"countersign-audit-v2\0");
+    for int in [r.hash_version, r.seq, r.at] {
+        h.update(int.to_be_bytes());
     }
+    for value in [
+        r.actor_id.as_deref(),
+        r.actor_issuer.as_deref(),
+        r.actor_subject.as_deref(),
+        Some(&r.actor_name),
+        Some(&r.action),
+        Some(&r.target_kind),
+        Some(&r.target_id),
+        r.item_id.as_deref(),
+        r.request_id.as_deref(),
+        Some(&r.details_json),
+        Some(&r.prev_hash),
+    ] {
+        text(&mut h, value);
+    }
+    hex::encode(h.finalize())
 }
 
-/// SHA-256 over a canonical encoding: a JSON array of the fields in a fixed
-/// order (JSON escaping makes the encoding unambiguous), hex-encoded.
-fn hash_of(h: &Hashed<'_>) -> String {
+/// Version 1, kept to verify the records written before version 2: SHA-256 over a
+/// JSON array of some fields (not `actor_id`), with the details re-serialised.
+pub(crate) fn hash_v1(r: &store::StoredRecord) -> String {
+    let details: Value = serde_json::from_str(&r.details_json).unwrap_or(Value::Null);
     let canonical = json!([
         "countersign-audit-v1",
-        h.seq,
-        h.at,
-        h.actor_issuer,
-        h.actor_subject,
-        h.actor_name,
-        h.action,
-        h.target_kind,
-        h.target_id,
-        h.item_id,
-        h.request_id,
-        h.details_json,
-        h.prev_hash
+        r.seq,
+        r.at,
+        r.actor_issuer,
+        r.actor_subject,
+        r.actor_name,
+        r.action,
+        r.target_kind,
+        r.target_id,
+        r.item_id,
+        r.request_id,
+        canonical_json(&details),
+        r.prev_hash
     ]);
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
@@ -156,6 +149,42 @@ pub fn canonical_json(value: &Value) -> String {
     sort(value).to_string()
 }
 
+/// A point of the chain recorded outside the database (`countersign audit head`):
+/// record `seq` had hash `hash`. A chain that no longer holds it was rewritten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl std::fmt::Display for Anchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+impl std::str::FromStr for Anchor {
+    type Err = String;
+
+    /// `seq:hash`, as `countersign audit head` prints it.
+    fn from_str(s: &str) -> Result<Anchor, String> {
+        let bad = || format!("{s:?} is not seq:hash (as `countersign audit head` prints it)");
+        let (seq, hash) = s.trim().split_once(':').ok_or_else(bad)?;
+        let seq: i64 = seq.parse().map_err(|_| bad())?;
+        let hash = hash.to_ascii_lowercase();
+        if seq < 0 || hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(Anchor { seq, hash })
+    }
+}
+
+/// The head of the chain as stored: the last record's number and hash.
+pub async fn head(db: &Db) -> Result<Anchor, DbError> {
+    let (seq, hash) = store::head(db.pool()).await?;
+    Ok(Anchor { seq, hash })
+}
+
 /// The outcome of walking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainReport {
@@ -164,52 +193,114 @@ pub struct ChainReport {
     pub broken: Option<(i64, String)>,
 }
 
-/// Walks the whole chain in order, recomputing every hash and link, and checks
-/// that it ends where the head says. Reads in pages; never the whole table.
+/// [`verify_chain_against`] with no anchors.
 pub async fn verify_chain(db: &Db) -> Result<ChainReport, DbError> {
+    verify_chain_against(db, &[]).await
+}
+
+/// Walks the whole chain in order, recomputing every hash (each by its version)
+/// and link, checks that it ends where the head says, and that it still holds
+/// every anchor. Reads in pages; never the whole table.
+pub async fn verify_chain_against(db: &Db, anchors: &[Anchor]) -> Result<ChainReport, DbError> {
+    let zero = "0".repeat(64);
     let mut expected_seq = 1;
-    let mut prev = "0".repeat(64);
+    let mut prev = zero.clone();
     let mut count = 0;
+    let mut seen_v2 = false;
+    let broken = |count, seq, why: String| ChainReport {
+        records: count,
+        broken: Some((seq, why)),
+    };
+    for anchor in anchors.iter().filter(|a| a.seq == 0) {
+        if anchor.hash != zero {
+            return Ok(broken(
+                0,
+                0,
+                format!("the anchored head {anchor} cannot exist"),
+            ));
+        }
+    }
     loop {
-        let page = store::chain_after(db.pool(), expected_seq - 1, 500).await?;
+        let page = store::stored_after(db.pool(), expected_seq - 1, 500).await?;
         if page.is_empty() {
             break;
         }
         for record in &page {
-            let problem = if record.seq != expected_seq {
-                Some(format!(
-                    "record {expected_seq} is missing (next is {})",
-                    record.seq
-                ))
-            } else if record.prev_hash != prev {
-                Some("its prev_hash does not match the previous record".to_owned())
-            } else if hash_of(&Hashed::from_record(record)) != record.hash {
-                Some("its content does not match its hash".to_owned())
-            } else {
-                None
-            };
-            if let Some(problem) = problem {
-                return Ok(ChainReport {
-                    records: count,
-                    broken: Some((expected_seq, problem)),
-                });
+            if let Some(problem) = check_record(record, expected_seq, &prev, &mut seen_v2) {
+                return Ok(broken(count, expected_seq, problem));
+            }
+            if let Some(anchor) = anchors.iter().find(|a| a.seq == record.seq)
+                && anchor.hash != record.hash
+            {
+                return Ok(broken(
+                    count,
+                    record.seq,
+                    format!(
+                        "the chain no longer holds the anchored head {anchor}: record {} now \
+                         has hash {} (the chain was rewritten from here or earlier)",
+                        record.seq, record.hash
+                    ),
+                ));
             }
             prev = record.hash.clone();
             expected_seq += 1;
             count += 1;
         }
     }
+    if let Some(anchor) = anchors.iter().find(|a| a.seq > count) {
+        return Ok(broken(
+            count,
+            count + 1,
+            format!(
+                "the chain no longer holds the anchored head {anchor}: it ends at {count} \
+                 (records were removed)"
+            ),
+        ));
+    }
     let (head_seq, head_hash) = store::head(db.pool()).await?;
-    let broken = if head_seq != count || (count > 0 && head_hash != prev) {
-        Some((
+    if head_seq != count || (count > 0 && head_hash != prev) {
+        return Ok(broken(
+            count,
             count + 1,
             format!("the chain ends at {count} but its head says {head_seq}: records were removed"),
-        ))
-    } else {
-        None
-    };
+        ));
+    }
     Ok(ChainReport {
         records: count,
-        broken,
+        broken: None,
     })
+}
+
+/// Why `record` does not continue the chain at `expected_seq` after `prev`, if it
+/// does not. A version-1 record after a version-2 one is refused: old records keep
+/// their old hashes, but nothing may be written (or rewritten) the old way again.
+fn check_record(
+    record: &store::StoredRecord,
+    expected_seq: i64,
+    prev: &str,
+    seen_v2: &mut bool,
+) -> Option<String> {
+    if record.seq != expected_seq {
+        return Some(format!(
+            "record {expected_seq} is missing (next is {})",
+            record.seq
+        ));
+    }
+    if record.prev_hash != prev {
+        return Some("its prev_hash does not match the previous record".to_owned());
+    }
+    let hash = match record.hash_version {
+        1 if *seen_v2 => {
+            return Some(
+                "it claims hash version 1 after version-2 records (a downgrade)".to_owned(),
+            );
+        }
+        1 => hash_v1(record),
+        2 => {
+            *seen_v2 = true;
+            hash_v2(record)
+        }
+        other => return Some(format!("unknown hash version {other}")),
+    };
+    (hash != record.hash).then(|| "its content does not match its hash".to_owned())
 }

@@ -1,6 +1,110 @@
 //! Who is signed in, and what they may do: roles from the provider's groups claim.
+//! Signing in and out are audited here: who, when, and every change of groups (and
+//! so of roles) the provider reports, with before and after.
 
-use crate::types::Role;
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use super::{
+    DomainError,
+    audit::{self, AuditActor, Entry},
+};
+use crate::{
+    db::{
+        Db,
+        users::{self, SignInProfile, UserRow},
+    },
+    types::Role,
+};
+
+/// Records a sign-in the provider vouched for: creates or refreshes the person,
+/// and appends `user.signed_in` and, when their groups differ from those stored at
+/// their previous sign-in, `user.roles_changed` (groups and roles, before and
+/// after, added and removed), in one transaction.
+pub async fn record_sign_in(
+    db: &Db,
+    profile: &SignInProfile<'_>,
+    roles: &RoleMap,
+) -> Result<UserRow, DomainError> {
+    let mut tx = db.write_tx().await?;
+    let before = users::find_by_identity_in(&mut *tx, profile.issuer, profile.subject).await?;
+    let user = users::upsert_in(&mut tx, profile).await?;
+    let entry = |action, details| Entry {
+        action,
+        target_kind: "user",
+        target_id: &user.id,
+        item_id: None,
+        request_id: None,
+        details,
+    };
+    let after: BTreeSet<&String> = user.groups.iter().collect();
+    let role_names = |groups: &[String]| -> Vec<&'static str> {
+        roles
+            .roles_for(groups)
+            .into_iter()
+            .map(Role::label)
+            .collect()
+    };
+    audit::append(
+        &mut tx,
+        AuditActor::User(&user.id),
+        entry(
+            "user.signed_in",
+            json!({
+                "first_sign_in": before.is_none(),
+                "groups": after,
+                "roles": role_names(&user.groups),
+            }),
+        ),
+    )
+    .await?;
+    if let Some(before) = &before {
+        let was: BTreeSet<&String> = before.groups.iter().collect();
+        if was != after {
+            let added: Vec<_> = after.difference(&was).collect();
+            let removed: Vec<_> = was.difference(&after).collect();
+            audit::append(
+                &mut tx,
+                AuditActor::User(&user.id),
+                entry(
+                    "user.roles_changed",
+                    json!({
+                        "groups_before": was,
+                        "groups_after": after,
+                        "added": added,
+                        "removed": removed,
+                        "roles_before": role_names(&before.groups),
+                        "roles_after": role_names(&user.groups),
+                    }),
+                ),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Records that `user_id` signs out (called before their session is ended).
+pub async fn record_sign_out(db: &Db, user_id: &str) -> Result<(), DomainError> {
+    let mut tx = db.write_tx().await?;
+    audit::append(
+        &mut tx,
+        AuditActor::User(user_id),
+        Entry {
+            action: "user.signed_out",
+            target_kind: "user",
+            target_id: user_id,
+            item_id: None,
+            request_id: None,
+            details: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
 
 /// Which of the provider's groups grant which role. Everybody signed in is a
 /// requester; the other roles come only from these groups.
