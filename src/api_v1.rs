@@ -117,6 +117,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         let user = app::db::users::find(&state.db, &row.user_id)
             .await
             .map_err(DomainError::from)?
+            .filter(|u| u.disabled_at.is_none())
             .ok_or_else(unauthenticated)?;
         Ok(ApiCaller {
             user: CurrentUser {

@@ -65,7 +65,10 @@ pub async fn signed_in_user(
         session.flush().await?;
         return Ok(None);
     }
-    let Some(user) = users::find(db, &signed_in.user_id).await? else {
+    let Some(user) = users::find(db, &signed_in.user_id)
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+    else {
         session.flush().await?;
         return Ok(None);
     };

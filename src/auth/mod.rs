@@ -176,6 +176,11 @@ async fn callback(
     };
     let user = match identity::record_sign_in(&state.db, &profile, &state.roles).await {
         Ok(user) => user,
+        Err(app::domain::DomainError::Forbidden(why)) => {
+            tracing::warn!(reason = why, "sign-in refused");
+            let _ = session.flush().await;
+            return (state.problem_page)(SignInProblem::Disabled).await;
+        }
         Err(err) => {
             tracing::error!(error = %err, "cannot record the signed-in user");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();

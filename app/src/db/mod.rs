@@ -12,7 +12,7 @@ pub mod items;
 mod migrations;
 pub mod org_config;
 pub mod requests;
-mod session_store;
+pub mod session_store;
 #[doc(hidden)]
 pub mod test_db;
 pub mod tokens;

@@ -22,6 +22,26 @@ impl DbSessionStore {
     }
 }
 
+/// Whose session a record is (the signed-in person), so all of a person's
+/// sessions can be ended at once.
+fn owner(record: &Record) -> Option<String> {
+    record
+        .data
+        .get(crate::auth::SESSION_USER)
+        .and_then(|v| v.get("user_id"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+}
+
+/// Ends every session of `user_id` (sign out everywhere); returns how many.
+pub async fn end_all_of(tx: &mut super::Tx, user_id: &str) -> Result<u64, super::DbError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 fn backend(err: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(err.to_string())
 }
@@ -33,12 +53,13 @@ impl SessionStore for DbSessionStore {
         // A fresh random id colliding is astronomically unlikely; on conflict pick another.
         loop {
             let inserted = sqlx::query(
-                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+                "INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (id) DO NOTHING",
             )
             .bind(record.id.to_string())
             .bind(&data)
             .bind(record.expiry_date.unix_timestamp())
+            .bind(owner(record))
             .execute(self.db.pool())
             .await
             .map_err(backend)?;
@@ -52,12 +73,14 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data).map_err(backend)?;
         sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+            "INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, \
+             expires_at = excluded.expires_at, user_id = excluded.user_id",
         )
         .bind(record.id.to_string())
         .bind(data)
         .bind(record.expiry_date.unix_timestamp())
+        .bind(owner(record))
         .execute(self.db.pool())
         .await
         .map_err(backend)?;

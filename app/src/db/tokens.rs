@@ -110,3 +110,16 @@ pub async fn touch<'c, E: Executor<'c, Database = Any>>(
         .await?;
     Ok(())
 }
+
+/// Revokes every live token of `user_id`; returns how many.
+pub async fn revoke_all_of(tx: &mut Tx, user_id: &str, now: i64) -> Result<u64, DbError> {
+    let done = sqlx::query(
+        "UPDATE personal_access_tokens SET revoked_at = $1 \
+         WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}

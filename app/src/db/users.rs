@@ -11,6 +11,8 @@ pub struct UserRow {
     pub name: String,
     pub email: Option<String>,
     pub groups: Vec<String>,
+    /// When the person was disabled: they cannot sign in, and nothing of theirs works.
+    pub disabled_at: Option<i64>,
 }
 
 /// What the provider told us about a person at sign-in.
@@ -56,9 +58,17 @@ pub async fn upsert_in(tx: &mut Tx, profile: &SignInProfile<'_>) -> Result<UserR
         .ok_or(DbError::Query(sqlx::Error::RowNotFound))
 }
 
-type Row = (String, String, String, String, Option<String>, String);
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+);
 
-fn from_row((id, issuer, subject, name, email, groups_json): Row) -> UserRow {
+fn from_row((id, issuer, subject, name, email, groups_json, disabled_at): Row) -> UserRow {
     UserRow {
         id,
         issuer,
@@ -66,6 +76,7 @@ fn from_row((id, issuer, subject, name, email, groups_json): Row) -> UserRow {
         name,
         email,
         groups: serde_json::from_str(&groups_json).unwrap_or_default(),
+        disabled_at,
     }
 }
 
@@ -84,7 +95,7 @@ pub async fn find_by_identity_in<'c, E: sqlx::Executor<'c, Database = sqlx::Any>
     subject: &str,
 ) -> Result<Option<UserRow>, DbError> {
     let row: Option<Row> = sqlx::query_as(
-        "SELECT id, issuer, subject, name, email, groups_json FROM users \
+        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users \
          WHERE issuer = $1 AND subject = $2",
     )
     .bind(issuer)
@@ -112,7 +123,7 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, Db
         query.trim().to_lowercase().replace(['%', '_', '\\'], "")
     );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, issuer, subject, name, email, groups_json FROM users \
+        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users \
          WHERE LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1 \
          ORDER BY name, id LIMIT $2",
     )
@@ -137,7 +148,7 @@ pub async fn group_exists(db: &Db, group: &str) -> Result<bool, DbError> {
 /// Looks a person up by the provider's subject (any issuer) or exact name.
 pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<UserRow>, DbError> {
     let row: Option<Row> = sqlx::query_as(
-        "SELECT id, issuer, subject, name, email, groups_json FROM users \
+        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users \
          WHERE subject = $1 OR email = $1 ORDER BY id LIMIT 1",
     )
     .bind(login)
@@ -152,7 +163,7 @@ pub async fn find_in<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     id: &str,
 ) -> Result<Option<UserRow>, DbError> {
     let row: Option<Row> = sqlx::query_as(
-        "SELECT id, issuer, subject, name, email, groups_json FROM users WHERE id = $1",
+        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(ex)
@@ -180,7 +191,7 @@ pub async fn search_in_groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
         .map(|i| format!("groups_json LIKE ${}", i + 3))
         .collect();
     let sql = format!(
-        "SELECT id, issuer, subject, name, email, groups_json FROM users \
+        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users \
          WHERE (LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1) AND ({}) \
          ORDER BY name, id LIMIT $2",
         member.join(" OR ")
@@ -191,4 +202,15 @@ pub async fn search_in_groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
         q = q.bind(format!("%{}%", needle.replace(['%', '_'], "")));
     }
     Ok(q.fetch_all(ex).await?.into_iter().map(from_row).collect())
+}
+
+/// Marks a person disabled (once); returns whether this call did it.
+pub async fn disable(tx: &mut super::Tx, id: &str, now: i64) -> Result<bool, DbError> {
+    let done =
+        sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }

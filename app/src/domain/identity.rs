@@ -29,6 +29,9 @@ pub async fn record_sign_in(
 ) -> Result<UserRow, DomainError> {
     let mut tx = db.write_tx().await?;
     let before = users::find_by_identity_in(&mut *tx, profile.issuer, profile.subject).await?;
+    if before.as_ref().is_some_and(|u| u.disabled_at.is_some()) {
+        return Err(DomainError::Forbidden("this account is disabled"));
+    }
     let user = users::upsert_in(&mut tx, profile).await?;
     let entry = |action, details| Entry {
         action,
@@ -104,6 +107,82 @@ pub async fn record_sign_out(db: &Db, user_id: &str) -> Result<(), DomainError> 
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// What ending a person's standing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ended {
+    pub sessions: u64,
+    pub tokens: u64,
+}
+
+/// Ends every session of `user_id` and revokes every token of theirs, in `tx`.
+async fn end_standing(tx: &mut crate::db::Tx, user_id: &str) -> Result<Ended, DomainError> {
+    let sessions = crate::db::session_store::end_all_of(tx, user_id).await?;
+    let tokens = crate::db::tokens::revoke_all_of(tx, user_id, super::now()).await?;
+    Ok(Ended { sessions, tokens })
+}
+
+/// "Sign out everywhere": every session of the person ends and every personal
+/// access token of theirs is revoked, in one transaction, audited.
+pub async fn sign_out_everywhere(db: &Db, user_id: &str) -> Result<Ended, DomainError> {
+    let mut tx = db.write_tx().await?;
+    let ended = end_standing(&mut tx, user_id).await?;
+    audit::append(
+        &mut tx,
+        AuditActor::User(user_id),
+        Entry {
+            action: "user.signed_out_everywhere",
+            target_kind: "user",
+            target_id: user_id,
+            item_id: None,
+            request_id: None,
+            details: json!({ "sessions_ended": ended.sessions, "tokens_revoked": ended.tokens }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Disables a person (an administrator, or later the directory): they cannot
+/// sign in again, their sessions end and their tokens are revoked at once.
+pub async fn disable(
+    db: &Db,
+    actor: &crate::types::CurrentUser,
+    user_id: &str,
+) -> Result<Ended, DomainError> {
+    if !actor.has(Role::Admin) {
+        return Err(DomainError::Forbidden("only administrators disable people"));
+    }
+    if actor.id == user_id {
+        return Err(DomainError::invalid("user", "you cannot disable yourself"));
+    }
+    let mut tx = db.write_tx().await?;
+    if users::find_in(&mut *tx, user_id).await?.is_none() {
+        return Err(DomainError::NotFound("person"));
+    }
+    if !users::disable(&mut tx, user_id, super::now()).await? {
+        return Err(DomainError::Conflict(
+            "This person is already disabled.".into(),
+        ));
+    }
+    let ended = end_standing(&mut tx, user_id).await?;
+    audit::append(
+        &mut tx,
+        AuditActor::User(&actor.id),
+        Entry {
+            action: "user.disabled",
+            target_kind: "user",
+            target_id: user_id,
+            item_id: None,
+            request_id: None,
+            details: json!({ "sessions_ended": ended.sessions, "tokens_revoked": ended.tokens }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Which of the provider's groups grant which role. Everybody signed in is a

@@ -11,6 +11,8 @@ pub enum SignInProblem {
     Cancelled,
     Rejected,
     Expired,
+    /// The person's account is disabled here.
+    Disabled,
 }
 
 impl SignInProblem {
@@ -20,6 +22,7 @@ impl SignInProblem {
             SignInProblem::Cancelled => "cancelled",
             SignInProblem::Rejected => "rejected",
             SignInProblem::Expired => "expired",
+            SignInProblem::Disabled => "disabled",
         }
     }
 
@@ -29,6 +32,7 @@ impl SignInProblem {
             SignInProblem::Cancelled,
             SignInProblem::Rejected,
             SignInProblem::Expired,
+            SignInProblem::Disabled,
         ]
         .into_iter()
         .find(|p| p.slug() == slug)
@@ -40,6 +44,7 @@ impl SignInProblem {
             SignInProblem::ProviderUnavailable => 503,
             SignInProblem::Cancelled => 200,
             SignInProblem::Rejected | SignInProblem::Expired => 400,
+            SignInProblem::Disabled => 403,
         }
     }
 
@@ -49,6 +54,7 @@ impl SignInProblem {
             SignInProblem::Cancelled => "Sign-in cancelled",
             SignInProblem::Rejected => "Sign-in refused",
             SignInProblem::Expired => "Sign-in expired",
+            SignInProblem::Disabled => "Account disabled",
         }
     }
 
@@ -68,6 +74,10 @@ impl SignInProblem {
             }
             SignInProblem::Expired => {
                 "This sign-in was started too long ago or in another window. Start again."
+            }
+            SignInProblem::Disabled => {
+                "Your Countersign account is disabled, so you cannot sign in. If you think this \
+                 is a mistake, ask your administrator."
             }
         }
     }

@@ -645,3 +645,92 @@ async fn with_approvals_external_the_web_cannot_decide_but_the_api_can() {
         .unwrap();
     assert_eq!(w.status(&id).await, RequestStatus::Approved);
 }
+
+/// A live session of `who` in the session store, as signing in leaves one.
+async fn session_of(w: &World, who: &CurrentUser) -> tower_sessions::session::Id {
+    use tower_sessions::SessionStore as _;
+    let mut record = tower_sessions::session::Record {
+        id: tower_sessions::session::Id::default(),
+        data: [(
+            crate::auth::SESSION_USER.to_owned(),
+            serde_json::json!({ "user_id": who.id, "signed_in_at": now(), "session_key": "k" }),
+        )]
+        .into_iter()
+        .collect(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    let store = crate::db::session_store::DbSessionStore::new(w.db.clone());
+    store.create(&mut record).await.unwrap();
+    record.id
+}
+
+async fn session_alive(w: &World, id: &tower_sessions::session::Id) -> bool {
+    use tower_sessions::SessionStore as _;
+    let store = crate::db::session_store::DbSessionStore::new(w.db.clone());
+    store.load(id).await.unwrap().is_some()
+}
+
+/// A token of `who`, created through its step-up.
+async fn token_of(w: &World, who: &CurrentUser, login: &str) -> String {
+    let me = (who, "s");
+    let challenge = challenge_of(
+        tokens::create(&w.db, me, ("ci", 30), 90, None)
+            .await
+            .unwrap_err(),
+    );
+    sign(w, who, login, "s", &challenge).await;
+    tokens::create(&w.db, me, ("ci", 30), 90, Some(&challenge))
+        .await
+        .unwrap()
+        .1
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_and_revokes_every_token() {
+    let w = World::new().await;
+    let token = token_of(&w, &w.bob, "bob").await;
+    let (laptop, phone) = (session_of(&w, &w.bob).await, session_of(&w, &w.bob).await);
+    let others = session_of(&w, &w.dave).await;
+    let ended = crate::domain::identity::sign_out_everywhere(&w.db, &w.bob.id)
+        .await
+        .unwrap();
+    assert_eq!((ended.sessions, ended.tokens), (2, 1));
+    assert!(!session_alive(&w, &laptop).await && !session_alive(&w, &phone).await);
+    assert!(
+        session_alive(&w, &others).await,
+        "dave's session is his own"
+    );
+    assert!(tokens::authenticate(&w.db, &token).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_disabled_person_cannot_sign_in_and_loses_sessions_and_tokens() {
+    let w = World::new().await;
+    let token = token_of(&w, &w.bob, "bob").await;
+    let session = session_of(&w, &w.bob).await;
+    let not_admin = crate::domain::identity::disable(&w.db, &w.dave, &w.bob.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(not_admin, DomainError::Forbidden(_)));
+    assert!(tokens::authenticate(&w.db, &token).await.unwrap().is_some());
+    crate::domain::identity::disable(&w.db, &w.carol, &w.bob.id)
+        .await
+        .unwrap();
+    assert!(!session_alive(&w, &session).await);
+    assert!(tokens::authenticate(&w.db, &token).await.unwrap().is_none());
+    let groups = vec!["approvers".to_string()];
+    let again = crate::domain::identity::record_sign_in(
+        &w.db,
+        &crate::db::users::SignInProfile {
+            issuer: super::ISSUER,
+            subject: "bob",
+            name: "Bob Example",
+            email: None,
+            groups: &groups,
+        },
+        &w.fallback.roles,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(again, DomainError::Forbidden(_)));
+}
