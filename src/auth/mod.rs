@@ -55,20 +55,65 @@ struct LoginParams {
     next: Option<String>,
 }
 
-/// Only a path on this site: never `//host` or `/\host`, which browsers take as
-/// another site (an open redirect).
+/// Only a path on this site, or `/`. Browsers read a redirect target leniently:
+/// they drop tabs and newlines, take `\` for `/`, and decode escapes in places,
+/// so `/\t/evil.example`, `/\evil.example` or `/%2F/evil.example` can lead to
+/// another site (an open redirect). Both the value as given and its
+/// percent-decoded form must be a plain path that stays on this origin.
 fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.starts_with("/auth/") =>
-        {
-            path.to_owned()
-        }
+        Some(path) if is_local_path(path) => path.to_owned(),
         _ => "/".to_owned(),
     }
+}
+
+fn is_local_path(raw: &str) -> bool {
+    let decoded = percent_decode(raw);
+    [raw, decoded.as_str()].iter().all(|path| {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path.starts_with("/auth/")
+            && !path.contains('\\')
+            && !path.chars().any(char::is_control)
+            && stays_on_this_origin(path)
+    })
+}
+
+/// Resolved against an origin, the path must neither change scheme nor host.
+fn stays_on_this_origin(path: &str) -> bool {
+    let Ok(base) = url::Url::parse("http://countersign.invalid/") else {
+        return false;
+    };
+    base.join(path).is_ok_and(|url| {
+        url.scheme() == "http"
+            && url.host_str() == Some("countersign.invalid")
+            && url.port().is_none()
+            && url.username().is_empty()
+    })
+}
+
+/// `%XX` escapes decoded, anything that is not valid UTF-8 afterwards replaced.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn login(
@@ -269,10 +314,45 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(local_path(Some("/inbox?page=2")), "/inbox?page=2");
-        assert_eq!(local_path(Some("//evil.example/")), "/");
-        assert_eq!(local_path(Some("/\\evil.example")), "/");
-        assert_eq!(local_path(Some("https://evil.example/")), "/");
+        assert_eq!(
+            local_path(Some("/catalog?search=a%20b")),
+            "/catalog?search=a%20b"
+        );
         assert_eq!(local_path(Some("/auth/logout")), "/");
         assert_eq!(local_path(None), "/");
+    }
+
+    #[test]
+    fn next_that_a_browser_would_take_to_another_site_goes_home() {
+        // As the query parameter arrives after one round of decoding, and
+        // still percent-encoded once more.
+        let bypasses = [
+            "//evil.example/",
+            "/\\evil.example",
+            "\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\t//evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "%2F%2Fevil.example",
+            "/%5C/evil.example",
+            "/%5cevil.example",
+            "https://evil.example/",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "javascript%3Aalert(1)",
+            "/%00/evil.example",
+            "/auth%2Flogout",
+            "evil.example",
+            "",
+        ];
+        for next in bypasses {
+            assert_eq!(local_path(Some(next)), "/", "{next:?} must not be followed");
+        }
     }
 }

@@ -359,3 +359,32 @@ async fn provider_down_gives_a_503_page_and_signed_in_people_keep_working() {
             .contains("Bob Example")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_that_browsers_would_take_to_another_site_returns_home_after_sign_in() {
+    // As an attacker would put them in a link: a tab, a backslash and an encoded
+    // slash each turn `/…/evil.example` into `//evil.example` in a browser.
+    for next in [
+        "/%09/evil.example",
+        "/%5C/evil.example",
+        "/%252F/evil.example",
+    ] {
+        let app = TestApp::spawn().await;
+        let (form, form_url) = app.open_sign_in(next).await;
+        let callback = idp::submit_login(
+            &app.client,
+            form,
+            &form_url,
+            "alice",
+            idp::PASSWORD,
+            &app.origin(),
+        )
+        .await
+        .unwrap();
+
+        let back = app.client.get(&callback).send().await.unwrap();
+
+        assert_eq!(back.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&back), "/", "{next} must not lead off the site");
+    }
+}
