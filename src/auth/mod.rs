@@ -25,12 +25,17 @@ use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
 use crate::AppState;
+use openidconnect::core::CoreIdToken;
 use provider::{AuthorizationOptions, PendingAuthorization, Provider, ProviderError};
 
 /// Session key of the sign-in under way.
 const PENDING_LOGIN: &str = "pending_login";
 /// A sign-in must come back from the provider within this many seconds.
 const LOGIN_TTL_SECS: i64 = 600;
+/// Session key of the sign-in's raw ID token, sent back to the provider as
+/// `id_token_hint` at sign-out (OIDC RP-Initiated Logout §2). It lives in the
+/// server-side session only, never in a cookie or a log line.
+const ID_TOKEN_HINT: &str = "id_token_hint";
 
 /// Renders a sign-in problem page through the Leptos app (same shell, right status).
 pub type ProblemPage =
@@ -233,7 +238,8 @@ async fn callback(
     };
     if let Err(err) = async {
         session.cycle_id().await?;
-        session.insert(SESSION_USER, signed_in).await
+        session.insert(SESSION_USER, signed_in).await?;
+        session.insert(ID_TOKEN_HINT, &token.raw).await
     }
     .await
     {
@@ -256,6 +262,7 @@ async fn provider_failed(state: &AppState, err: ProviderError) -> Response {
 /// Ends the session here (server-side: the old cookie is worthless), then at the
 /// provider when it offers RP-initiated logout.
 async fn logout(State(state): State<AppState>, session: Session) -> Response {
+    let id_token: Option<String> = session.get(ID_TOKEN_HINT).await.ok().flatten();
     if let Err(err) = session.flush().await {
         tracing::error!(error = %err, "cannot end the session");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -266,25 +273,33 @@ async fn logout(State(state): State<AppState>, session: Session) -> Response {
         .map(|u| u.to_string())
         .unwrap_or_else(|_| "/auth/signed-out".into());
     let end_session = match &state.oidc {
-        Some(provider) => end_session_url(provider, &signed_out).await,
+        Some(provider) => end_session_url(provider, &signed_out, id_token.as_deref()).await,
         None => None,
     };
     Redirect::to(end_session.as_deref().unwrap_or("/auth/signed-out")).into_response()
 }
 
-async fn end_session_url(provider: &Provider, signed_out: &str) -> Option<String> {
+async fn end_session_url(
+    provider: &Provider,
+    signed_out: &str,
+    id_token: Option<&str>,
+) -> Option<String> {
     let metadata = provider.cached_metadata().await?;
     let endpoint = metadata
         .additional_metadata()
         .end_session_endpoint
         .clone()?;
     let redirect = openidconnect::PostLogoutRedirectUrl::new(signed_out.to_owned()).ok()?;
-    let url = openidconnect::LogoutRequest::from(endpoint)
+    let mut request = openidconnect::LogoutRequest::from(endpoint)
         .set_client_id(openidconnect::ClientId::new(
             provider.config().client_id.clone(),
         ))
-        .set_post_logout_redirect_uri(redirect)
-        .http_get_url();
+        .set_post_logout_redirect_uri(redirect);
+    // The provider then knows whose session to end, without asking.
+    if let Some(token) = id_token.and_then(|t| t.parse::<CoreIdToken>().ok()) {
+        request = request.set_id_token_hint(&token);
+    }
+    let url = request.http_get_url();
     Some(url.to_string())
 }
 
