@@ -28,6 +28,10 @@ use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 use crate::config::Config;
 
+/// The largest request body any route takes (forms and JSON are a few kilobytes);
+/// a larger one is refused with 413 before it is read.
+pub const MAX_REQUEST_BODY: usize = 64 * 1024;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -153,6 +157,9 @@ impl Countersign {
                 csrf::same_origin_only,
             ))
             .layer(session_layer)
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                MAX_REQUEST_BODY,
+            ))
             .layer(telemetry::request_trace_layer())
             .with_state(state)
     }

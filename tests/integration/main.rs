@@ -9,6 +9,7 @@ mod foundation;
 mod hostile_reauth;
 mod hostile_tokens;
 mod idp;
+mod limits;
 mod reauth;
 mod sign_in;
 mod support;

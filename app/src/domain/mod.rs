@@ -12,6 +12,7 @@ pub mod items;
 pub mod org;
 pub mod reauth;
 pub mod requests;
+pub mod search;
 pub mod tokens;
 
 use crate::{db::DbError, types::AppError};
