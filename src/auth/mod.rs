@@ -24,7 +24,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::AppState;
+use crate::{AppState, security_headers::CspNonce};
 use openidconnect::core::CoreIdToken;
 use provider::{AuthorizationOptions, PendingAuthorization, Provider, ProviderError};
 
@@ -37,9 +37,11 @@ const LOGIN_TTL_SECS: i64 = 600;
 /// server-side session only, never in a cookie or a log line.
 const ID_TOKEN_HINT: &str = "id_token_hint";
 
-/// Renders a sign-in problem page through the Leptos app (same shell, right status).
-pub type ProblemPage =
-    Arc<dyn Fn(SignInProblem) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync>;
+/// Renders a sign-in problem page through the Leptos app (same shell, right
+/// status), its scripts carrying the response's CSP nonce.
+pub type ProblemPage = Arc<
+    dyn Fn(SignInProblem, CspNonce) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync,
+>;
 
 #[derive(Debug, Clone, serde::Serialize, Deserialize)]
 struct PendingLogin {
@@ -123,19 +125,20 @@ fn percent_decode(value: &str) -> String {
 
 async fn login(
     State(state): State<AppState>,
+    nonce: CspNonce,
     session: Session,
     Query(params): Query<LoginParams>,
 ) -> Response {
     let Some(provider) = state.oidc.clone() else {
         tracing::warn!("sign-in attempted but OIDC_ISSUER_URL is not configured");
-        return (state.problem_page)(SignInProblem::ProviderUnavailable).await;
+        return (state.problem_page)(SignInProblem::ProviderUnavailable, nonce).await;
     };
     let (url, authorization) = match provider
         .authorization_request(&AuthorizationOptions::default())
         .await
     {
         Ok(request) => request,
-        Err(err) => return provider_failed(&state, err).await,
+        Err(err) => return provider_failed(&state, err, nonce).await,
     };
     let pending = PendingLogin {
         authorization,
@@ -157,6 +160,7 @@ struct CallbackParams {
 
 async fn callback(
     State(state): State<AppState>,
+    nonce: CspNonce,
     session: Session,
     Query(params): Query<CallbackParams>,
 ) -> Response {
@@ -179,7 +183,7 @@ async fn callback(
     }
     // Single use: whatever happens next, this pending sign-in is spent.
     let pending: Option<PendingLogin> = session.remove(PENDING_LOGIN).await.ok().flatten();
-    let problem = |p| (state.problem_page)(p);
+    let problem = |p| (state.problem_page)(p, nonce.clone());
     if let Some(error) = params.error.as_deref() {
         tracing::info!(error, "the provider ended the sign-in");
         let _ = session.flush().await;
@@ -209,7 +213,7 @@ async fn callback(
     };
     let token = match provider.redeem(code, &pending.authorization).await {
         Ok(token) => token,
-        Err(err) => return provider_failed(&state, err).await,
+        Err(err) => return provider_failed(&state, err, nonce).await,
     };
     let name = token
         .name
@@ -250,13 +254,13 @@ async fn callback(
     Redirect::to(&pending.next).into_response()
 }
 
-async fn provider_failed(state: &AppState, err: ProviderError) -> Response {
+async fn provider_failed(state: &AppState, err: ProviderError, nonce: CspNonce) -> Response {
     tracing::warn!(error = %err, "sign-in failed");
     let problem = match err {
         ProviderError::Unavailable(_) => SignInProblem::ProviderUnavailable,
         ProviderError::Rejected(_) => SignInProblem::Rejected,
     };
-    (state.problem_page)(problem).await
+    (state.problem_page)(problem, nonce).await
 }
 
 /// Ends the session here (server-side: the old cookie is worthless), then at the
@@ -311,12 +315,13 @@ pub fn problem_page_renderer(
     let render = leptos_axum::render_app_to_stream_with_context(context, move || {
         app::shell(options.clone())
     });
-    Arc::new(move |problem: SignInProblem| {
+    Arc::new(move |problem: SignInProblem, nonce: CspNonce| {
         let render = render.clone();
         Box::pin(async move {
-            let request = Request::get(format!("/auth/problem/{}", problem.slug()))
+            let mut request = Request::get(format!("/auth/problem/{}", problem.slug()))
                 .body(Body::empty())
                 .unwrap_or_default();
+            request.extensions_mut().insert(nonce);
             render(request).await
         })
     })

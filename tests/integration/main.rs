@@ -11,6 +11,7 @@ mod hostile_tokens;
 mod idp;
 mod limits;
 mod reauth;
+mod security_headers;
 mod sign_in;
 mod support;
 mod tamper;
