@@ -1,6 +1,7 @@
 //! The Countersign server: configuration, HTTP wiring and the edges (OIDC,
 //! health, static files). The rules live in `app::domain`.
 
+pub mod action_errors;
 pub mod api_v1;
 pub mod audit_cli;
 pub mod audit_export;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod csrf;
 pub mod demo;
 pub mod health;
+pub mod security_headers;
 pub mod telemetry;
 
 use std::time::Duration;
@@ -27,6 +29,10 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 use crate::config::Config;
+
+/// The largest request body any route takes (forms and JSON are a few kilobytes);
+/// a larger one is refused with 413 before it is read.
+pub const MAX_REQUEST_BODY: usize = 64 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -154,7 +160,15 @@ impl Countersign {
                 state.clone(),
                 csrf::same_origin_only,
             ))
+            .layer(middleware::from_fn(action_errors::only_known_form_errors))
             .layer(session_layer)
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                MAX_REQUEST_BODY,
+            ))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                security_headers::security_headers,
+            ))
             .layer(telemetry::request_trace_layer())
             .with_state(state)
     }
@@ -212,11 +226,22 @@ impl Countersign {
     }
 }
 
-/// What every page render and server function finds in its Leptos context.
+/// What every page render and server function finds in its Leptos context,
+/// and the nonce of this response's Content-Security-Policy, so that Leptos'
+/// own inline scripts carry the one the header allows.
 fn page_context(services: Services) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
         provide_context(services.db.clone());
         provide_context(services.clone());
+        let nonce = use_context::<axum::http::request::Parts>().and_then(|parts| {
+            parts
+                .extensions
+                .get::<security_headers::CspNonce>()
+                .cloned()
+        });
+        if let Some(nonce) = nonce {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! Resolves who is calling, once per request: the signed-in user goes into the
 //! request's extensions (where pages and server functions read it through
-//! `app::auth::require_user`), and an anonymous person asking for a page is sent
-//! to sign in and brought back afterwards.
+//! `app::auth::require_user`), an anonymous person asking for a page is sent
+//! to sign in and brought back afterwards, and an anonymous call of a server
+//! function is refused before its body is read.
 
 use app::{
     access::{PageAccess, page_access},
     auth::signed_in_user,
+    types::AppError,
 };
 use axum::{
     extract::{Request, State},
@@ -39,6 +41,11 @@ pub async fn resolve_user(
             request.extensions_mut().insert(user);
             request.extensions_mut().insert(key);
         }
+        None if is_server_fn(request.uri().path())
+            && !ANONYMOUS_SERVER_FNS.contains(&request.uri().path()) =>
+        {
+            return unauthenticated();
+        }
         None if wants_page && page_access(request.uri().path()) != PageAccess::Public => {
             let next = request
                 .uri()
@@ -51,6 +58,28 @@ pub async fn resolve_user(
         None => {}
     }
     next.run(request).await
+}
+
+/// Server functions anybody may call: the header asks who is signed in on
+/// public pages too. Every other one needs a signed-in caller, so a stranger
+/// cannot make the server read (and parse) a body on their behalf.
+const ANONYMOUS_SERVER_FNS: [&str; 1] = ["/api/session/who_am_i"];
+
+/// A Leptos server function, as opposed to the JSON API (`/api/v1/`, which
+/// authenticates with tokens).
+fn is_server_fn(path: &str) -> bool {
+    path.starts_with("/api/") && !path.starts_with("/api/v1/")
+}
+
+/// What a server function answers an anonymous caller: its own error type
+/// (`AppError::Unauthenticated`), so pages show "Please sign in to continue."
+fn unauthenticated() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        serde_json::to_string(&AppError::Unauthenticated).unwrap_or_default(),
+    )
+        .into_response()
 }
 
 /// A page a person navigates to, as opposed to assets, server functions (which
@@ -80,5 +109,12 @@ mod tests {
         assert!(!is_page(&Method::POST, "/api/session/current_user"));
         assert!(!is_page(&Method::GET, "/healthz"));
         assert!(!is_page(&Method::GET, "/auth/callback"));
+    }
+
+    #[test]
+    fn server_functions_are_told_apart_from_the_json_api() {
+        assert!(is_server_fn("/api/inbox/decide"));
+        assert!(!is_server_fn("/api/v1/approvals"));
+        assert!(!is_server_fn("/inbox"));
     }
 }

@@ -25,17 +25,24 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::AppState;
+use crate::{AppState, security_headers::CspNonce};
+use openidconnect::core::CoreIdToken;
 use provider::{AuthorizationOptions, PendingAuthorization, Provider, ProviderError};
 
 /// Session key of the sign-in under way.
 const PENDING_LOGIN: &str = "pending_login";
 /// A sign-in must come back from the provider within this many seconds.
 const LOGIN_TTL_SECS: i64 = 600;
+/// Session key of the sign-in's raw ID token, sent back to the provider as
+/// `id_token_hint` at sign-out (OIDC RP-Initiated Logout §2). It lives in the
+/// server-side session only, never in a cookie or a log line.
+const ID_TOKEN_HINT: &str = "id_token_hint";
 
-/// Renders a sign-in problem page through the Leptos app (same shell, right status).
-pub type ProblemPage =
-    Arc<dyn Fn(SignInProblem) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync>;
+/// Renders a sign-in problem page through the Leptos app (same shell, right
+/// status), its scripts carrying the response's CSP nonce.
+pub type ProblemPage = Arc<
+    dyn Fn(SignInProblem, CspNonce) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync,
+>;
 
 #[derive(Debug, Clone, serde::Serialize, Deserialize)]
 struct PendingLogin {
@@ -56,37 +63,83 @@ struct LoginParams {
     next: Option<String>,
 }
 
-/// Only a path on this site: never `//host` or `/\host`, which browsers take as
-/// another site (an open redirect).
+/// Only a path on this site, or `/`. Browsers read a redirect target leniently:
+/// they drop tabs and newlines, take `\` for `/`, and decode escapes in places,
+/// so `/\t/evil.example`, `/\evil.example` or `/%2F/evil.example` can lead to
+/// another site (an open redirect). Both the value as given and its
+/// percent-decoded form must be a plain path that stays on this origin.
 fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.starts_with("/auth/") =>
-        {
-            path.to_owned()
-        }
+        Some(path) if is_local_path(path) => path.to_owned(),
         _ => "/".to_owned(),
     }
 }
 
+fn is_local_path(raw: &str) -> bool {
+    let decoded = percent_decode(raw);
+    [raw, decoded.as_str()].iter().all(|path| {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path.starts_with("/auth/")
+            && !path.contains('\\')
+            && !path.chars().any(char::is_control)
+            && stays_on_this_origin(path)
+    })
+}
+
+/// Resolved against an origin, the path must neither change scheme nor host.
+fn stays_on_this_origin(path: &str) -> bool {
+    let Ok(base) = url::Url::parse("http://countersign.invalid/") else {
+        return false;
+    };
+    base.join(path).is_ok_and(|url| {
+        url.scheme() == "http"
+            && url.host_str() == Some("countersign.invalid")
+            && url.port().is_none()
+            && url.username().is_empty()
+    })
+}
+
+/// `%XX` escapes decoded, anything that is not valid UTF-8 afterwards replaced.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 async fn login(
     State(state): State<AppState>,
+    nonce: CspNonce,
     session: Session,
     Query(params): Query<LoginParams>,
 ) -> Response {
     let Some(provider) = state.oidc.clone() else {
         tracing::warn!("sign-in attempted but OIDC_ISSUER_URL is not configured");
-        return (state.problem_page)(SignInProblem::ProviderUnavailable).await;
+        return (state.problem_page)(SignInProblem::ProviderUnavailable, nonce).await;
     };
     let (url, authorization) = match provider
         .authorization_request(&AuthorizationOptions::default())
         .await
     {
         Ok(request) => request,
-        Err(err) => return provider_failed(&state, err).await,
+        Err(err) => return provider_failed(&state, err, nonce).await,
     };
     let pending = PendingLogin {
         authorization,
@@ -108,6 +161,7 @@ struct CallbackParams {
 
 async fn callback(
     State(state): State<AppState>,
+    nonce: CspNonce,
     session: Session,
     Query(params): Query<CallbackParams>,
 ) -> Response {
@@ -130,7 +184,7 @@ async fn callback(
     }
     // Single use: whatever happens next, this pending sign-in is spent.
     let pending: Option<PendingLogin> = session.remove(PENDING_LOGIN).await.ok().flatten();
-    let problem = |p| (state.problem_page)(p);
+    let problem = |p| (state.problem_page)(p, nonce.clone());
     if let Some(error) = params.error.as_deref() {
         tracing::info!(error, "the provider ended the sign-in");
         let _ = session.flush().await;
@@ -160,7 +214,7 @@ async fn callback(
     };
     let token = match provider.redeem(code, &pending.authorization).await {
         Ok(token) => token,
-        Err(err) => return provider_failed(&state, err).await,
+        Err(err) => return provider_failed(&state, err, nonce).await,
     };
     let name = token
         .name
@@ -179,7 +233,7 @@ async fn callback(
         Err(app::domain::DomainError::Forbidden(why)) => {
             tracing::warn!(reason = why, "sign-in refused");
             let _ = session.flush().await;
-            return (state.problem_page)(SignInProblem::Disabled).await;
+            return problem(SignInProblem::Disabled).await;
         }
         Err(err) => {
             tracing::error!(error = %err, "cannot record the signed-in user");
@@ -196,7 +250,8 @@ async fn callback(
     };
     if let Err(err) = async {
         session.cycle_id().await?;
-        session.insert(SESSION_USER, signed_in).await
+        session.insert(SESSION_USER, signed_in).await?;
+        session.insert(ID_TOKEN_HINT, &token.raw).await
     }
     .await
     {
@@ -207,19 +262,20 @@ async fn callback(
     Redirect::to(&pending.next).into_response()
 }
 
-async fn provider_failed(state: &AppState, err: ProviderError) -> Response {
+async fn provider_failed(state: &AppState, err: ProviderError, nonce: CspNonce) -> Response {
     tracing::warn!(error = %err, "sign-in failed");
     let problem = match err {
         ProviderError::Unavailable(_) => SignInProblem::ProviderUnavailable,
         ProviderError::Rejected(_) => SignInProblem::Rejected,
     };
-    (state.problem_page)(problem).await
+    (state.problem_page)(problem, nonce).await
 }
 
 /// Ends the session here (server-side: the old cookie is worthless), then at the
 /// provider when it offers RP-initiated logout.
 async fn logout(State(state): State<AppState>, session: Session) -> Response {
     app::auth::record_sign_out(&session, &state.db).await;
+    let id_token: Option<String> = session.get(ID_TOKEN_HINT).await.ok().flatten();
     if let Err(err) = session.flush().await {
         tracing::error!(error = %err, "cannot end the session");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -230,25 +286,33 @@ async fn logout(State(state): State<AppState>, session: Session) -> Response {
         .map(|u| u.to_string())
         .unwrap_or_else(|_| "/auth/signed-out".into());
     let end_session = match &state.oidc {
-        Some(provider) => end_session_url(provider, &signed_out).await,
+        Some(provider) => end_session_url(provider, &signed_out, id_token.as_deref()).await,
         None => None,
     };
     Redirect::to(end_session.as_deref().unwrap_or("/auth/signed-out")).into_response()
 }
 
-async fn end_session_url(provider: &Provider, signed_out: &str) -> Option<String> {
+async fn end_session_url(
+    provider: &Provider,
+    signed_out: &str,
+    id_token: Option<&str>,
+) -> Option<String> {
     let metadata = provider.cached_metadata().await?;
     let endpoint = metadata
         .additional_metadata()
         .end_session_endpoint
         .clone()?;
     let redirect = openidconnect::PostLogoutRedirectUrl::new(signed_out.to_owned()).ok()?;
-    let url = openidconnect::LogoutRequest::from(endpoint)
+    let mut request = openidconnect::LogoutRequest::from(endpoint)
         .set_client_id(openidconnect::ClientId::new(
             provider.config().client_id.clone(),
         ))
-        .set_post_logout_redirect_uri(redirect)
-        .http_get_url();
+        .set_post_logout_redirect_uri(redirect);
+    // The provider then knows whose session to end, without asking.
+    if let Some(token) = id_token.and_then(|t| t.parse::<CoreIdToken>().ok()) {
+        request = request.set_id_token_hint(&token);
+    }
+    let url = request.http_get_url();
     Some(url.to_string())
 }
 
@@ -260,12 +324,13 @@ pub fn problem_page_renderer(
     let render = leptos_axum::render_app_to_stream_with_context(context, move || {
         app::shell(options.clone())
     });
-    Arc::new(move |problem: SignInProblem| {
+    Arc::new(move |problem: SignInProblem, nonce: CspNonce| {
         let render = render.clone();
         Box::pin(async move {
-            let request = Request::get(format!("/auth/problem/{}", problem.slug()))
+            let mut request = Request::get(format!("/auth/problem/{}", problem.slug()))
                 .body(Body::empty())
                 .unwrap_or_default();
+            request.extensions_mut().insert(nonce);
             render(request).await
         })
     })
@@ -278,10 +343,45 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(local_path(Some("/inbox?page=2")), "/inbox?page=2");
-        assert_eq!(local_path(Some("//evil.example/")), "/");
-        assert_eq!(local_path(Some("/\\evil.example")), "/");
-        assert_eq!(local_path(Some("https://evil.example/")), "/");
+        assert_eq!(
+            local_path(Some("/catalog?search=a%20b")),
+            "/catalog?search=a%20b"
+        );
         assert_eq!(local_path(Some("/auth/logout")), "/");
         assert_eq!(local_path(None), "/");
+    }
+
+    #[test]
+    fn next_that_a_browser_would_take_to_another_site_goes_home() {
+        // As the query parameter arrives after one round of decoding, and
+        // still percent-encoded once more.
+        let bypasses = [
+            "//evil.example/",
+            "/\\evil.example",
+            "\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\t//evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "%2F%2Fevil.example",
+            "/%5C/evil.example",
+            "/%5cevil.example",
+            "https://evil.example/",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "javascript%3Aalert(1)",
+            "/%00/evil.example",
+            "/auth%2Flogout",
+            "evil.example",
+            "",
+        ];
+        for next in bypasses {
+            assert_eq!(local_path(Some(next)), "/", "{next:?} must not be followed");
+        }
     }
 }

@@ -10,7 +10,7 @@ use openidconnect::{
     AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
     CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadataWithLogout,
     RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
-    core::{CoreClient, CoreIdToken, CoreResponseType},
+    core::{CoreClient, CoreIdToken, CoreJwsSigningAlgorithm, CoreResponseType},
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
@@ -20,6 +20,23 @@ use crate::config::OidcConfig;
 
 /// Discovery and keys are re-read at most this often (sooner for an unknown `kid`).
 const METADATA_TTL: Duration = Duration::from_secs(3600);
+
+/// The only signatures an ID token may carry, whatever discovery lists: the
+/// provider's private key signs, its published key verifies. `HS*` (keyed with
+/// the client secret, which the app holds too, so anyone holding it signs) and
+/// `none` are never accepted (OIDC Core §3.1.3.7 step 6–8).
+const ASYMMETRIC_ALGS: [CoreJwsSigningAlgorithm; 10] = [
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+    CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+    CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+    CoreJwsSigningAlgorithm::EcdsaP521Sha512,
+    CoreJwsSigningAlgorithm::EdDsa,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
@@ -225,7 +242,7 @@ impl Provider {
     }
 
     /// Redeems the authorization code and validates the ID token completely:
-    /// signature against the provider's keys, `iss`, `aud`/`azp`, `exp`, `iat`
+    /// an asymmetric signature against the provider's keys, `iss`, `aud`/`azp`, `exp`, `iat`
     /// within the clock skew, and the `nonce` of this very request.
     pub async fn redeem(
         &self,
@@ -288,6 +305,7 @@ impl Provider {
         let skew = chrono::Duration::seconds(self.config.clock_skew_secs);
         let verifier = client
             .id_token_verifier()
+            .set_allowed_algs(ASYMMETRIC_ALGS)
             .set_issue_time_verifier_fn(move |iat| {
                 let now = chrono::Utc::now();
                 if iat > now + skew {

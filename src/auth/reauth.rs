@@ -37,6 +37,7 @@ fn with_query(path: &str, key: &str, value: &str) -> String {
 
 pub async fn start(
     State(state): State<AppState>,
+    nonce: crate::security_headers::CspNonce,
     session: Session,
     user: Option<Extension<CurrentUser>>,
     key: Option<Extension<SessionKey>>,
@@ -46,7 +47,8 @@ pub async fn start(
         return Redirect::to("/auth/login?next=/inbox").into_response();
     };
     let Some(provider) = state.oidc.clone() else {
-        return (state.problem_page)(app::pages::auth::SignInProblem::ProviderUnavailable).await;
+        return (state.problem_page)(app::pages::auth::SignInProblem::ProviderUnavailable, nonce)
+            .await;
     };
     let action = match reauth::open_challenge(&state.db, &user.id, &key.0, &challenge_id).await {
         Ok((_, action)) => action,

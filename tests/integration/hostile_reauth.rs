@@ -22,7 +22,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    hostile_tokens::{Forgery, ProxiedProvider, TempPem, now},
+    hostile_tokens::{Discovery, Forgery, ProxiedProvider, TempPem, now},
     support::{Browser, TestApp},
 };
 
@@ -51,10 +51,15 @@ impl Scene {
 /// the live provider test and turns re-authenticated approvals on, an item
 /// requires it, alice requests it, and bob's task waits.
 async fn scene() -> Scene {
+    scene_advertising(Discovery::AsPublished).await
+}
+
+/// [`scene`], with the provider's discovery document edited as `discovery` says.
+async fn scene_advertising(discovery: Discovery) -> Scene {
     let switch: Switch = Arc::new(Mutex::new(Forgery::Untouched));
     let (listener, origin) = TestApp::bind().await;
     let armed = switch.clone();
-    let proxied = ProxiedProvider::start(&origin, move |forger, real| {
+    let proxied = ProxiedProvider::start(&origin, discovery, move |forger, real| {
         let forgery = *armed.lock().unwrap_or_else(PoisonError::into_inner);
         forger.forge(&forgery, real)
     })
@@ -149,7 +154,11 @@ async fn assert_nothing_approved(s: &Scene) {
 /// bob re-authenticates for his approval with the proxy handing the app `forgery`:
 /// the callback must send him back saying `reason`, and change nothing.
 async fn assert_refused(forgery: Forgery, reason: &str) {
-    let s = scene().await;
+    assert_refused_advertised(forgery, Discovery::AsPublished, reason).await;
+}
+
+async fn assert_refused_advertised(forgery: Forgery, discovery: Discovery, reason: &str) {
+    let s = scene_advertising(discovery).await;
     let challenge = approve(&s).await;
     s.arm(forgery);
 
@@ -248,6 +257,16 @@ async fn an_unsigned_alg_none_reauthentication_token_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_hs256_reauthentication_token_signed_with_the_client_secret_is_refused() {
     assert_refused(Forgery::Hs256WithClientSecret, "refused").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hs256_signed_id_token_is_refused_at_reauthentication_even_when_discovery_lists_hs256() {
+    assert_refused_advertised(
+        Forgery::Hs256WithClientSecret,
+        Discovery::AlsoSymmetricAndNone,
+        "refused",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

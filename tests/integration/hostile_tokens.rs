@@ -26,7 +26,7 @@ use serde_json::{Map, Value, json};
 use crate::{
     idp::{self, Idp},
     support::TestApp,
-    tamper::Tamper,
+    tamper::{DiscoveryRewrite, Tamper},
 };
 
 pub(crate) type Json = Map<String, Value>;
@@ -66,9 +66,39 @@ struct Outcome {
 /// Signs alice in at the real provider through the tampering proxy, which
 /// replaces the ID token as `forgery` says, and reports what happened.
 async fn sign_in_with_forgery(forgery: Forgery) -> Outcome {
+    sign_in_with_forgery_advertised(forgery, Discovery::AsPublished).await
+}
+
+/// What the proxy makes the provider's discovery document say.
+#[derive(Clone, Copy)]
+pub(crate) enum Discovery {
+    AsPublished,
+    /// `id_token_signing_alg_values_supported` also lists `HS256` and `none`, as
+    /// a misconfigured (or hostile) provider's might.
+    AlsoSymmetricAndNone,
+}
+
+impl Discovery {
+    pub(crate) fn rewrite(self) -> DiscoveryRewrite {
+        Arc::new(move |document: &mut Value| {
+            if let Discovery::AlsoSymmetricAndNone = self {
+                let algs = &mut document["id_token_signing_alg_values_supported"];
+                if let Value::Array(list) = algs {
+                    list.extend([json!("HS256"), json!("none")]);
+                } else {
+                    *algs = json!(["RS256", "HS256", "none"]);
+                }
+            }
+        })
+    }
+}
+
+async fn sign_in_with_forgery_advertised(forgery: Forgery, discovery: Discovery) -> Outcome {
     let (listener, origin) = TestApp::bind().await;
-    let proxied =
-        ProxiedProvider::start(&origin, move |forger, real| forger.forge(&forgery, real)).await;
+    let proxied = ProxiedProvider::start(&origin, discovery, move |forger, real| {
+        forger.forge(&forgery, real)
+    })
+    .await;
     let proxy_url = proxied.idp.issuer.clone();
     let (provider, _key_file) = proxied.into_parts();
     let app = TestApp::spawn_on(listener, provider, &[]).await;
@@ -99,7 +129,11 @@ async fn sign_in_with_forgery(forgery: Forgery) -> Outcome {
 }
 
 async fn assert_refused(forgery: Forgery) {
-    let outcome = sign_in_with_forgery(forgery).await;
+    assert_refused_advertised(forgery, Discovery::AsPublished).await;
+}
+
+async fn assert_refused_advertised(forgery: Forgery, discovery: Discovery) {
+    let outcome = sign_in_with_forgery_advertised(forgery, discovery).await;
     assert_eq!(
         outcome.callback,
         StatusCode::BAD_REQUEST,
@@ -165,6 +199,20 @@ async fn an_hs256_token_signed_with_the_client_secret_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hs256_signed_id_token_is_refused_at_sign_in_even_when_discovery_lists_hs256() {
+    assert_refused_advertised(
+        Forgery::Hs256WithClientSecret,
+        Discovery::AlsoSymmetricAndNone,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_id_token_is_refused_at_sign_in_even_when_discovery_lists_none() {
+    assert_refused_advertised(Forgery::AlgNone, Discovery::AlsoSymmetricAndNone).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_from_another_issuer_is_refused() {
     assert_refused(Forgery::Claims(|claims| {
         claims.insert("iss".into(), json!("https://evil.example"));
@@ -224,11 +272,13 @@ pub(crate) struct ProxiedProvider {
 }
 
 impl ProxiedProvider {
-    /// Starts it for the app at `origin`; the proxy hands each ID token the token
-    /// endpoint issues to `rewrite`, with a [`Forger`] holding the provider's key,
-    /// and relays what `rewrite` returns.
+    /// Starts it for the app at `origin`, its discovery document edited as
+    /// `discovery` says; the proxy hands each ID token the token endpoint issues to
+    /// `rewrite`, with a [`Forger`] holding the provider's key, and relays what
+    /// `rewrite` returns.
     pub(crate) async fn start(
         origin: &str,
+        discovery: Discovery,
         rewrite: impl Fn(&Forger, &str) -> String + Send + Sync + 'static,
     ) -> ProxiedProvider {
         let (provider_pem, stranger_pem) = tokio::join!(rsa_pem(), rsa_pem());
@@ -252,6 +302,7 @@ impl ProxiedProvider {
         proxy.serve(
             idp.listening.clone(),
             Arc::new(move |real: &str| rewrite(&forger, real)),
+            discovery.rewrite(),
         );
         ProxiedProvider { idp, key_file }
     }

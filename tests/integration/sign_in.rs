@@ -1,9 +1,16 @@
 //! Sign-in through the real local OIDC provider, over HTTP.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use app::db::users;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use reqwest::StatusCode;
 
-use crate::{idp, support::TestApp};
+use crate::{
+    hostile_tokens::{Discovery, ProxiedProvider},
+    idp,
+    support::TestApp,
+};
 
 fn location(response: &reqwest::Response) -> String {
     response
@@ -358,4 +365,85 @@ async fn provider_down_gives_a_503_page_and_signed_in_people_keep_working() {
             .unwrap()
             .contains("Bob Example")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_that_browsers_would_take_to_another_site_returns_home_after_sign_in() {
+    // As an attacker would put them in a link: a tab, a backslash and an encoded
+    // slash each turn `/…/evil.example` into `//evil.example` in a browser.
+    for next in [
+        "/%09/evil.example",
+        "/%5C/evil.example",
+        "/%252F/evil.example",
+    ] {
+        let app = TestApp::spawn().await;
+        let (form, form_url) = app.open_sign_in(next).await;
+        let callback = idp::submit_login(
+            &app.client,
+            form,
+            &form_url,
+            "alice",
+            idp::PASSWORD,
+            &app.origin(),
+        )
+        .await
+        .unwrap();
+
+        let back = app.client.get(&callback).send().await.unwrap();
+
+        assert_eq!(back.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&back), "/", "{next} must not lead off the site");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_sends_the_sign_ins_id_token_as_id_token_hint() {
+    // The proxy relays the provider's ID tokens untouched and remembers them.
+    let issued: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = issued.clone();
+    let (listener, origin) = TestApp::bind().await;
+    let proxied = ProxiedProvider::start(&origin, Discovery::AsPublished, move |_, real| {
+        seen.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(real.to_owned());
+        real.to_owned()
+    })
+    .await;
+    let (provider, _key_file) = proxied.into_parts();
+    let app = TestApp::spawn_on(listener, provider, &[]).await;
+    app.sign_in("alice").await;
+
+    let response = app
+        .client
+        .post(app.url("/auth/logout"))
+        .header("origin", app.origin())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let end_session = url::Url::parse(&location(&response)).unwrap();
+    assert!(
+        end_session
+            .as_str()
+            .starts_with(&format!("{}/session/end", app.issuer())),
+        "{end_session}"
+    );
+    let hint = end_session
+        .query_pairs()
+        .find(|(k, _)| k == "id_token_hint")
+        .map(|(_, v)| v.into_owned())
+        .expect("the sign-out names the sign-in's ID token");
+    let issued = issued
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    assert_eq!(issued, vec![hint.clone()], "the one token of the sign-in");
+    let claims: serde_json::Value = hint
+        .split('.')
+        .nth(1)
+        .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .expect("the hint is a JWT");
+    assert_eq!(claims["sub"], "alice");
 }

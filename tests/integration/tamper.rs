@@ -2,7 +2,7 @@
 //! and response verbatim (method, path and query, headers with cookies and
 //! `Authorization`, body; status, `Set-Cookie`, `Location`), except that it hands
 //! the `id_token` of each token endpoint answer to the test, which may swap it for
-//! one of its own.
+//! one of its own, and the discovery document, which the test may edit.
 //!
 //! The provider is started with `IDP_ISSUER` set to the proxy's URL, so discovery,
 //! keys and every endpoint the app and the browser use lead through the proxy.
@@ -20,6 +20,9 @@ use tokio::net::TcpListener;
 
 /// Given the ID token the provider issued, returns the one the app receives.
 pub type IdTokenRewrite = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
+/// Edits the provider's discovery document before the app reads it.
+pub type DiscoveryRewrite = Arc<dyn Fn(&mut serde_json::Value) + Send + Sync>;
 
 /// Bodies larger than this are not relayed (the provider's are a few kilobytes).
 const MAX_BODY: usize = 1 << 20;
@@ -47,6 +50,7 @@ struct Relay {
     upstream: String,
     client: reqwest::Client,
     rewrite: IdTokenRewrite,
+    discovery: DiscoveryRewrite,
 }
 
 impl Tamper {
@@ -62,7 +66,7 @@ impl Tamper {
     }
 
     /// Serves in the background, relaying to `upstream` (`http://host:port`).
-    pub fn serve(self, upstream: String, rewrite: IdTokenRewrite) {
+    pub fn serve(self, upstream: String, rewrite: IdTokenRewrite, discovery: DiscoveryRewrite) {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -71,6 +75,7 @@ impl Tamper {
             upstream,
             client,
             rewrite,
+            discovery,
         });
         let router = Router::new().fallback(forward).with_state(relay);
         tokio::spawn(async move { axum::serve(self.listener, router).await });
@@ -94,6 +99,10 @@ impl Relay {
             .to_owned();
         let is_token_request =
             parts.method == axum::http::Method::POST && parts.uri.path().ends_with("/token");
+        let is_discovery = parts
+            .uri
+            .path()
+            .ends_with("/.well-known/openid-configuration");
         let body = axum::body::to_bytes(body, MAX_BODY)
             .await
             .map_err(|e| format!("request body: {e}"))?;
@@ -115,6 +124,14 @@ impl Relay {
             .map_err(|e| format!("provider body: {e}"))?;
         if is_token_request && status.is_success() {
             body = self.swap_id_token(&body).await?;
+        }
+        if is_discovery && status.is_success() {
+            let mut json: serde_json::Value =
+                serde_json::from_slice(&body).map_err(|e| format!("discovery: {e}"))?;
+            (self.discovery)(&mut json);
+            body = serde_json::to_vec(&json)
+                .map(Bytes::from)
+                .map_err(|e| format!("discovery: {e}"))?;
         }
         let mut response = Response::new(Body::from(body));
         *response.status_mut() = status;

@@ -154,19 +154,12 @@ pub async fn set_item_reauth(
 pub async fn search_people(query: String) -> Result<Vec<PersonRef>, AppError> {
     crate::auth::require_user()?;
     let s = crate::auth::services()?;
-    if query.trim().chars().count() > 100 {
-        return Err(AppError::Invalid(
-            "Search for at most 100 characters.".into(),
-        ));
-    }
     people_list(&s.db, &query).await
 }
 
 #[cfg(feature = "ssr")]
 async fn people_list(db: &crate::db::Db, query: &str) -> Result<Vec<PersonRef>, AppError> {
-    let rows = crate::db::users::search(db, query, 50)
-        .await
-        .map_err(crate::domain::DomainError::from)?;
+    let rows = crate::domain::search::people(db, query, 50).await?;
     Ok(rows
         .into_iter()
         .map(|u| PersonRef {

@@ -436,6 +436,9 @@ pub async fn list(
     limit: i64,
 ) -> Result<Page<AccessItem>, DomainError> {
     let mut filter = filter;
+    if let Some(search) = &filter.search {
+        filter.search = Some(super::search::search_text(search)?.to_owned());
+    }
     if !actor.has(Role::Admin) {
         filter.catalog_only = true;
     }

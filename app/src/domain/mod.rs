@@ -13,6 +13,7 @@ pub mod org;
 pub mod reauth;
 pub mod requests;
 pub mod routing;
+pub mod search;
 pub mod signed;
 pub mod tokens;
 
