@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/login", get(login))
         .route("/auth/callback", get(callback))
         .route("/auth/logout", post(logout))
+        .route("/auth/logout-everywhere", post(logout_everywhere))
         .route("/auth/reauth/{challenge_id}", get(reauth::start))
 }
 
@@ -275,6 +276,38 @@ async fn provider_failed(state: &AppState, err: ProviderError, nonce: CspNonce) 
 /// provider when it offers RP-initiated logout.
 async fn logout(State(state): State<AppState>, session: Session) -> Response {
     app::auth::record_sign_out(&session, &state.db).await;
+    end_session(&state, &session).await
+}
+
+/// Signs the person out of every session they have (every browser, every
+/// replica) and revokes all their personal access tokens, then ends this one.
+async fn logout_everywhere(State(state): State<AppState>, session: Session) -> Response {
+    match session.get::<SessionUser>(SESSION_USER).await {
+        Ok(Some(signed_in)) => {
+            match identity::sign_out_everywhere(&state.db, &signed_in.user_id).await {
+                Ok(ended) => tracing::info!(
+                    user_id = %signed_in.user_id,
+                    sessions = ended.sessions,
+                    tokens = ended.tokens,
+                    "signed out everywhere"
+                ),
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot sign out everywhere");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            }
+        }
+        Ok(None) => return Redirect::to("/").into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "sign-out everywhere: cannot read the session");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
+    end_session(&state, &session).await
+}
+
+/// Ends this session here, then sends the browser to end it at the provider.
+async fn end_session(state: &AppState, session: &Session) -> Response {
     let id_token: Option<String> = session.get(ID_TOKEN_HINT).await.ok().flatten();
     if let Err(err) = session.flush().await {
         tracing::error!(error = %err, "cannot end the session");

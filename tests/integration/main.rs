@@ -15,5 +15,6 @@ mod people_audit;
 mod reauth;
 mod security_headers;
 mod sign_in;
+mod standing;
 mod support;
 mod tamper;

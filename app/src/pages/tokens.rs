@@ -98,5 +98,15 @@ pub fn TokensPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <section class="card mt-8" aria-labelledby="everywhere-heading">
+            <h2 id="everywhere-heading" class="text-xl font-bold">"Sign out everywhere"</h2>
+            <p class="mt-2 max-w-[48rem] text-slate-700">
+                "Lost a laptop or a phone? This ends every Countersign session you have, in every "
+                "browser, and revokes all your tokens at once. You will sign in again."
+            </p>
+            <form method="post" action="/auth/logout-everywhere" class="mt-4">
+                <button type="submit" class="button-secondary">"Sign out everywhere"</button>
+            </form>
+        </section>
     }
 }
