@@ -3,7 +3,7 @@
 // sign in again at the provider, and completes when he comes back.
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { expectAccessible } from './a11y';
-import { signIn, PASSWORD } from './session';
+import { signIn, signInAgainAtProvider as signInAgain } from './session';
 
 const ITEM = 'Payroll (Workday)'; // seeded by `countersign demo-seed`: requires re-authentication
 
@@ -13,13 +13,11 @@ async function as(browser: Browser, login: string): Promise<Page> {
   return page;
 }
 
-/** At the provider's form, asked to sign in again: the password proves it is them. */
+/** At the provider's form, asked to sign in again (checked for accessibility too). */
 async function signInAgainAtProvider(page: Page, login: string) {
   await expect(page.getByText('Please sign in again to confirm it is you.')).toBeVisible();
-  await expect(page.getByLabel('User name')).toHaveValue(login);
   await expectAccessible(page);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInAgain(page, login);
 }
 
 test('an approval of sensitive access is e-signed by signing in again at the provider', async ({ browser }) => {

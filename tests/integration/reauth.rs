@@ -422,6 +422,38 @@ async fn a_provider_that_ignores_max_age_cannot_pass_an_approval() {
     );
 }
 
+/// A provider that ignores `prompt=login` returns the sign-in's own `auth_time`.
+/// Right after signing in, that lies within the re-authentication skew (5 s by
+/// default) of a new challenge; it must still be refused, because it is not
+/// newer than the sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_ignores_prompt_login_fails_the_live_test_even_right_after_sign_in() {
+    let (listener, origin) = TestApp::bind().await;
+    let idp = Idp::start_with(&origin, 0, &[("IDP_IGNORE_REAUTH", "1")]).await;
+    let app = TestApp::spawn_on(listener, idp, &[]).await;
+    let carol = app.new_browser();
+    carol.sign_in("carol").await;
+    let (_, body) = server_fn(&carol, "/api/settings/test_reauth", &[]).await;
+    let test = challenge_in(&body);
+    let (page, url) = idp::follow(
+        &carol.client,
+        carol.url(&format!("/auth/reauth/{test}")),
+        &origin,
+    )
+    .await;
+    assert!(page.status().is_redirection(), "signed in silently");
+    let landing = carol.client.get(&url).send().await.unwrap();
+    assert_eq!(
+        landing.headers()["location"].to_str().unwrap(),
+        "/admin/settings?reauth=not-fresh"
+    );
+    let passed = app::db::org_config::load(app.db.pool())
+        .await
+        .unwrap()
+        .reauth_test_passed_at;
+    assert_eq!(passed, None, "the live test did not pass");
+}
+
 /// `auth_time` has whole seconds: let the clock pass the second of the last
 /// sign-in, so that an old authentication is older than a new challenge.
 async fn wait_for_the_next_second() {

@@ -87,10 +87,10 @@ fn SettingsForm(
                 checked=c.reauthorization_enabled/>
             {field_error(value, "reauthorizationEnabled")}
             <Switch name="approvals_must_be_external" label="Approvals are made externally (approvalsMustBeExternal)"
-                explanation="An external system approves through the JSON API; the web app then accepts new requests from admins only."
+                explanation="An external system decides approvals through the JSON API; the inbox is read-only and the web app accepts new requests from admins only. Turning it off asks you to sign in again first."
                 checked=c.approvals_must_be_external/>
             <Switch name="auto_approval_enabled" label="Automatic approval of one's own step (autoApprovalEnabled)"
-                explanation="When a requester is also a step's approver, that step is approved automatically and audited. Off: it goes to the item owner or the administrators."
+                explanation="When a requester is also a step's approver, that step is approved automatically and audited, except steps whose approval must be e-signed. Off: it goes to the item owner or the administrators. Turning it on asks you to sign in again first."
                 checked=c.auto_approval_enabled/>
             <Switch name="allow_anyone_by_anyone" label="Anybody may request for anybody (allowRequestOnBehalfOfAnyoneByAnyone)"
                 explanation="Requesters may ask for access on behalf of any other person."
@@ -102,7 +102,7 @@ fn SettingsForm(
                 <label for="window">"Default freshness window in minutes (defaultReauthWindowMinutes)"</label>
                 <input id="window" name="default_reauth_window_minutes" type="number" min="0" max="32767"
                     value=c.default_reauth_window_minutes aria-describedby="window-hint"/>
-                <p id="window-hint" class="hint">"For items that set none. 0 = every approval signs again."</p>
+                <p id="window-hint" class="hint">"For items that set none. 0 = every approval signs again. Widening it asks you to sign in again first."</p>
                 {field_error(value, "defaultReauthWindowMinutes")}
             </div>
             {form_error(value)}
