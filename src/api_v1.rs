@@ -76,7 +76,7 @@ impl From<DomainError> for ApiError {
             DomainError::ReauthRequired { .. } => ApiError(
                 StatusCode::UNAUTHORIZED,
                 "insufficient_user_authentication",
-                "This decision must be e-signed: approve it in the Countersign inbox, which asks you to sign in again.".into(),
+                "This must be e-signed by signing in again at the identity provider, which an API token cannot do: make it in the Countersign web app.".into(),
             ),
             DomainError::ReauthRefused(why) => ApiError(
                 StatusCode::UNAUTHORIZED,

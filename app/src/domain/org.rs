@@ -82,9 +82,9 @@ pub async fn save(
         config: new.clone(),
         version,
     };
-    let weakens = weakens(&stored.config, new);
+    let weakening = weakens(&stored.config, new);
     let (mut tx, step_up) =
-        reauth::step_up(db, tx, (actor, session_key), &action, proof, weakens).await?;
+        reauth::step_up(db, tx, (actor, session_key), &action, proof, weakening).await?;
     if !org_config::save(&mut tx, new, version, &actor.id, now()).await? {
         return Err(DomainError::Conflict(
             "Someone else changed the settings meanwhile. Reload and make your change again."
