@@ -95,7 +95,7 @@ async fn approve(s: &Scene) -> String {
         .server_fn(
             "/api/inbox/decide",
             &[
-                ("task_ids", s.task.as_str()),
+                ("task_ids[0]", s.task.as_str()),
                 ("decision", "approve"),
                 ("comment", "Checked with HR"),
             ],

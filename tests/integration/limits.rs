@@ -103,7 +103,7 @@ async fn ten_mb_anonymous_posts_are_refused_unread_and_memory_stays_flat() {
     let app = TestApp::spawn().await;
     // Warm up the code paths (and their allocations) first.
     let _ = app
-        .server_fn("/api/inbox/decide", &[("task_ids", "x")])
+        .server_fn("/api/inbox/decide", &[("task_ids[0]", "x")])
         .await;
     let before = resident_kib();
 

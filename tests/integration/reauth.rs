@@ -174,7 +174,7 @@ async fn approve(s: &Scene) -> (StatusCode, Value) {
         &s.bob,
         "/api/inbox/decide",
         &[
-            ("task_ids", s.task.as_str()),
+            ("task_ids[0]", s.task.as_str()),
             ("decision", "approve"),
             ("comment", "Checked with HR"),
         ],

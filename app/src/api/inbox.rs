@@ -29,36 +29,25 @@ pub async fn inbox_count() -> Result<i64, AppError> {
     Ok(crate::domain::inbox::inbox_count(&s.db, &user).await?)
 }
 
-/// Approves or denies the tasks (`task_ids`: comma-separated). An approval that
-/// must be e-signed answers `ReauthRequired`; nothing is recorded before the proof.
+/// Approves or denies the tasks (form fields `task_ids[]`, `decision` =
+/// `approve`|`deny`, `comment`). An approval that must be e-signed answers
+/// `ReauthRequired`; nothing is recorded before the proof.
 #[server(endpoint = "inbox/decide")]
 pub async fn decide(
-    task_ids: String,
-    decision: String,
+    task_ids: Vec<String>,
+    decision: crate::types::Decision,
     comment: String,
 ) -> Result<usize, AppError> {
     use crate::domain::approvals::{self, Caller, Channel, DecideCommand};
-    use crate::types::Decision;
     let (user, key) = crate::auth::require_session()?;
     let s = crate::auth::services()?;
-    let decision = match decision.as_str() {
-        "approve" => Decision::Approve,
-        "deny" => Decision::Deny,
-        _ => return Err(AppError::Invalid("Choose approve or deny.".into())),
-    };
-    let ids: Vec<String> = task_ids
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
     let caller = Caller {
         user: &user,
         session_key: &key,
         channel: Channel::Web,
     };
     let command = DecideCommand {
-        tasks: &ids,
+        tasks: &task_ids,
         decision,
         comment: &comment,
         proof: None,

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::inbox::{Decide, EligibleAssignees, Reassign, decisions_external, inbox},
     components::ui::{Alert, Pager, SignedActionBanner, form_error},
-    types::{InboxTask, RequestKind, format_date, format_utc},
+    types::{Decision, InboxTask, RequestKind, format_date, format_utc},
 };
 
 #[component]
@@ -41,6 +41,16 @@ pub fn InboxPage() -> impl IntoView {
         crate::components::session::inbox_changed();
     });
     let batch_comment = RwSignal::new(String::new());
+    // Decides every selected task together (one signature covers the batch).
+    let decide_selected = move |decision: Decision| {
+        last_task.set(None);
+        decide.dispatch(Decide {
+            task_ids: selected.get(),
+            decision,
+            comment: batch_comment.get(),
+        });
+        selected.set(vec![]);
+    };
     view! {
         <Title text="Inbox"/>
         <h1 class="text-2xl font-bold">"Inbox"</h1>
@@ -95,20 +105,12 @@ pub fn InboxPage() -> impl IntoView {
                                 </div>
                                 <button type="button" class="button-primary"
                                     disabled=move || selected.read().is_empty()
-                                    on:click=move |_| { last_task.set(None); decide.dispatch(Decide {
-                                        task_ids: selected.get().join(","),
-                                        decision: "approve".into(),
-                                        comment: batch_comment.get(),
-                                    }); selected.set(vec![]); }>
+                                    on:click=move |_| decide_selected(Decision::Approve)>
                                     "Approve selected"
                                 </button>
                                 <button type="button" class="button-secondary"
                                     disabled=move || selected.read().is_empty()
-                                    on:click=move |_| { last_task.set(None); decide.dispatch(Decide {
-                                        task_ids: selected.get().join(","),
-                                        decision: "deny".into(),
-                                        comment: batch_comment.get(),
-                                    }); selected.set(vec![]); }>
+                                    on:click=move |_| decide_selected(Decision::Deny)>
                                     "Deny selected"
                                 </button>
                             </div>
@@ -231,20 +233,20 @@ fn DecisionControls(
     });
     let decide_with = {
         let id = id.clone();
-        move |decision: &'static str| {
+        move |decision: Decision| {
             last_task.set(Some(id.clone()));
             decide.dispatch(Decide {
-                task_ids: id.clone(),
-                decision: decision.into(),
+                task_ids: vec![id.clone()],
+                decision,
                 comment: comment.get(),
             });
         }
     };
     let approve = {
         let decide_with = decide_with.clone();
-        move |_| decide_with("approve")
+        move |_| decide_with(Decision::Approve)
     };
-    let deny = move |_| decide_with("deny");
+    let deny = move |_| decide_with(Decision::Deny);
     let search = {
         let id = id.clone();
         move |query: String| {
