@@ -14,8 +14,14 @@ use crate::{
         items::{self as store, ItemFields, ItemFilter},
         users,
     },
-    types::{AccessItem, ApprovalStepView, Approver, CurrentUser, ItemKind, Page, Role},
+    types::{AccessItem, Approver, CurrentUser, ItemKind, Page, Role},
 };
+
+mod reauth_rule;
+mod steps;
+
+pub use reauth_rule::{ReauthRule, set_reauth};
+pub use steps::{set_steps, steps_view};
 
 pub const NAME_MAX: usize = 120;
 pub const DESCRIPTION_MAX: usize = 2000;
@@ -23,7 +29,7 @@ pub const STEPS_MAX: usize = 10;
 pub const WINDOW_MAX: i64 = 32_767;
 pub const PAGE_MAX: i64 = 100;
 
-fn require_admin(actor: &CurrentUser) -> Result<(), DomainError> {
+pub(super) fn require_admin(actor: &CurrentUser) -> Result<(), DomainError> {
     if actor.has(Role::Admin) {
         Ok(())
     } else {
@@ -147,7 +153,7 @@ pub async fn create(
     Ok(item)
 }
 
-fn stale() -> DomainError {
+pub(super) fn stale() -> DomainError {
     DomainError::Conflict(
         "Someone else changed this item while you were editing it. Reload to see their \
          changes, then make yours again."
@@ -211,171 +217,6 @@ pub async fn update(
     Ok(after)
 }
 
-/// Replaces the approval steps (the Approvals tab). Changing the steps of an
-/// item whose approvals must be e-signed changes who signs, so it needs the
-/// admin's fresh re-authentication.
-pub async fn set_steps(
-    db: &Db,
-    (actor, session_key): (&CurrentUser, &str),
-    (id, version): (&str, i64),
-    steps: &[Approver],
-    proof: Option<&str>,
-) -> Result<AccessItem, DomainError> {
-    require_admin(actor)?;
-    if steps.len() > STEPS_MAX {
-        return Err(DomainError::invalid(
-            "steps",
-            format!("at most {STEPS_MAX} approval steps"),
-        ));
-    }
-    for step in steps {
-        match step {
-            Approver::Owner => {}
-            Approver::User { user_id } => {
-                if users::find(db, user_id).await?.is_none() {
-                    return Err(DomainError::invalid(
-                        "steps",
-                        "a named approver does not exist",
-                    ));
-                }
-            }
-            Approver::Group { group } => {
-                let group = group.trim();
-                if group.is_empty() || group.len() > 200 {
-                    return Err(DomainError::invalid("steps", "a group name is required"));
-                }
-            }
-        }
-    }
-    let mut tx = db.write_tx().await?;
-    let item = store::find(&mut *tx, id)
-        .await?
-        .ok_or(DomainError::NotFound("access item"))?;
-    if steps.is_empty() && item.requestable {
-        return Err(DomainError::invalid(
-            "steps",
-            "a requestable item needs at least one approval step",
-        ));
-    }
-    let before = store::steps(&mut *tx, id).await?;
-    let weakens = item.require_reauth && before != steps;
-    let action = reauth::SignedAction::ItemSteps {
-        item_id: id.to_owned(),
-        version,
-        steps: steps.to_vec(),
-    };
-    let (mut tx, step_up) =
-        reauth::step_up(db, tx, (actor, session_key), &action, proof, weakens).await?;
-    if !store::touch(&mut *tx, id, version, &actor.id, now()).await? {
-        return Err(stale());
-    }
-    store::replace_steps(&mut tx, id, steps).await?;
-    audit::append(
-        &mut tx,
-        AuditActor::User(&actor.id),
-        Entry {
-            action: "item.steps_changed",
-            target_kind: "access_item",
-            target_id: id,
-            item_id: Some(id),
-            request_id: None,
-            details: json!({ "before": before, "after": steps, "step_up": step_up }),
-        },
-    )
-    .await?;
-    let after = store::find(&mut *tx, id)
-        .await?
-        .ok_or(DomainError::NotFound("access item"))?;
-    tx.commit().await?;
-    Ok(after)
-}
-
-/// The Reauthentication tab's rule for one item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReauthRule {
-    pub require: bool,
-    /// `None`: the organisation's default window.
-    pub window_minutes: Option<i64>,
-}
-
-/// The Reauthentication tab. Turning the requirement off (or widening the window)
-/// weakens a control, so it needs the admin's own fresh re-authentication (`proof`).
-pub async fn set_reauth(
-    db: &Db,
-    actor: &CurrentUser,
-    session_key: &str,
-    (id, version): (&str, i64),
-    rule: ReauthRule,
-    proof: Option<&str>,
-) -> Result<AccessItem, DomainError> {
-    let ReauthRule {
-        require,
-        window_minutes,
-    } = rule;
-    require_admin(actor)?;
-    if let Some(w) = window_minutes
-        && !(0..=WINDOW_MAX).contains(&w)
-    {
-        return Err(DomainError::invalid(
-            "window",
-            format!("must be between 0 and {WINDOW_MAX} minutes"),
-        ));
-    }
-    let mut tx = db.write_tx().await?;
-    let before = store::find(&mut *tx, id)
-        .await?
-        .ok_or(DomainError::NotFound("access item"))?;
-    let weakens = before.require_reauth
-        && (!require
-            || window_minutes.unwrap_or(0) > before.reauth_window_minutes.unwrap_or(0)
-            || (window_minutes.is_none() && before.reauth_window_minutes.is_some()));
-    let action = reauth::SignedAction::ItemReauth {
-        item_id: id.to_owned(),
-        version,
-        require,
-        window_minutes,
-    };
-    let (mut tx, evidence) =
-        reauth::step_up(db, tx, (actor, session_key), &action, proof, weakens).await?;
-    if !store::update_reauth(
-        &mut *tx,
-        id,
-        version,
-        require,
-        window_minutes,
-        &actor.id,
-        now(),
-    )
-    .await?
-    {
-        return Err(stale());
-    }
-    let after = store::find(&mut *tx, id)
-        .await?
-        .ok_or(DomainError::NotFound("access item"))?;
-    audit::append(
-        &mut tx,
-        AuditActor::User(&actor.id),
-        Entry {
-            action: "item.reauth_changed",
-            target_kind: "access_item",
-            target_id: id,
-            item_id: Some(id),
-            request_id: None,
-            details: json!({
-                "before": { "require_reauth": before.require_reauth,
-                            "reauth_window_minutes": before.reauth_window_minutes },
-                "after": { "require_reauth": after.require_reauth,
-                           "reauth_window_minutes": after.reauth_window_minutes },
-                "step_up": evidence,
-            }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
-}
-
 pub async fn get(db: &Db, actor: &CurrentUser, id: &str) -> Result<AccessItem, DomainError> {
     let item = store::find(db.pool(), id)
         .await?
@@ -386,36 +227,6 @@ pub async fn get(db: &Db, actor: &CurrentUser, id: &str) -> Result<AccessItem, D
     } else {
         Err(DomainError::NotFound("access item"))
     }
-}
-
-/// The steps with names to show, each flagged when it can no longer be decided.
-pub async fn steps_view(db: &Db, id: &str) -> Result<Vec<ApprovalStepView>, DomainError> {
-    let item = store::find(db.pool(), id)
-        .await?
-        .ok_or(DomainError::NotFound("access item"))?;
-    let mut out = Vec::new();
-    for approver in store::steps(db.pool(), id).await? {
-        let (label, broken) = match &approver {
-            Approver::Owner => match &item.owner_name {
-                Some(name) => (format!("Item owner ({name})"), false),
-                None => ("Item owner (none set)".to_owned(), true),
-            },
-            Approver::User { user_id } => match users::find(db, user_id).await? {
-                Some(user) => (user.name, false),
-                None => ("Unknown person".to_owned(), true),
-            },
-            Approver::Group { group } => (
-                format!("Any member of {group}"),
-                !users::group_exists(db, group).await?,
-            ),
-        };
-        out.push(ApprovalStepView {
-            approver,
-            label,
-            broken,
-        });
-    }
-    Ok(out)
 }
 
 /// Cursor of keyset paging over (`name_key`, `id`), or (`updated_at`, `id`).

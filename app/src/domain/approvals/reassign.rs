@@ -1,0 +1,164 @@
+//! Handing a task to someone else: only to a person who could have been given
+//! its step, never needing a signature (the new assignee's approval will).
+
+use serde_json::json;
+
+use super::{
+    COMMENT_MAX, Caller, Decidable, SEARCH_MAX, decidable, groups_in, lost_race, refuse_external,
+};
+use crate::{
+    db::{
+        Db, Tx, items, org_config,
+        requests::{self as store, NewTask},
+        users,
+    },
+    domain::{
+        DomainError,
+        audit::{self, AuditActor, Entry},
+        new_id, now,
+        routing::Fallback,
+        text,
+    },
+    types::{AccessItem, Approver, CurrentUser, PersonRef, TaskState},
+};
+
+/// The groups whose members could have been given step `position` of `item`:
+/// the step's own group for a group step, the approver groups otherwise.
+async fn eligible_groups(
+    tx: &mut Tx,
+    item: &AccessItem,
+    position: i64,
+    fallback: &Fallback,
+) -> Result<Vec<String>, DomainError> {
+    let steps = items::steps(&mut **tx, &item.id).await?;
+    Ok(match steps.get(position as usize) {
+        Some(Approver::Group { group }) => vec![group.clone()],
+        _ => fallback.roles.approver_groups.clone(),
+    })
+}
+
+/// Hands a task to another person who could have been assigned its step (comment
+/// required). Never needs re-authentication: the new assignee's approval will.
+pub async fn reassign(
+    db: &Db,
+    caller: &Caller<'_>,
+    (task_id, to_user_id): (&str, &str),
+    comment: &str,
+    fallback: &Fallback,
+) -> Result<(), DomainError> {
+    let actor = caller.user;
+    let comment = text("comment", comment, true, COMMENT_MAX)?;
+    let mut tx = db.write_tx().await?;
+    let config = org_config::load(&mut *tx).await?.config;
+    refuse_external(&config, caller)?;
+    let groups = groups_in(&mut tx, actor).await?;
+    let Decidable {
+        task,
+        request,
+        item,
+    } = decidable(&mut tx, actor, &groups, task_id, fallback).await?;
+    let to = users::find_in(&mut *tx, to_user_id)
+        .await?
+        .ok_or_else(|| DomainError::invalid("to", "choose a person to hand this task to"))?;
+    if to.id == actor.id {
+        return Err(DomainError::invalid("to", "the task is already yours"));
+    }
+    if to.id == request.requester_id || to.id == request.beneficiary_id {
+        return Err(DomainError::invalid(
+            "to",
+            "nobody decides their own request: choose someone else",
+        ));
+    }
+    let eligible = eligible_groups(&mut tx, &item, task.position, fallback).await?;
+    if !to.groups.iter().any(|g| eligible.contains(g)) {
+        return Err(DomainError::invalid(
+            "to",
+            format!(
+                "{} cannot approve this step: choose a member of {}",
+                to.name,
+                eligible.join(", ")
+            ),
+        ));
+    }
+    let at = now();
+    if !store::decide_task(
+        &mut tx,
+        &task.id,
+        TaskState::Reassigned,
+        &actor.id,
+        Some(&comment),
+        false,
+        at,
+    )
+    .await?
+    {
+        return Err(lost_race(&mut tx, &task.id).await);
+    }
+    let new_task = new_id();
+    store::insert_task(
+        &mut tx,
+        &NewTask {
+            id: &new_task,
+            request_id: &request.id,
+            position: task.position,
+            approver_user_id: Some(&to.id),
+            approver_group: None,
+            now: at,
+        },
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        AuditActor::User(&actor.id),
+        Entry {
+            action: "approval.reassigned",
+            target_kind: "approval_task",
+            target_id: &task.id,
+            item_id: Some(&item.id),
+            request_id: Some(&request.id),
+            details: json!({
+                "step": task.position + 1,
+                "to_user_id": to.id,
+                "to_name": to.name,
+                "new_task_id": new_task,
+                "comment": comment,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The people `actor` may hand task `task_id` to, whose name or email contains
+/// `query`: those who could have been assigned its step, minus the actor and the
+/// request's requester and beneficiary.
+pub async fn eligible_assignees(
+    db: &Db,
+    actor: &CurrentUser,
+    task_id: &str,
+    query: &str,
+    fallback: &Fallback,
+) -> Result<Vec<PersonRef>, DomainError> {
+    let query = text("q", query, false, SEARCH_MAX)?;
+    let mut tx = db.pool().begin().await?;
+    let groups = groups_in(&mut tx, actor).await?;
+    let d = decidable(&mut tx, actor, &groups, task_id, fallback).await?;
+    let eligible = eligible_groups(&mut tx, &d.item, d.task.position, fallback).await?;
+    let excluded = [
+        &actor.id,
+        &d.request.requester_id,
+        &d.request.beneficiary_id,
+    ];
+    let people = users::search_in_groups(&mut *tx, &query, &eligible, 25).await?;
+    Ok(people
+        .into_iter()
+        .filter(|p| !excluded.contains(&&p.id))
+        .take(20)
+        .map(|p| PersonRef {
+            id: p.id,
+            name: p.name,
+            email: p.email,
+        })
+        .collect())
+}
