@@ -15,6 +15,8 @@ pub mod auth;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod services;
 
 pub use shell::{App, shell};
 

@@ -17,7 +17,7 @@ pub async fn audit_list(
     use crate::types::parse_date;
     use crate::{db::audit::AuditFilter, types::Role};
     crate::auth::require_role(&[Role::Admin, Role::Auditor])?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let some = |v: String| {
         let v = v.trim().to_owned();
         (!v.is_empty()).then_some(v)
@@ -51,7 +51,7 @@ pub async fn audit_list(
 pub async fn get_audit_record(seq: i64) -> Result<AuditRecord, AppError> {
     use crate::types::Role;
     crate::auth::require_role(&[Role::Admin, Role::Auditor])?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     crate::db::audit::find(s.db.pool(), seq)
         .await
         .map_err(crate::domain::DomainError::from)?

@@ -12,7 +12,7 @@ pub async fn catalog(
 ) -> Result<Page<CatalogEntry>, AppError> {
     use crate::{db::items::ItemFilter, domain, types::ItemKind};
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let filter = ItemFilter {
         search: Some(search),
         kind: ItemKind::parse(&kind),
@@ -43,7 +43,7 @@ pub async fn catalog_item(
 ) -> Result<(CatalogEntry, Vec<crate::types::PersonRef>), AppError> {
     use crate::domain;
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let item = domain::items::get(&s.db, &user, &id).await?;
     if !(item.enabled && item.requestable) {
         return Err(AppError::NotFound);
@@ -87,7 +87,7 @@ pub async fn request_access(
 ) -> Result<String, AppError> {
     use crate::domain::requests::{self, AccessRequestInput};
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let input = AccessRequestInput {
         item_id,
         justification,
@@ -102,35 +102,35 @@ pub async fn request_access(
 #[server(endpoint = "requests/mine")]
 pub async fn my_requests(before: Option<String>) -> Result<Page<RequestView>, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::requests::mine(&s.db, &user, before.as_deref(), 20).await?)
 }
 
 #[server(endpoint = "requests/get")]
 pub async fn get_request(id: String) -> Result<RequestView, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::requests::view(&s.db, &user, &id).await?)
 }
 
 #[server(endpoint = "requests/cancel")]
 pub async fn cancel_request(id: String) -> Result<(), AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::requests::cancel(&s.db, &user, &id).await?)
 }
 
 #[server(endpoint = "access/mine")]
 pub async fn my_access() -> Result<Vec<AssignmentView>, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::requests::my_access(&s.db, &user).await?)
 }
 
 #[server(endpoint = "access/remove")]
 pub async fn request_removal(item_id: String, justification: String) -> Result<String, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::requests::request_removal(
         &s.db,
         &user,
