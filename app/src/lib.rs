@@ -6,6 +6,7 @@ pub mod access;
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod query;
 mod shell;
 pub mod types;
 

@@ -6,7 +6,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::audit::{audit_list, get_audit_record},
-    components::ui::{Alert, Pager, urlencode},
+    components::ui::{Alert, Pager},
+    query::urlencode,
     types::format_utc,
 };
 

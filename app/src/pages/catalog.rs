@@ -6,7 +6,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::requests::{RequestAccess, catalog, catalog_item},
-    components::ui::{Alert, Pager, field_error, form_error, urlencode},
+    components::ui::{Alert, Pager, field_error, form_error},
+    query::urlencode,
     types::{CatalogEntry, ItemKind},
 };
 

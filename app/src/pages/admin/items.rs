@@ -6,8 +6,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::items::{CreateItem, list_items},
-    components::ui::{Alert, Pager, field_error, form_error, urlencode},
+    components::ui::{Alert, Pager, field_error, form_error},
     pages::catalog::SearchForm,
+    query::urlencode,
     types::ItemKind,
 };
 
