@@ -43,7 +43,7 @@ pub async fn item_edit_view(id: String) -> Result<ItemEditData, AppError> {
     let item = domain::items::get(&s.db, &user, &id).await?;
     let steps = domain::items::steps_view(&s.db, &id).await?;
     let config = domain::org::config(&s.db).await?;
-    let people = people_list(&s.db, "").await?;
+    let people = domain::search::people(&s.db, "", 50).await?;
     Ok(ItemEditData {
         people,
         item,
@@ -154,18 +154,5 @@ pub async fn set_item_reauth(
 pub async fn search_people(query: String) -> Result<Vec<PersonRef>, AppError> {
     crate::auth::require_user()?;
     let s = crate::services::current()?;
-    people_list(&s.db, &query).await
-}
-
-#[cfg(feature = "ssr")]
-async fn people_list(db: &crate::db::Db, query: &str) -> Result<Vec<PersonRef>, AppError> {
-    let rows = crate::domain::search::people(db, query, 50).await?;
-    Ok(rows
-        .into_iter()
-        .map(|u| PersonRef {
-            id: u.id,
-            name: u.name,
-            email: u.email,
-        })
-        .collect())
+    Ok(crate::domain::search::people(&s.db, &query, 50).await?)
 }

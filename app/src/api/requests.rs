@@ -10,29 +10,11 @@ pub async fn catalog(
     kind: String,
     after: Option<String>,
 ) -> Result<Page<CatalogEntry>, AppError> {
-    use crate::{db::items::ItemFilter, domain, types::ItemKind};
+    use crate::types::ItemKind;
     let user = crate::auth::require_user()?;
     let s = crate::services::current()?;
-    let filter = ItemFilter {
-        search: Some(search),
-        kind: ItemKind::parse(&kind),
-        catalog_only: true,
-        recent_first: false,
-    };
-    let page = domain::items::list(&s.db, &user, filter, after.as_deref(), 20).await?;
-    let mut rows = Vec::with_capacity(page.rows.len());
-    for item in page.rows {
-        let (held, pending) = domain::requests::standing(&s.db, &user, &item.id).await?;
-        rows.push(CatalogEntry {
-            item,
-            held,
-            pending,
-        });
-    }
-    Ok(Page {
-        rows,
-        next: page.next,
-    })
+    let kind = ItemKind::parse(&kind);
+    Ok(crate::domain::catalog::page(&s.db, &user, search, kind, after.as_deref(), 20).await?)
 }
 
 /// One catalog item with where the person stands, and the people they may ask
@@ -41,41 +23,9 @@ pub async fn catalog(
 pub async fn catalog_item(
     id: String,
 ) -> Result<(CatalogEntry, Vec<crate::types::PersonRef>), AppError> {
-    use crate::domain;
     let user = crate::auth::require_user()?;
     let s = crate::services::current()?;
-    let item = domain::items::get(&s.db, &user, &id).await?;
-    if !(item.enabled && item.requestable) {
-        return Err(AppError::NotFound);
-    }
-    let (held, pending) = domain::requests::standing(&s.db, &user, &id).await?;
-    let config = domain::org::config(&s.db).await?;
-    let others = if config
-        .request_on_behalf_of_config
-        .allow_request_on_behalf_of_anyone_by_anyone
-    {
-        crate::db::users::search(&s.db, "", 50)
-            .await
-            .map_err(domain::DomainError::from)?
-            .into_iter()
-            .filter(|u| u.id != user.id)
-            .map(|u| crate::types::PersonRef {
-                id: u.id,
-                name: u.name,
-                email: u.email,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok((
-        CatalogEntry {
-            item,
-            held,
-            pending,
-        },
-        others,
-    ))
+    Ok(crate::domain::catalog::entry(&s.db, &user, &id).await?)
 }
 
 #[server(endpoint = "requests/create")]
