@@ -3,8 +3,9 @@
 //! Admins and auditors only.
 
 use app::{
-    db::audit::{AuditFilter, list},
-    types::{AuditRecord, CurrentUser, Role},
+    db::audit::AuditFilter,
+    domain::{DomainError, audit},
+    types::{AuditRecord, CurrentUser},
 };
 use axum::{
     Extension,
@@ -32,12 +33,11 @@ pub struct ExportQuery {
 
 impl ExportQuery {
     fn filter(self) -> AuditFilter {
-        let some = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         AuditFilter {
-            actor_id: some(self.actor),
-            action: some(self.action),
-            item_id: some(self.item),
-            request_id: some(self.request),
+            actor_id: audit::given(self.actor),
+            action: audit::given(self.action),
+            item_id: audit::given(self.item),
+            request_id: audit::given(self.request),
             from: self.from,
             until: self.until,
         }
@@ -72,28 +72,31 @@ async fn export(
     Query(query): Query<ExportQuery>,
     format: Format,
 ) -> Response {
-    match user {
-        Some(Extension(user)) if user.has(Role::Admin) || user.has(Role::Auditor) => {}
-        Some(_) => {
+    let Some(Extension(user)) = user else {
+        return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
+    };
+    let export = match audit::export(&state.db, &user, query.filter()) {
+        Ok(export) => export,
+        Err(DomainError::Forbidden(_)) => {
             return (
                 StatusCode::FORBIDDEN,
                 "The audit trail is for administrators and auditors.",
             )
                 .into_response();
         }
-        None => return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response(),
-    }
-    let filter = query.filter();
-    let db = state.db.clone();
+        Err(err) => {
+            tracing::error!(error = %err, "audit export failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
     // State: (cursor: records below this seq; first chunk?; done?)
     let chunks = stream::unfold((None::<i64>, true, false), move |(before, first, done)| {
-        let db = db.clone();
-        let filter = filter.clone();
+        let export = export.clone();
         async move {
             if done {
                 return None;
             }
-            let rows = match list(db.pool(), &filter, before, PAGE).await {
+            let rows = match export.page(before, PAGE).await {
                 Ok(rows) => rows,
                 Err(err) => {
                     tracing::error!(error = %err, "audit export failed");

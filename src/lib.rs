@@ -11,17 +11,17 @@ pub mod config;
 pub mod csrf;
 pub mod demo;
 pub mod health;
+mod jobs;
 pub mod security_headers;
 pub mod telemetry;
-
-use std::time::Duration;
 
 use std::sync::Arc;
 
 use app::{
-    auth::{Services, SessionLimits},
+    auth::SessionLimits,
     db::{Db, DbSessionStore},
     domain::identity::RoleMap,
+    services::Services,
 };
 use axum::{Router, extract::FromRef, middleware, routing::get};
 use leptos::prelude::*;
@@ -183,41 +183,7 @@ impl Countersign {
     }
 
     pub async fn serve_on(self, listener: tokio::net::TcpListener) -> Result<(), StartError> {
-        let store = DbSessionStore::new(self.state.db.clone());
-        let db = self.state.db.clone();
-        // Access past its end date is removed once a minute; safe with several
-        // replicas (each expiry is a conditional delete, done once).
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(60));
-            loop {
-                every.tick().await;
-                match app::domain::assignments::expire_assignments(&db).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(expired = n, "access past its end date removed"),
-                    Err(err) => tracing::warn!(error = %err, "expiring access failed"),
-                }
-            }
-        });
-        // Expired sessions, and re-authentication challenges that expired
-        // unverified, are deleted every ten minutes.
-        let challenges_db = self.state.db.clone();
-        tokio::spawn(async move {
-            use tower_sessions::ExpiredDeletion;
-            let mut every = tokio::time::interval(Duration::from_secs(600));
-            loop {
-                every.tick().await;
-                if let Err(err) = store.delete_expired().await {
-                    tracing::warn!(error = %err, "expired-session clean-up failed");
-                }
-                match app::domain::reauth::purge_expired(&challenges_db).await {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        tracing::info!(deleted = n, "expired re-authentication requests removed")
-                    }
-                    Err(err) => tracing::warn!(error = %err, "challenge clean-up failed"),
-                }
-            }
-        });
+        jobs::start(&self.state.db);
         let router = self.router();
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown_signal())

@@ -1,6 +1,10 @@
 //! Which pages need which role: one table, read by the router's guard on the
-//! server (for the status code) and by the `Guarded` view (for what is shown), so
+//! server (for the status code) and by the `RoleGate` view (for what is shown), so
 //! the two always agree. Shared by browser and server.
+//!
+//! Who reads the audit trail is [`AUDIT_READERS`]: the `/audit` pages, the links
+//! to them and `domain::audit`'s reads (page, record, export) all ask
+//! [`may_read_audit`].
 
 use crate::types::{CurrentUser, Role};
 
@@ -16,7 +20,7 @@ pub enum PageAccess {
 }
 
 /// The one table of which pages need which role; the router's guard and the
-/// pages' `Guarded` view both read it, so status and content always agree.
+/// pages' `RoleGate` both read it, so status and content always agree.
 pub fn page_access(path: &str) -> PageAccess {
     let under = |prefix: &str| {
         path == prefix
@@ -29,10 +33,18 @@ pub fn page_access(path: &str) -> PageAccess {
     } else if under("/admin") {
         PageAccess::AnyOf(&[Role::Admin])
     } else if under("/audit") {
-        PageAccess::AnyOf(&[Role::Admin, Role::Auditor])
+        PageAccess::AnyOf(AUDIT_READERS)
     } else {
         PageAccess::SignedIn
     }
+}
+
+/// The roles that may read the audit trail.
+pub const AUDIT_READERS: &[Role] = &[Role::Admin, Role::Auditor];
+
+/// May `user` read the audit trail?
+pub fn may_read_audit(user: &CurrentUser) -> bool {
+    AUDIT_READERS.iter().any(|r| user.has(*r))
 }
 
 /// May `user` see the page at `path`?

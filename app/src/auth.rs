@@ -127,23 +127,3 @@ pub fn require_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
         Err(AppError::Forbidden)
     }
 }
-
-/// What server functions reach besides the caller: the database and the
-/// installation's settings the rules need. Put in every request's Leptos context.
-#[derive(Clone, Debug)]
-pub struct Services {
-    pub db: Db,
-    pub fallback: crate::domain::routing::Fallback,
-    /// The longest lifetime of a personal access token (`COUNTERSIGN_TOKEN_MAX_DAYS`).
-    pub token_max_days: i64,
-    /// An OIDC provider is configured (re-authentication is possible at all).
-    pub provider_configured: bool,
-}
-
-/// The services of this request.
-pub fn services() -> Result<Services, AppError> {
-    leptos::prelude::use_context::<Services>().ok_or_else(|| {
-        tracing::error!("Services missing from the server function's context");
-        AppError::Internal
-    })
-}

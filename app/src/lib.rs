@@ -6,6 +6,7 @@ pub mod access;
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod query;
 mod shell;
 pub mod types;
 
@@ -15,6 +16,8 @@ pub mod auth;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod services;
 
 pub use shell::{App, shell};
 

@@ -52,7 +52,7 @@ pub async fn resolve_user(
                 .path_and_query()
                 .map(|pq| pq.as_str())
                 .unwrap_or("/");
-            let login = format!("/auth/login?next={}", urlencode(next));
+            let login = format!("/auth/login?next={}", app::query::urlencode(next));
             return Redirect::to(&login).into_response();
         }
         None => {}
@@ -91,10 +91,6 @@ fn is_page(method: &Method, path: &str) -> bool {
             .any(|prefix| path.starts_with(prefix))
         && path != "/healthz"
         && path != "/favicon.svg"
-}
-
-fn urlencode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 #[cfg(test)]

@@ -14,46 +14,23 @@ pub async fn audit_list(
     until: String,
     before: Option<i64>,
 ) -> Result<Page<AuditRecord>, AppError> {
-    use crate::types::parse_date;
-    use crate::{db::audit::AuditFilter, types::Role};
-    crate::auth::require_role(&[Role::Admin, Role::Auditor])?;
-    let s = crate::auth::services()?;
-    let some = |v: String| {
-        let v = v.trim().to_owned();
-        (!v.is_empty()).then_some(v)
+    use crate::domain::audit::{self, FilterForm};
+    let user = crate::auth::require_user()?;
+    let s = crate::services::current()?;
+    let filter = FilterForm {
+        action,
+        item_id,
+        request_id,
+        actor_id,
+        from,
+        until,
     };
-    let day = |field: &str, value: String| -> Result<Option<i64>, AppError> {
-        match value.trim() {
-            "" => Ok(None),
-            v => parse_date(v).map(Some).ok_or_else(|| AppError::Field {
-                field: field.to_owned(),
-                message: "use the form YYYY-MM-DD".into(),
-            }),
-        }
-    };
-    let filter = AuditFilter {
-        action: some(action),
-        item_id: some(item_id),
-        request_id: some(request_id),
-        actor_id: some(actor_id),
-        from: day("from", from)?,
-        // "until" includes that whole day.
-        until: day("until", until)?.map(|d| d + 86_400),
-    };
-    let limit = 50;
-    let rows = crate::db::audit::list(s.db.pool(), &filter, before, limit + 1)
-        .await
-        .map_err(crate::domain::DomainError::from)?;
-    Ok(Page::from_overfetch(rows, limit, |r| r.seq.to_string()))
+    Ok(audit::list(&s.db, &user, filter, before, 50).await?)
 }
 
 #[server(endpoint = "audit/get")]
 pub async fn get_audit_record(seq: i64) -> Result<AuditRecord, AppError> {
-    use crate::types::Role;
-    crate::auth::require_role(&[Role::Admin, Role::Auditor])?;
-    let s = crate::auth::services()?;
-    crate::db::audit::find(s.db.pool(), seq)
-        .await
-        .map_err(crate::domain::DomainError::from)?
-        .ok_or(AppError::NotFound)
+    let user = crate::auth::require_user()?;
+    let s = crate::services::current()?;
+    Ok(crate::domain::audit::get(&s.db, &user, seq).await?)
 }

@@ -7,7 +7,7 @@ use crate::types::{AppError, InboxTask, Page};
 #[server(endpoint = "inbox/list")]
 pub async fn inbox(before: Option<String>) -> Result<Page<InboxTask>, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::inbox::inbox(&s.db, &user, before.as_deref(), 20).await?)
 }
 
@@ -16,7 +16,7 @@ pub async fn inbox(before: Option<String>) -> Result<Page<InboxTask>, AppError> 
 #[server(endpoint = "inbox/external")]
 pub async fn decisions_external() -> Result<bool, AppError> {
     crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::org::config(&s.db)
         .await?
         .approvals_must_be_external)
@@ -25,7 +25,7 @@ pub async fn decisions_external() -> Result<bool, AppError> {
 #[server(endpoint = "inbox/count")]
 pub async fn inbox_count() -> Result<i64, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::inbox::inbox_count(&s.db, &user).await?)
 }
 
@@ -40,7 +40,7 @@ pub async fn decide(
 ) -> Result<usize, AppError> {
     use crate::domain::approvals::{self, Caller, Channel, DecideCommand};
     let (user, key) = crate::auth::require_session()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let caller = Caller {
         user: &user,
         session_key: &key,
@@ -64,7 +64,7 @@ pub async fn reassign(
 ) -> Result<(), AppError> {
     use crate::domain::approvals::{self, Caller, Channel};
     let (user, key) = crate::auth::require_session()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let caller = Caller {
         user: &user,
         session_key: &key,
@@ -87,7 +87,7 @@ pub async fn eligible_assignees(
     query: String,
 ) -> Result<Vec<crate::types::PersonRef>, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(
         crate::domain::approvals::eligible_assignees(&s.db, &user, &task_id, &query, &s.fallback)
             .await?,
@@ -99,6 +99,6 @@ pub async fn inbox_history(
     before: Option<String>,
 ) -> Result<Page<crate::types::DecidedTask>, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::inbox::history(&s.db, &user, before.as_deref(), 25).await?)
 }

@@ -25,7 +25,7 @@ pub async fn list_items(
 ) -> Result<Page<AccessItem>, AppError> {
     use crate::{db::items::ItemFilter, domain::items, types::ItemKind};
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let filter = ItemFilter {
         search: Some(search),
         kind: ItemKind::parse(&kind),
@@ -39,11 +39,11 @@ pub async fn list_items(
 pub async fn item_edit_view(id: String) -> Result<ItemEditData, AppError> {
     use crate::{domain, types::Role};
     let user = crate::auth::require_role(&[Role::Admin])?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let item = domain::items::get(&s.db, &user, &id).await?;
     let steps = domain::items::steps_view(&s.db, &id).await?;
     let config = domain::org::config(&s.db).await?;
-    let people = people_list(&s.db, "").await?;
+    let people = domain::search::people(&s.db, "", 50).await?;
     Ok(ItemEditData {
         people,
         item,
@@ -64,7 +64,7 @@ pub async fn create_item(
 ) -> Result<String, AppError> {
     use crate::domain::items::{self, ItemInput};
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let input = ItemInput {
         kind,
         name,
@@ -92,7 +92,7 @@ pub async fn update_item(
 ) -> Result<AccessItem, AppError> {
     use crate::domain::items::{self, ItemInput};
     let (user, key) = crate::auth::require_session()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let input = ItemInput {
         kind,
         name,
@@ -113,7 +113,7 @@ pub async fn set_item_steps(
     steps: String,
 ) -> Result<AccessItem, AppError> {
     let (user, key) = crate::auth::require_session()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let steps: Vec<crate::types::Approver> = serde_json::from_str(&steps)
         .map_err(|_| AppError::Invalid("The approval steps could not be read.".into()))?;
     Ok(crate::domain::items::set_steps(&s.db, (&user, &key), (&id, version), &steps, None).await?)
@@ -127,7 +127,7 @@ pub async fn set_item_reauth(
     window_minutes: String,
 ) -> Result<AccessItem, AppError> {
     let (user, key) = crate::auth::require_session()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let window = match window_minutes.trim() {
         "" => None,
         w => Some(w.parse::<i64>().map_err(|_| AppError::Field {
@@ -153,19 +153,6 @@ pub async fn set_item_reauth(
 #[server(endpoint = "people/search")]
 pub async fn search_people(query: String) -> Result<Vec<PersonRef>, AppError> {
     crate::auth::require_user()?;
-    let s = crate::auth::services()?;
-    people_list(&s.db, &query).await
-}
-
-#[cfg(feature = "ssr")]
-async fn people_list(db: &crate::db::Db, query: &str) -> Result<Vec<PersonRef>, AppError> {
-    let rows = crate::domain::search::people(db, query, 50).await?;
-    Ok(rows
-        .into_iter()
-        .map(|u| PersonRef {
-            id: u.id,
-            name: u.name,
-            email: u.email,
-        })
-        .collect())
+    let s = crate::services::current()?;
+    Ok(crate::domain::search::people(&s.db, &query, 50).await?)
 }

@@ -10,29 +10,11 @@ pub async fn catalog(
     kind: String,
     after: Option<String>,
 ) -> Result<Page<CatalogEntry>, AppError> {
-    use crate::{db::items::ItemFilter, domain, types::ItemKind};
+    use crate::types::ItemKind;
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
-    let filter = ItemFilter {
-        search: Some(search),
-        kind: ItemKind::parse(&kind),
-        catalog_only: true,
-        recent_first: false,
-    };
-    let page = domain::items::list(&s.db, &user, filter, after.as_deref(), 20).await?;
-    let mut rows = Vec::with_capacity(page.rows.len());
-    for item in page.rows {
-        let (held, pending) = domain::requests::standing(&s.db, &user, &item.id).await?;
-        rows.push(CatalogEntry {
-            item,
-            held,
-            pending,
-        });
-    }
-    Ok(Page {
-        rows,
-        next: page.next,
-    })
+    let s = crate::services::current()?;
+    let kind = ItemKind::parse(&kind);
+    Ok(crate::domain::catalog::page(&s.db, &user, search, kind, after.as_deref(), 20).await?)
 }
 
 /// One catalog item with where the person stands, and the people they may ask
@@ -41,41 +23,9 @@ pub async fn catalog(
 pub async fn catalog_item(
     id: String,
 ) -> Result<(CatalogEntry, Vec<crate::types::PersonRef>), AppError> {
-    use crate::domain;
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
-    let item = domain::items::get(&s.db, &user, &id).await?;
-    if !(item.enabled && item.requestable) {
-        return Err(AppError::NotFound);
-    }
-    let (held, pending) = domain::requests::standing(&s.db, &user, &id).await?;
-    let config = domain::org::config(&s.db).await?;
-    let others = if config
-        .request_on_behalf_of_config
-        .allow_request_on_behalf_of_anyone_by_anyone
-    {
-        crate::db::users::search(&s.db, "", 50)
-            .await
-            .map_err(domain::DomainError::from)?
-            .into_iter()
-            .filter(|u| u.id != user.id)
-            .map(|u| crate::types::PersonRef {
-                id: u.id,
-                name: u.name,
-                email: u.email,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok((
-        CatalogEntry {
-            item,
-            held,
-            pending,
-        },
-        others,
-    ))
+    let s = crate::services::current()?;
+    Ok(crate::domain::catalog::entry(&s.db, &user, &id).await?)
 }
 
 #[server(endpoint = "requests/create")]
@@ -87,7 +37,7 @@ pub async fn request_access(
 ) -> Result<String, AppError> {
     use crate::domain::requests::{self, AccessRequestInput};
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let input = AccessRequestInput {
         item_id,
         justification,
@@ -102,35 +52,35 @@ pub async fn request_access(
 #[server(endpoint = "requests/mine")]
 pub async fn my_requests(before: Option<String>) -> Result<Page<RequestView>, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::requests::mine(&s.db, &user, before.as_deref(), 20).await?)
 }
 
 #[server(endpoint = "requests/get")]
 pub async fn get_request(id: String) -> Result<RequestView, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::requests::view(&s.db, &user, &id).await?)
 }
 
 #[server(endpoint = "requests/cancel")]
 pub async fn cancel_request(id: String) -> Result<(), AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::requests::cancel(&s.db, &user, &id).await?)
 }
 
 #[server(endpoint = "access/mine")]
 pub async fn my_access() -> Result<Vec<AssignmentView>, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::requests::my_access(&s.db, &user).await?)
 }
 
 #[server(endpoint = "access/remove")]
 pub async fn request_removal(item_id: String, justification: String) -> Result<String, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::requests::request_removal(
         &s.db,
         &user,

@@ -7,7 +7,7 @@ use crate::types::{AppError, OrgSettings};
 #[server(endpoint = "settings/get")]
 pub async fn get_settings() -> Result<OrgSettings, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::org::settings(&s.db, &user, s.provider_configured).await?)
 }
 
@@ -24,7 +24,7 @@ pub async fn save_settings(
 ) -> Result<OrgSettings, AppError> {
     use crate::types::{AccessRequestConfig, RequestOnBehalfOfConfig};
     let (user, key) = crate::auth::require_session()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let window = default_reauth_window_minutes
         .trim()
         .parse::<i64>()
@@ -59,7 +59,7 @@ pub async fn save_settings(
 #[server(endpoint = "settings/test_reauth")]
 pub async fn test_reauth() -> Result<(), AppError> {
     let (user, key) = crate::auth::require_session()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     if !s.provider_configured {
         return Err(AppError::Invalid(
             "No OpenID Connect provider is configured (OIDC_ISSUER_URL).".into(),

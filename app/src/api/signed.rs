@@ -34,7 +34,7 @@ pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcom
         tokens,
     };
     let (user, key) = crate::auth::require_session()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let action = reauth::signed_action(&s.db, &user.id, &key, &challenge_id).await?;
     let proof = Some(challenge_id.as_str());
     let admin = (&user, key.as_str());

@@ -18,7 +18,7 @@ pub struct TokenView {
 #[server(endpoint = "tokens/list")]
 pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let rows = crate::domain::tokens::list(&s.db, &user).await?;
     Ok(rows
         .into_iter()
@@ -38,7 +38,7 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
 #[server(endpoint = "tokens/create")]
 pub async fn create_token(name: String, days: String) -> Result<String, AppError> {
     let (user, key) = crate::auth::require_session()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     let days = days.trim().parse::<i64>().map_err(|_| AppError::Field {
         field: "days".into(),
         message: "must be a whole number of days".into(),
@@ -52,6 +52,6 @@ pub async fn create_token(name: String, days: String) -> Result<String, AppError
 #[server(endpoint = "tokens/revoke")]
 pub async fn revoke_token(id: String) -> Result<(), AppError> {
     let user = crate::auth::require_user()?;
-    let s = crate::auth::services()?;
+    let s = crate::services::current()?;
     Ok(crate::domain::tokens::revoke(&s.db, &user, &id).await?)
 }

@@ -63,7 +63,7 @@ pub fn Header() -> impl IntoView {
                             {move || Suspend::new(async move {
                                 let user = signed_in.0.await.ok().flatten();
                                 let admin = user.as_ref().is_some_and(|u| u.has(Role::Admin));
-                                let auditor = admin || user.as_ref().is_some_and(|u| u.has(Role::Auditor));
+                                let auditor = user.as_ref().is_some_and(crate::access::may_read_audit);
                                 view! {
                                     {admin.then(|| view! { <NavLink href="/admin/items" label="Admin"/> })}
                                     {auditor.then(|| view! { <NavLink href="/audit" label="Audit"/> })}

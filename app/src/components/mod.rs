@@ -1,6 +1,7 @@
 //! Reusable view pieces.
 
 pub mod layout;
+pub mod loaded;
 pub mod role_gate;
 pub mod session;
 pub mod ui;

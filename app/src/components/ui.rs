@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::signed::CompleteSignedAction,
+    query::urlencode,
     types::{AppError, RequestStatus, TaskState},
 };
 
@@ -181,18 +182,4 @@ pub fn Pager(next: Option<String>, #[prop(into)] base: String) -> impl IntoView 
             {next_href.map(|href| view! { <a class="button-secondary" href=href>"Next page"</a> })}
         </nav>
     }
-}
-
-/// Percent-encodes a query value.
-pub fn urlencode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

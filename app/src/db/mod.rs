@@ -2,7 +2,7 @@
 //!
 //! Every query of the application lives under this module and is written once in
 //! portable SQL with `$N` placeholders, run through `sqlx::Any` (see
-//! docs/ARCHITECTURE.md, "Storage"). Timestamps are integer Unix seconds, ids are
+//! docs/ARCHITECTURE.md, "Decisions"). Timestamps are integer Unix seconds, ids are
 //! text UUIDv7, so the same migrations serve both databases.
 
 pub mod assignments;
@@ -13,6 +13,7 @@ mod migrations;
 pub mod org_config;
 pub mod requests;
 pub mod session_store;
+pub mod standing;
 #[doc(hidden)]
 pub mod test_db;
 pub mod tokens;

@@ -10,6 +10,10 @@ use sha2::{Digest, Sha256};
 use super::DomainError;
 use crate::db::{Db, DbError, Tx, audit as store, users};
 
+mod read;
+
+pub use read::{Export, FilterForm, export, get, given, list};
+
 /// Who did it: a person, or the system itself (expiry).
 #[derive(Debug, Clone)]
 pub enum AuditActor<'a> {

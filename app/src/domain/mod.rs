@@ -6,6 +6,7 @@
 pub mod approvals;
 pub mod assignments;
 pub mod audit;
+pub mod catalog;
 pub mod identity;
 pub mod inbox;
 pub mod items;

@@ -1,5 +1,7 @@
-//! The organisation's access-request configuration (PRODUCT.md, "Organisation
-//! configuration"). Admins change it; every rule reads it from here.
+//! The organisation's access-request configuration: re-authentication and its
+//! default window (docs/reauthentication.md), external-only approvals,
+//! auto-approval, and who may request for whom. Admins change it; every rule
+//! reads it from here.
 
 use serde_json::json;
 

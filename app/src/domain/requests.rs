@@ -339,16 +339,3 @@ pub async fn mine(
 pub async fn my_access(db: &Db, actor: &CurrentUser) -> Result<Vec<AssignmentView>, DomainError> {
     Ok(assignments::of_user(db.pool(), &actor.id, 500).await?)
 }
-
-/// Does the actor hold, or wait for, this item?
-pub async fn standing(
-    db: &Db,
-    actor: &CurrentUser,
-    item_id: &str,
-) -> Result<(bool, bool), DomainError> {
-    let held = assignments::holds(db.pool(), &actor.id, item_id).await?;
-    let pending = store::pending_for(db.pool(), &actor.id, item_id, RequestKind::Grant)
-        .await?
-        .is_some();
-    Ok((held, pending))
-}

@@ -6,8 +6,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::audit::{audit_list, get_audit_record},
-    components::ui::{Alert, Pager, urlencode},
-    types::format_utc,
+    components::{
+        loaded::{Loaded, LoadedList},
+        ui::Pager,
+    },
+    query::urlencode,
+    types::{AuditRecord, format_utc},
 };
 
 #[component]
@@ -109,42 +113,19 @@ pub fn AuditPage() -> impl IntoView {
             </div>
             <button type="submit" class="button-primary">"Filter"</button>
         </form>
-        <Suspense fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) if page.rows.is_empty() => view! { <p class="mt-6">"No records match."</p> }.into_any(),
-                    Ok(page) => {
-                        let base = format!("/audit?{}", filter_query());
-                        view! {
-                            <table class="data-table mt-6">
-                                <caption class="sr-only">"Audit records, newest first"</caption>
-                                <thead><tr>
-                                    <th scope="col">"#"</th><th scope="col">"Time (UTC)"</th><th scope="col">"Actor"</th>
-                                    <th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"E-signed"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {page.rows.into_iter().map(|r| {
-                                        let signed = r.details["e_signature"].is_object();
-                                        view! {
-                                            <tr>
-                                                <td><a class="link" href=format!("/audit/{}", r.seq)>{r.seq}</a></td>
-                                                <td>{format_utc(r.at)}</td>
-                                                <td>{r.actor_name}</td>
-                                                <td>{r.action}</td>
-                                                <td>{format!("{} {}", r.target_kind, r.target_id)}</td>
-                                                <td>{if signed { "Yes" } else { "" }}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager next=page.next base/>
-                        }.into_any()
-                    }
-                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <LoadedList resource=page empty=|| view! { <p class="mt-6">"No records match."</p> } let:page>
+            <table class="data-table mt-6">
+                <caption class="sr-only">"Audit records, newest first"</caption>
+                <thead><tr>
+                    <th scope="col">"#"</th><th scope="col">"Time (UTC)"</th><th scope="col">"Actor"</th>
+                    <th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"E-signed"</th>
+                </tr></thead>
+                <tbody>
+                    {page.rows.into_iter().map(|record| view! { <AuditRow record/> }).collect_view()}
+                </tbody>
+            </table>
+            <Pager next=page.next base=format!("/audit?{}", filter_query())/>
+        </LoadedList>
     }
 }
 
@@ -162,44 +143,59 @@ pub fn AuditRecordPage() -> impl IntoView {
     view! {
         <Title text="Audit record"/>
         <p><a class="link" href="/audit">"← Audit trail"</a></p>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match record.await {
-                    Ok(r) => {
-                        let signature = r.details["e_signature"].clone();
-                        let claims = signature["id_token"].as_str().and_then(decode_claims);
-                        view! {
-                            <h1 class="mt-2 text-2xl font-bold">{format!("Record {}: {}", r.seq, r.action)}</h1>
-                            <dl class="facts mt-4">
-                                <dt>"Time (UTC)"</dt><dd>{format_utc(r.at)}</dd>
-                                <dt>"Actor"</dt><dd>{r.actor_name.clone()} " " {r.actor_issuer.clone().zip(r.actor_subject.clone()).map(|(i, s)| format!("({s} at {i})"))}</dd>
-                                <dt>"Target"</dt><dd>{format!("{} {}", r.target_kind, r.target_id)}</dd>
-                                <dt>"Hash"</dt><dd><code class="break-all">{r.hash.clone()}</code></dd>
-                                <dt>"Previous hash"</dt><dd><code class="break-all">{r.prev_hash.clone()}</code></dd>
-                            </dl>
-                            {signature.is_object().then(|| view! {
-                                <section class="card mt-6" aria-labelledby="sig-heading">
-                                    <h2 id="sig-heading" class="text-xl font-bold">"Electronic signature"</h2>
-                                    <dl class="facts mt-2">
-                                        <dt>"Signed by"</dt><dd>{signature["signer_name"].as_str().unwrap_or_default().to_owned()}</dd>
-                                        <dt>"Meaning"</dt><dd>{signature["meaning"].as_str().unwrap_or_default().to_owned()}</dd>
-                                        <dt>"Signed at"</dt><dd>{signature["signed_at"].as_i64().map(format_utc)}</dd>
-                                        <dt>"Re-authenticated at"</dt><dd>{signature["auth_time"].as_i64().map(format_utc)}</dd>
-                                        <dt>"Identity provider"</dt><dd>{signature["signer_issuer"].as_str().unwrap_or_default().to_owned()}</dd>
-                                        <dt>"Signing key"</dt><dd>{signature["kid"].as_str().unwrap_or("—").to_owned()}</dd>
-                                    </dl>
-                                    <h3 class="mt-4 font-bold">"ID token claims"</h3>
-                                    <pre class="code-block">{claims.unwrap_or_default()}</pre>
-                                </section>
-                            })}
-                            <h2 class="mt-6 text-xl font-bold">"Details"</h2>
-                            <pre class="code-block">{serde_json::to_string_pretty(&r.details).unwrap_or_default()}</pre>
-                        }.into_any()
-                    }
-                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=record let:record>
+            <RecordDetail record/>
+        </Loaded>
+    }
+}
+
+#[component]
+fn AuditRow(record: AuditRecord) -> impl IntoView {
+    let r = record;
+    let signed = r.details["e_signature"].is_object();
+    view! {
+        <tr>
+            <td><a class="link" href=format!("/audit/{}", r.seq)>{r.seq}</a></td>
+            <td>{format_utc(r.at)}</td>
+            <td>{r.actor_name}</td>
+            <td>{r.action}</td>
+            <td>{format!("{} {}", r.target_kind, r.target_id)}</td>
+            <td>{if signed { "Yes" } else { "" }}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn RecordDetail(record: AuditRecord) -> impl IntoView {
+    let r = record;
+    let signature = r.details["e_signature"].clone();
+    let claims = signature["id_token"].as_str().and_then(decode_claims);
+    view! {
+        <h1 class="mt-2 text-2xl font-bold">{format!("Record {}: {}", r.seq, r.action)}</h1>
+        <dl class="facts mt-4">
+            <dt>"Time (UTC)"</dt><dd>{format_utc(r.at)}</dd>
+            <dt>"Actor"</dt><dd>{r.actor_name.clone()} " " {r.actor_issuer.clone().zip(r.actor_subject.clone()).map(|(i, s)| format!("({s} at {i})"))}</dd>
+            <dt>"Target"</dt><dd>{format!("{} {}", r.target_kind, r.target_id)}</dd>
+            <dt>"Hash"</dt><dd><code class="break-all">{r.hash.clone()}</code></dd>
+            <dt>"Previous hash"</dt><dd><code class="break-all">{r.prev_hash.clone()}</code></dd>
+        </dl>
+        {signature.is_object().then(|| view! {
+            <section class="card mt-6" aria-labelledby="sig-heading">
+                <h2 id="sig-heading" class="text-xl font-bold">"Electronic signature"</h2>
+                <dl class="facts mt-2">
+                    <dt>"Signed by"</dt><dd>{signature["signer_name"].as_str().unwrap_or_default().to_owned()}</dd>
+                    <dt>"Meaning"</dt><dd>{signature["meaning"].as_str().unwrap_or_default().to_owned()}</dd>
+                    <dt>"Signed at"</dt><dd>{signature["signed_at"].as_i64().map(format_utc)}</dd>
+                    <dt>"Re-authenticated at"</dt><dd>{signature["auth_time"].as_i64().map(format_utc)}</dd>
+                    <dt>"Identity provider"</dt><dd>{signature["signer_issuer"].as_str().unwrap_or_default().to_owned()}</dd>
+                    <dt>"Signing key"</dt><dd>{signature["kid"].as_str().unwrap_or("—").to_owned()}</dd>
+                </dl>
+                <h3 class="mt-4 font-bold">"ID token claims"</h3>
+                <pre class="code-block">{claims.unwrap_or_default()}</pre>
+            </section>
+        })}
+        <h2 class="mt-6 text-xl font-bold">"Details"</h2>
+        <pre class="code-block">{serde_json::to_string_pretty(&r.details).unwrap_or_default()}</pre>
     }
 }
 

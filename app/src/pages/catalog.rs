@@ -1,12 +1,17 @@
 //! `/catalog` and `/catalog/{item_id}`: what a requester can ask for.
 
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::requests::{RequestAccess, catalog, catalog_item},
-    components::ui::{Alert, Pager, field_error, form_error, urlencode},
+    components::{
+        loaded::LoadedList,
+        ui::{Alert, Pager, field_error, form_error},
+    },
+    query::urlencode,
     types::{CatalogEntry, ItemKind},
 };
 
@@ -25,32 +30,21 @@ pub fn CatalogPage() -> impl IntoView {
         <h1 class="text-2xl font-bold">"Catalog"</h1>
         <p class="mt-2 text-slate-700">"Find the access you need and ask for it. Each request goes to its approvers."</p>
         <SearchForm action="/catalog" search=Signal::derive(search) kind=Signal::derive(kind)/>
-        <Suspense fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) if page.rows.is_empty() => view! {
-                        <p class="mt-6">"Nothing in the catalog matches. Try another search or kind."</p>
-                    }.into_any(),
-                    Ok(page) => {
-                        let base = format!("/catalog?q={}&kind={}", urlencode(&search()), urlencode(&kind()));
-                        view! {
-                            <table class="data-table mt-6">
-                                <caption class="sr-only">"Requestable access"</caption>
-                                <thead><tr>
-                                    <th scope="col">"Name"</th><th scope="col">"Kind"</th>
-                                    <th scope="col">"Owner"</th><th scope="col">"Your access"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {page.rows.into_iter().map(|entry| view! { <CatalogRow entry/> }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager next=page.next base/>
-                        }.into_any()
-                    }
-                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <LoadedList resource=page
+            empty=|| view! { <p class="mt-6">"Nothing in the catalog matches. Try another search or kind."</p> }
+            let:page>
+            <table class="data-table mt-6">
+                <caption class="sr-only">"Requestable access"</caption>
+                <thead><tr>
+                    <th scope="col">"Name"</th><th scope="col">"Kind"</th>
+                    <th scope="col">"Owner"</th><th scope="col">"Your access"</th>
+                </tr></thead>
+                <tbody>
+                    {page.rows.into_iter().map(|entry| view! { <CatalogRow entry/> }).collect_view()}
+                </tbody>
+            </table>
+            <Pager next=page.next base=format!("/catalog?q={}&kind={}", urlencode(&search()), urlencode(&kind()))/>
+        </LoadedList>
     }
 }
 
@@ -114,13 +108,13 @@ pub fn CatalogItemPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((entry, others)) => view! { <ItemDetail entry others/> }.into_any(),
-                    Err(err) => view! {
+                    Ok((entry, others)) => Either::Left(view! { <ItemDetail entry others/> }),
+                    Err(err) => Either::Right(view! {
                         <Title text="Not found"/>
                         <h1 class="text-2xl font-bold">"This item is not in the catalog"</h1>
                         <Alert message=err.to_string() error=true/>
                         <p class="mt-4"><a class="link" href="/catalog">"Back to the catalog"</a></p>
-                    }.into_any(),
+                    }),
                 }
             })}
         </Suspense>
@@ -144,11 +138,11 @@ fn ItemDetail(entry: CatalogEntry, others: Vec<crate::types::PersonRef>) -> impl
         <section class="card mt-6" aria-labelledby="request-heading">
             <h2 id="request-heading" class="text-xl font-bold">"Request access"</h2>
             {if entry.held {
-                view! { <p class="mt-2">"You already have this access. See " <a class="link" href="/access">"My access"</a>"."</p> }.into_any()
+                EitherOf3::A(view! { <p class="mt-2">"You already have this access. See " <a class="link" href="/access">"My access"</a>"."</p> })
             } else if entry.pending {
-                view! { <p class="mt-2">"Your request is pending. Follow it in " <a class="link" href="/requests">"My requests"</a>"."</p> }.into_any()
+                EitherOf3::B(view! { <p class="mt-2">"Your request is pending. Follow it in " <a class="link" href="/requests">"My requests"</a>"."</p> })
             } else {
-                view! {
+                EitherOf3::C(view! {
                     <ActionForm action=request attr:class="mt-4 flex flex-col gap-4 max-w-[40rem]">
                         <input type="hidden" name="item_id" value=item.id.clone()/>
                         <div class="field">
@@ -177,7 +171,7 @@ fn ItemDetail(entry: CatalogEntry, others: Vec<crate::types::PersonRef>) -> impl
                         {form_error(value)}
                         <div><button type="submit" class="button-primary">"Request access"</button></div>
                     </ActionForm>
-                }.into_any()
+                })
             }}
         </section>
     }

@@ -1,4 +1,5 @@
-//! The 404 page and the error boundary's page.
+//! The 404 page and the error boundary's page. (The 403 page is the role
+//! gate's: `components::role_gate::Forbidden`.)
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -35,24 +36,5 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
                     .collect_view()
             }}
         </ul>
-    }
-}
-
-/// A signed-in person without the role a page needs; answers with status 403.
-#[component]
-pub fn Forbidden() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::FORBIDDEN);
-    }
-    view! {
-        <Title text="Not allowed"/>
-        <h1 class="text-2xl font-bold">"You do not have access to this page"</h1>
-        <p class="mt-4 max-w-[40rem] text-slate-700">
-            "This page is for administrators (the audit trail also for auditors). Your roles come "
-            "from your groups at your organisation's identity provider: ask your administrator "
-            "if you need this access. Meanwhile, go back to the "
-            <a href="/" class="text-indigo-700 underline">"home page"</a>"."
-        </p>
     }
 }

@@ -31,7 +31,7 @@ pub fn HomePage() -> impl IntoView {
                             <li><a class="link" href="/admin/items">"Manage access items"</a></li>
                             <li><a class="link" href="/admin/settings">"Access-request settings"</a></li>
                         })}
-                        {(user.has(Role::Admin) || user.has(Role::Auditor)).then(|| view! {
+                        {crate::access::may_read_audit(&user).then(|| view! {
                             <li><a class="link" href="/audit">"Read the audit trail"</a></li>
                         })}
                     </ul>

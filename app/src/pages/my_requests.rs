@@ -1,13 +1,17 @@
 //! `/requests`, `/requests/{request_id}` and `/access`: what the requester asked
 //! for, where each request stands, and the access they hold.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::requests::{CancelRequest, RequestRemoval, get_request, my_access, my_requests},
-    components::ui::{Alert, Pager, RequestStatusBadge, TaskStateBadge, field_error, form_error},
+    components::{
+        loaded::{Loaded, LoadedList},
+        ui::{Alert, Pager, RequestStatusBadge, TaskStateBadge, field_error, form_error},
+    },
     types::{AssignmentView, RequestKind, RequestStatus, RequestView, format_date, format_utc},
 };
 
@@ -24,31 +28,25 @@ pub fn MyRequestsPage() -> impl IntoView {
         <Title text="My requests"/>
         <h1 class="text-2xl font-bold">"My requests"</h1>
         {form_error(cancel.value())}
-        <Transition fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) if page.rows.is_empty() => view! {
-                        <p class="mt-6">"You have not requested anything yet. Find what you need in the "
-                        <a class="link" href="/catalog">"catalog"</a>"."</p>
-                    }.into_any(),
-                    Ok(page) => view! {
-                        <table class="data-table mt-6">
-                            <caption class="sr-only">"Your requests, newest first"</caption>
-                            <thead><tr>
-                                <th scope="col">"Item"</th><th scope="col">"Type"</th><th scope="col">"For"</th>
-                                <th scope="col">"Requested"</th><th scope="col">"Status"</th><th scope="col">"Steps"</th>
-                                <th scope="col"><span class="sr-only">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>
-                                {page.rows.into_iter().map(|r| view! { <RequestRow request=r cancel/> }).collect_view()}
-                            </tbody>
-                        </table>
-                        <Pager next=page.next base="/requests"/>
-                    }.into_any(),
-                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <LoadedList resource=page keep=true
+            empty=|| view! {
+                <p class="mt-6">"You have not requested anything yet. Find what you need in the "
+                <a class="link" href="/catalog">"catalog"</a>"."</p>
+            }
+            let:page>
+            <table class="data-table mt-6">
+                <caption class="sr-only">"Your requests, newest first"</caption>
+                <thead><tr>
+                    <th scope="col">"Item"</th><th scope="col">"Type"</th><th scope="col">"For"</th>
+                    <th scope="col">"Requested"</th><th scope="col">"Status"</th><th scope="col">"Steps"</th>
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {page.rows.into_iter().map(|r| view! { <RequestRow request=r cancel/> }).collect_view()}
+                </tbody>
+            </table>
+            <Pager next=page.next base="/requests"/>
+        </LoadedList>
     }
 }
 
@@ -102,14 +100,9 @@ pub fn RequestPage() -> impl IntoView {
         {move || query.read().get("created").map(|_| view! {
             <Alert message="Your request is submitted. Its approvers see it in their inbox."/>
         })}
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(request) => view! { <RequestDetail request/> }.into_any(),
-                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=data let:request>
+            <RequestDetail request/>
+        </Loaded>
     }
 }
 
@@ -178,29 +171,21 @@ pub fn MyAccessPage() -> impl IntoView {
         })}
         {form_error(remove.value())}
         {field_error(remove.value(), "justification")}
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(rows) if rows.is_empty() => view! {
-                        <p class="mt-6">"You hold no access through Countersign yet."</p>
-                    }.into_any(),
-                    Ok(rows) => view! {
-                        <table class="data-table mt-6">
-                            <caption class="sr-only">"Access you hold"</caption>
-                            <thead><tr>
-                                <th scope="col">"Item"</th><th scope="col">"Kind"</th>
-                                <th scope="col">"Granted"</th><th scope="col">"Ends"</th>
-                                <th scope="col">"Remove"</th>
-                            </tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|a| view! { <AccessRow assignment=a remove/> }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <LoadedList resource=data keep=true
+            empty=|| view! { <p class="mt-6">"You hold no access through Countersign yet."</p> }
+            let:rows>
+            <table class="data-table mt-6">
+                <caption class="sr-only">"Access you hold"</caption>
+                <thead><tr>
+                    <th scope="col">"Item"</th><th scope="col">"Kind"</th>
+                    <th scope="col">"Granted"</th><th scope="col">"Ends"</th>
+                    <th scope="col">"Remove"</th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|a| view! { <AccessRow assignment=a remove/> }).collect_view()}
+                </tbody>
+            </table>
+        </LoadedList>
     }
 }
 
@@ -215,9 +200,9 @@ fn AccessRow(assignment: AssignmentView, remove: ServerAction<RequestRemoval>) -
             <td>{assignment.end_date.map(format_date).unwrap_or_else(|| "no end date".into())}</td>
             <td>
                 {if assignment.removal_pending {
-                    view! { <span>"Removal pending"</span> }.into_any()
+                    Either::Left(view! { <span>"Removal pending"</span> })
                 } else {
-                    view! {
+                    Either::Right(view! {
                         <ActionForm action=remove attr:class="flex gap-2 items-end">
                             <input type="hidden" name="item_id" value=assignment.item_id.clone()/>
                             <div class="field">
@@ -226,7 +211,7 @@ fn AccessRow(assignment: AssignmentView, remove: ServerAction<RequestRemoval>) -
                             </div>
                             <button type="submit" class="button-secondary">"Request removal"</button>
                         </ActionForm>
-                    }.into_any()
+                    })
                 }}
             </td>
         </tr>

@@ -1,11 +1,15 @@
 //! `/tokens`: personal access tokens for the JSON API (`/api/v1`).
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::tokens::{CreateToken, RevokeToken, list_tokens},
-    components::ui::{Alert, SignedActionBanner, field_error, form_error},
+    api::tokens::{CreateToken, RevokeToken, TokenView, list_tokens},
+    components::{
+        loaded::LoadedList,
+        ui::{SignedActionBanner, field_error, form_error},
+    },
     types::format_utc,
 };
 
@@ -56,48 +60,18 @@ pub fn TokensPage() -> impl IntoView {
             {form_error(created)}
             <button type="submit" class="button-primary">"Create token"</button>
         </ActionForm>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match tokens.await {
-                    Ok(rows) if rows.is_empty() => view! { <p class="mt-6">"You have no tokens."</p> }.into_any(),
-                    Ok(rows) => view! {
-                        <table class="data-table mt-6">
-                            <caption class="sr-only">"Your tokens"</caption>
-                            <thead><tr>
-                                <th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col">"Expires"</th>
-                                <th scope="col">"Last used"</th><th scope="col">"State"</th>
-                            </tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|t| {
-                                    let label = format!("Revoke {}", t.name);
-                                    view! {
-                                        <tr>
-                                            <td>{t.name.clone()}</td>
-                                            <td>{format_utc(t.created_at)}</td>
-                                            <td>{format_utc(t.expires_at)}</td>
-                                            <td>{t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
-                                            <td>
-                                                {if t.revoked {
-                                                    view! { <span>"Revoked"</span> }.into_any()
-                                                } else {
-                                                    view! {
-                                                        <ActionForm action=revoke>
-                                                            <input type="hidden" name="id" value=t.id.clone()/>
-                                                            <button type="submit" class="button-secondary" aria-label=label>"Revoke"</button>
-                                                        </ActionForm>
-                                                    }.into_any()
-                                                }}
-                                            </td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <LoadedList resource=tokens keep=true empty=|| view! { <p class="mt-6">"You have no tokens."</p> } let:rows>
+            <table class="data-table mt-6">
+                <caption class="sr-only">"Your tokens"</caption>
+                <thead><tr>
+                    <th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col">"Expires"</th>
+                    <th scope="col">"Last used"</th><th scope="col">"State"</th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|token| view! { <TokenRow token revoke/> }).collect_view()}
+                </tbody>
+            </table>
+        </LoadedList>
         <section class="card mt-8" aria-labelledby="everywhere-heading">
             <h2 id="everywhere-heading" class="text-xl font-bold">"Sign out everywhere"</h2>
             <p class="mt-2 max-w-[48rem] text-slate-700">
@@ -108,5 +82,31 @@ pub fn TokensPage() -> impl IntoView {
                 <button type="submit" class="button-secondary">"Sign out everywhere"</button>
             </form>
         </section>
+    }
+}
+
+#[component]
+fn TokenRow(token: TokenView, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    let t = token;
+    let label = format!("Revoke {}", t.name);
+    view! {
+        <tr>
+            <td>{t.name.clone()}</td>
+            <td>{format_utc(t.created_at)}</td>
+            <td>{format_utc(t.expires_at)}</td>
+            <td>{t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
+            <td>
+                {if t.revoked {
+                    Either::Left(view! { <span>"Revoked"</span> })
+                } else {
+                    Either::Right(view! {
+                        <ActionForm action=revoke>
+                            <input type="hidden" name="id" value=t.id.clone()/>
+                            <button type="submit" class="button-secondary" aria-label=label>"Revoke"</button>
+                        </ActionForm>
+                    })
+                }}
+            </td>
+        </tr>
     }
 }

@@ -1,7 +1,10 @@
 use super::World;
 use crate::{
     db::{audit as store, test_db::drop_audit_guard},
-    domain::audit::{self, Anchor, AuditActor, Entry, verify_chain, verify_chain_against},
+    domain::{
+        DomainError,
+        audit::{self, Anchor, AuditActor, Entry, verify_chain, verify_chain_against},
+    },
     types::Approver,
 };
 
@@ -320,4 +323,50 @@ fn an_anchor_reads_as_audit_head_prints_it() {
     assert!("12".parse::<Anchor>().is_err());
     assert!("x:ab".parse::<Anchor>().is_err());
     assert!(format!("-1:{hash}").parse::<Anchor>().is_err());
+}
+
+#[tokio::test]
+async fn only_admins_and_auditors_read_the_audit_trail() {
+    let w = World::new().await;
+    scenario(&w).await;
+    let everything = || audit::FilterForm::default();
+
+    for reader in [&w.carol, &w.erin] {
+        let page = audit::list(&w.db, reader, everything(), None, 50)
+            .await
+            .unwrap();
+        assert!(!page.rows.is_empty());
+        assert!(audit::get(&w.db, reader, page.rows[0].seq).await.is_ok());
+        assert!(audit::export(&w.db, reader, Default::default()).is_ok());
+    }
+    for other in [&w.alice, &w.bob] {
+        let forbidden = |r: Result<_, DomainError>| matches!(r, Err(DomainError::Forbidden(_)));
+        assert!(forbidden(
+            audit::list(&w.db, other, everything(), None, 50)
+                .await
+                .map(|_| ())
+        ));
+        assert!(forbidden(audit::get(&w.db, other, 1).await.map(|_| ())));
+        assert!(forbidden(
+            audit::export(&w.db, other, Default::default()).map(|_| ())
+        ));
+    }
+}
+
+#[tokio::test]
+async fn the_audit_filter_names_a_malformed_day() {
+    let w = World::new().await;
+    let form = audit::FilterForm {
+        until: "31/12/2025".into(),
+        ..Default::default()
+    };
+
+    let err = audit::list(&w.db, &w.erin, form, None, 50)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, DomainError::Invalid { field: "until", .. }),
+        "{err:?}"
+    );
 }

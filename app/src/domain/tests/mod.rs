@@ -3,6 +3,7 @@
 
 mod approvals;
 mod audit;
+mod catalog;
 mod items;
 mod reauth;
 mod requests;

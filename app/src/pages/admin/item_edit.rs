@@ -1,13 +1,17 @@
 //! `/admin/items/{item_id}?tab=details|approvals|reauthentication`: the edit page
 //! with its three tabs. The selected tab is in the URL, so it can be linked.
 
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::{
     api::items::{ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view},
-    components::ui::{Alert, SignedActionBanner, field_error, form_error},
+    components::{
+        loaded::Loaded,
+        ui::{Alert, SignedActionBanner, field_error, form_error},
+    },
     pages::admin::items::ItemFields,
     types::{AccessItem, ApprovalStepView, Approver, PersonRef},
 };
@@ -51,14 +55,9 @@ pub fn ItemEditPage() -> impl IntoView {
         <p><a class="link" href="/admin/items">"← Access items"</a></p>
         {move || query.read().get("saved").map(|_| view! { <Alert message="Access item created."/> })}
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <Editor data tab=Signal::derive(tab) update steps reauth/> }.into_any(),
-                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=data keep=true let:data>
+            <Editor data tab=Signal::derive(tab) update steps reauth/>
+        </Loaded>
     }
 }
 
@@ -82,12 +81,12 @@ fn Editor(
         <div class="card mt-0" role="tabpanel" id="tab-panel"
             aria-labelledby=move || format!("tab-{}", tab.get())>
             {move || match tab.get().as_str() {
-                "approvals" => view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() people=data.people.clone() action=steps/> }.into_any(),
-                "reauthentication" => view! {
+                "approvals" => EitherOf3::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() people=data.people.clone() action=steps/> }),
+                "reauthentication" => EitherOf3::B(view! {
                     <ReauthTab item=data.item.clone() org_enabled=data.org_reauth_enabled
                         org_window=data.org_default_window action=reauth/>
-                }.into_any(),
-                _ => view! { <DetailsTab item=data.item.clone() people=data.people.clone() action=update/> }.into_any(),
+                }),
+                _ => EitherOf3::C(view! { <DetailsTab item=data.item.clone() people=data.people.clone() action=update/> }),
             }}
         </div>
     }
@@ -157,6 +156,36 @@ fn DetailsTab(
     }
 }
 
+/// The step the "Add step" fields describe: the item owner, a person known by
+/// `who`'s exact name, or the group named `who`; `None` when `who` names nobody.
+fn step_to_add(kind: &str, who: &str, people: &[PersonRef]) -> Option<ApprovalStepView> {
+    match kind {
+        "user" => people
+            .iter()
+            .find(|p| p.name == who)
+            .map(|p| ApprovalStepView {
+                approver: Approver::User {
+                    user_id: p.id.clone(),
+                },
+                label: p.name.clone(),
+                broken: false,
+            }),
+        "group" if !who.is_empty() => Some(ApprovalStepView {
+            approver: Approver::Group {
+                group: who.to_owned(),
+            },
+            label: format!("Any member of {who}"),
+            broken: false,
+        }),
+        "owner" => Some(ApprovalStepView {
+            approver: Approver::Owner,
+            label: "Item owner".into(),
+            broken: false,
+        }),
+        _ => None,
+    }
+}
+
 #[component]
 fn ApprovalsTab(
     item: AccessItem,
@@ -186,6 +215,20 @@ fn ApprovalsTab(
             }
         })
     };
+    let remove_step = move |i: usize| {
+        list.update(|l| {
+            if i < l.len() {
+                l.remove(i);
+            }
+        })
+    };
+    let names: Vec<String> = people.iter().map(|p| p.name.clone()).collect();
+    let add_step = move |_| {
+        if let Some(step) = step_to_add(&kind.get(), who.get().trim(), &people) {
+            list.update(|l| l.push(step));
+            who.set(String::new());
+        }
+    };
     view! {
         <h2 class="text-xl font-bold">"Approval steps"</h2>
         <p class="mt-2 text-slate-700">"A request passes these steps in order; a denial at any step ends it."</p>
@@ -201,7 +244,7 @@ fn ApprovalsTab(
                         <button type="button" class="button-secondary" aria-label=format!("Move step {} down", i + 1)
                             on:click=move |_| move_step(i, false)>"Down"</button>
                         <button type="button" class="button-secondary" aria-label=format!("Remove step {}", i + 1)
-                            on:click=move |_| list.update(|l| { if i < l.len() { l.remove(i); } })>"Remove"</button>
+                            on:click=move |_| remove_step(i)>"Remove"</button>
                     </li>
                 }
             }).collect_view()}
@@ -216,36 +259,17 @@ fn ApprovalsTab(
                     <option value="group">"Any member of a group"</option>
                 </select>
             </div>
-            {
-                    let people_for_list = people.clone();
-                    view! {
-                        <div class="field">
-                            <label for="step-who">"Person or group"</label>
-                            <input id="step-who" type="text" list="people-list"
-                                aria-describedby="step-who-hint"
-                                prop:value=who on:input=move |ev| who.set(event_target_value(&ev))/>
-                            <datalist id="people-list">
-                                {people_for_list.iter().map(|p| view! { <option value=p.name.clone()/> }).collect_view()}
-                            </datalist>
-                            <p id="step-who-hint" class="hint">"A person's name, or a group of your identity provider."</p>
-                        </div>
-                        <button type="button" class="button-secondary" on:click=move |_| {
-                            let who_now = who.get().trim().to_owned();
-                            let step = match kind.get().as_str() {
-                                "user" => people.iter().find(|p| p.name == who_now).map(|p| ApprovalStepView {
-                                    approver: Approver::User { user_id: p.id.clone() }, label: p.name.clone(), broken: false,
-                                }),
-                                "group" if !who_now.is_empty() => Some(ApprovalStepView {
-                                    approver: Approver::Group { group: who_now.clone() },
-                                    label: format!("Any member of {who_now}"), broken: false,
-                                }),
-                                "owner" => Some(ApprovalStepView { approver: Approver::Owner, label: "Item owner".into(), broken: false }),
-                                _ => None,
-                            };
-                            if let Some(step) = step { list.update(|l| l.push(step)); who.set(String::new()); }
-                        }>"Add step"</button>
-                    }
-            }
+            <div class="field">
+                <label for="step-who">"Person or group"</label>
+                <input id="step-who" type="text" list="people-list"
+                    aria-describedby="step-who-hint"
+                    prop:value=who on:input=move |ev| who.set(event_target_value(&ev))/>
+                <datalist id="people-list">
+                    {names.into_iter().map(|name| view! { <option value=name/> }).collect_view()}
+                </datalist>
+                <p id="step-who-hint" class="hint">"A person's name, or a group of your identity provider."</p>
+            </div>
+            <button type="button" class="button-secondary" on:click=add_step>"Add step"</button>
         </fieldset>
         <ActionForm action attr:class="mt-4">
             <input type="hidden" name="id" value=item.id.clone()/>

@@ -1,14 +1,19 @@
 //! `/admin/items` and `/admin/items/new`.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::items::{CreateItem, list_items},
-    components::ui::{Alert, Pager, field_error, form_error, urlencode},
+    components::{
+        loaded::LoadedList,
+        ui::{Pager, field_error, form_error},
+    },
     pages::catalog::SearchForm,
-    types::ItemKind,
+    query::urlencode,
+    types::{AccessItem, ItemKind},
 };
 
 #[component]
@@ -37,51 +42,44 @@ pub fn AdminItemsPage() -> impl IntoView {
                 </select>
             </div>
         </SearchForm>
-        <Suspense fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) if page.rows.is_empty() => view! {
-                        <p class="mt-6">"No access items match. Create one with “New access item”."</p>
-                    }.into_any(),
-                    Ok(page) => {
-                        let base = format!("/admin/items?q={}&kind={}&sort={}", urlencode(&search()), urlencode(&kind()), urlencode(&sort()));
-                        view! {
-                            <table class="data-table mt-6">
-                                <caption class="sr-only">"Access items by name"</caption>
-                                <thead><tr>
-                                    <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Owner"</th>
-                                    <th scope="col">"Requestable"</th><th scope="col">"Enabled"</th>
-                                    <th scope="col">"Re-authentication"</th>
-                                    <th scope="col">"Approval steps"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {page.rows.into_iter().map(|item| {
-                                        let href = format!("/admin/items/{}?tab=details", item.id);
-                                        view! {
-                                            <tr>
-                                                <td><a class="link" href=href>{item.name}</a></td>
-                                                <td>{item.kind.label()}</td>
-                                                <td>{item.owner_name.unwrap_or_else(|| "—".into())}</td>
-                                                <td>{if item.requestable { "Yes" } else { "No" }}</td>
-                                                <td>{if item.enabled { "Yes" } else { "Disabled" }}</td>
-                                                <td>{if item.require_reauth { "Required" } else { "—" }}</td>
-                                                <td>{if item.needs_attention {
-                                                    view! { <span class="badge badge-bad">"Needs attention"</span> }.into_any()
-                                                } else {
-                                                    view! { <span>"OK"</span> }.into_any()
-                                                }}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager next=page.next base/>
-                        }.into_any()
-                    }
-                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <LoadedList resource=page
+            empty=|| view! { <p class="mt-6">"No access items match. Create one with “New access item”."</p> }
+            let:page>
+            <table class="data-table mt-6">
+                <caption class="sr-only">"Access items by name"</caption>
+                <thead><tr>
+                    <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Owner"</th>
+                    <th scope="col">"Requestable"</th><th scope="col">"Enabled"</th>
+                    <th scope="col">"Re-authentication"</th>
+                    <th scope="col">"Approval steps"</th>
+                </tr></thead>
+                <tbody>
+                    {page.rows.into_iter().map(|item| view! { <ItemRow item/> }).collect_view()}
+                </tbody>
+            </table>
+            <Pager next=page.next
+                base=format!("/admin/items?q={}&kind={}&sort={}", urlencode(&search()), urlencode(&kind()), urlencode(&sort()))/>
+        </LoadedList>
+    }
+}
+
+#[component]
+fn ItemRow(item: AccessItem) -> impl IntoView {
+    let href = format!("/admin/items/{}?tab=details", item.id);
+    view! {
+        <tr>
+            <td><a class="link" href=href>{item.name}</a></td>
+            <td>{item.kind.label()}</td>
+            <td>{item.owner_name.unwrap_or_else(|| "—".into())}</td>
+            <td>{if item.requestable { "Yes" } else { "No" }}</td>
+            <td>{if item.enabled { "Yes" } else { "Disabled" }}</td>
+            <td>{if item.require_reauth { "Required" } else { "—" }}</td>
+            <td>{if item.needs_attention {
+                Either::Left(view! { <span class="badge badge-bad">"Needs attention"</span> })
+            } else {
+                Either::Right(view! { <span>"OK"</span> })
+            }}</td>
+        </tr>
     }
 }
 

@@ -5,7 +5,10 @@ use leptos_meta::Title;
 
 use crate::{
     api::settings::{SaveSettings, TestReauth, get_settings},
-    components::ui::{Alert, SignedActionBanner, field_error, form_error},
+    components::{
+        loaded::Loaded,
+        ui::{Alert, SignedActionBanner, field_error, form_error},
+    },
     types::{OrgSettings, format_utc},
 };
 
@@ -22,14 +25,9 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Access-request settings"/>
         <h1 class="text-2xl font-bold">"Access-request settings"</h1>
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(settings) => view! { <SettingsForm settings save test/> }.into_any(),
-                    Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=data keep=true let:settings>
+            <SettingsForm settings save test/>
+        </Loaded>
     }
 }
 
