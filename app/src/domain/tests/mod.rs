@@ -28,6 +28,8 @@ pub struct World {
     pub carol: CurrentUser,
     pub erin: CurrentUser,
     pub fallback: Fallback,
+    /// Removes the database when the test ends.
+    _database: test_db::TestDatabase,
 }
 
 async fn person(db: &Db, login: &str, name: &str, groups: &[&str], roles: &[Role]) -> CurrentUser {
@@ -56,7 +58,9 @@ async fn person(db: &Db, login: &str, name: &str, groups: &[&str], roles: &[Role
 
 impl World {
     pub async fn new() -> World {
-        let (db, _) = test_db::fresh().await.expect("fresh database");
+        let (db, database) = test_db::TestDatabase::migrated()
+            .await
+            .expect("fresh database");
         let alice = person(&db, "alice", "Alice Example", &["staff"], &[]).await;
         let bob = person(&db, "bob", "Bob Example", &["approvers"], &[Role::Approver]).await;
         let dave = person(
@@ -84,6 +88,7 @@ impl World {
                     auditor_groups: vec!["auditors".into()],
                 },
             },
+            _database: database,
         }
     }
 
