@@ -3,11 +3,7 @@
 
 use app::{
     db::requests,
-    domain::{
-        items::{self, ItemInput, ReauthRule},
-        requests::{AccessRequestInput, request_access},
-    },
-    types::{AccessRequestConfig, Approver, CurrentUser, Role, TaskState},
+    types::{Role, TaskState},
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -24,89 +20,17 @@ fn api(app: &TestApp, token: &str, method: reqwest::Method, path: &str) -> reqwe
         .bearer_auth(token)
 }
 
-async fn user(app: &TestApp, login: &str, roles: &[Role]) -> CurrentUser {
-    let row = app::db::users::find_by_identity(&app.db, &app.issuer(), login)
-        .await
-        .unwrap()
-        .unwrap();
-    CurrentUser {
-        id: row.id,
-        name: row.name,
-        email: None,
-        roles: [&[Role::Requester], roles].concat(),
-    }
-}
-
 /// An item approved by bob, alice's request for it, and bob's task id.
 async fn pending_task(app: &TestApp, name: &str, reauth: bool) -> String {
-    let carol = user(app, "carol", &[Role::Admin]).await;
-    let bob = user(app, "bob", &[Role::Approver]).await;
-    let alice = user(app, "alice", &[]).await;
-    let item = items::create(
-        &app.db,
-        &carol,
-        &ItemInput {
-            kind: "application".into(),
-            name: name.into(),
-            description: String::new(),
-            owner_id: carol.id.clone(),
-            requestable: true,
-            enabled: true,
-        },
-    )
-    .await
-    .unwrap();
-    let item = items::set_steps(
-        &app.db,
-        (&carol, "seed"),
-        (&item.id, item.version),
-        &[Approver::User { user_id: bob.id }],
-        None,
-    )
-    .await
-    .unwrap();
+    let bob = app.person("bob", &[Role::Approver]).await;
+    let alice = app.person("alice", &[]).await;
+    let mut item = app.item_approved_by(name, &bob).await;
     if reauth {
-        let mut tx = app.db.write_tx().await.unwrap();
-        let on = AccessRequestConfig {
-            reauthorization_enabled: true,
-            ..Default::default()
-        };
-        let stored = app::db::org_config::load(&mut *tx).await.unwrap();
-        app::db::org_config::save(&mut tx, &on, stored.version, &carol.id, 1)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        items::set_reauth(
-            &app.db,
-            &carol,
-            "s",
-            (&item.id, item.version),
-            ReauthRule {
-                require: true,
-                window_minutes: Some(0),
-            },
-            None,
-        )
-        .await
-        .unwrap();
+        app.turn_reauth_on().await;
+        item = app.require_reauth(&item).await;
     }
-    let request = request_access(
-        &app.db,
-        &alice,
-        &AccessRequestInput {
-            item_id: item.id,
-            justification: "Needed".into(),
-            ..Default::default()
-        },
-        &app.fallback,
-    )
-    .await
-    .unwrap();
-    requests::tasks_of(app.db.pool(), &request)
-        .await
-        .unwrap()
-        .remove(0)
-        .id
+    let (_, task) = app.pending_request(&alice, &item, "Needed").await;
+    task
 }
 
 async fn people(app: &TestApp) -> (Browser, Browser, Browser) {

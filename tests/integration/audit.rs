@@ -4,7 +4,7 @@
 use app::{
     db::audit::{AuditFilter, list},
     domain::items::{self, ItemInput},
-    types::{CurrentUser, Role},
+    types::Role,
 };
 use reqwest::StatusCode;
 
@@ -17,16 +17,7 @@ async fn with_items(app: &TestApp, n: usize) {
 
 /// `n` items made by carol (who must have signed in).
 async fn with_items_named(app: &TestApp, prefix: &str, n: usize) {
-    let carol = app::db::users::find_by_identity(&app.db, &app.issuer(), "carol")
-        .await
-        .unwrap()
-        .unwrap();
-    let carol = CurrentUser {
-        id: carol.id,
-        name: carol.name,
-        email: None,
-        roles: vec![Role::Requester, Role::Admin],
-    };
+    let carol = app.person("carol", &[Role::Admin]).await;
     for i in 0..n {
         items::create(
             &app.db,
@@ -87,8 +78,7 @@ async fn an_export_holds_exactly_the_filtered_records() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_trail_is_refused_to_people_who_are_not_auditors_or_admins() {
-    let app = TestApp::spawn().await;
-    app.sign_in("alice").await;
+    let app = TestApp::builder().signed_in_as("alice").spawn().await;
     assert_eq!(
         app.get("/audit/export.csv").await.status(),
         StatusCode::FORBIDDEN
@@ -116,7 +106,7 @@ async fn the_audit_trail_is_refused_to_people_who_are_not_auditors_or_admins() {
 /// Runs `countersign audit <args>` against the app's database and provider;
 /// whether it succeeded, and what it printed.
 pub fn audit_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
-    audit_cli_with(&app.database_url, &app.issuer(), args)
+    audit_cli_with(app.database_url(), &app.issuer(), args)
 }
 
 /// [`audit_cli`] trusting the provider at `issuer` (which may be down).

@@ -143,16 +143,16 @@ async fn a_signature_that_cannot_be_checked_fails_verify_unless_offline() {
     let (key, _) = es256_key();
     let issuer = app.issuer();
     let seq = append_signed_approval(&app, &id_token(&key, &issuer, "bob"), None).await;
-    app.idp.take().expect("provider running").stop().await;
+    app.stop_provider().await;
 
-    let (ok, out) = audit_cli_with(&app.database_url, &issuer, &["verify"]);
+    let (ok, out) = audit_cli_with(app.database_url(), &issuer, &["verify"]);
     assert!(!ok, "no stored key, provider down: {out}");
     assert!(
         out.contains(&format!("e-signature of record {seq} NOT CHECKED")),
         "{out}"
     );
 
-    let (ok, out) = audit_cli_with(&app.database_url, &issuer, &["verify", "--offline"]);
+    let (ok, out) = audit_cli_with(app.database_url(), &issuer, &["verify", "--offline"]);
     assert!(ok, "{out}");
     assert!(
         out.contains("e-signatures OK: 0 verified, 1 not checked"),

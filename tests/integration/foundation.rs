@@ -27,8 +27,7 @@ async fn healthz_answers_503_when_the_database_is_gone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_page_is_rendered_on_the_server_with_the_shell() {
-    let app = TestApp::spawn().await;
-    app.sign_in("alice").await;
+    let app = TestApp::builder().signed_in_as("alice").spawn().await;
 
     let response = app.get("/").await;
 
@@ -48,8 +47,7 @@ async fn home_page_is_rendered_on_the_server_with_the_shell() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_see_the_admin_and_audit_links() {
-    let app = TestApp::spawn().await;
-    app.sign_in("carol").await;
+    let app = TestApp::builder().signed_in_as("carol").spawn().await;
     let html = app.get("/").await.text().await.unwrap();
     assert!(
         html.contains(">Admin<") && html.contains(">Audit<"),
@@ -59,8 +57,7 @@ async fn admins_see_the_admin_and_audit_links() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_page_answers_404_with_a_page_that_says_so() {
-    let app = TestApp::spawn().await;
-    app.sign_in("alice").await;
+    let app = TestApp::builder().signed_in_as("alice").spawn().await;
 
     let response = app.get("/no/such/page").await;
 

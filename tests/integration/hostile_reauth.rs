@@ -57,16 +57,16 @@ async fn scene() -> Scene {
 /// [`scene`], with the provider's discovery document edited as `discovery` says.
 async fn scene_advertising(discovery: Discovery) -> Scene {
     let switch: Switch = Arc::new(Mutex::new(Forgery::Untouched));
-    let (listener, origin) = TestApp::bind().await;
+    let builder = TestApp::builder();
     let armed = switch.clone();
-    let proxied = ProxiedProvider::start(&origin, discovery, move |forger, real| {
+    let proxied = ProxiedProvider::start(builder.origin(), discovery, move |forger, real| {
         let forgery = *armed.lock().unwrap_or_else(PoisonError::into_inner);
         forger.forge(&forgery, real)
     })
     .await;
     let proxy_url = proxied.idp.issuer.clone();
     let (provider, key_file) = proxied.into_parts();
-    let app = TestApp::spawn_on(listener, provider, &[]).await;
+    let app = builder.with_provider(provider).spawn().await;
     assert_eq!(app.issuer(), proxy_url, "the app trusts the proxy's issuer");
 
     let arranged = crate::reauth::scene(app).await;

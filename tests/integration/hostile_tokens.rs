@@ -94,14 +94,14 @@ impl Discovery {
 }
 
 async fn sign_in_with_forgery_advertised(forgery: Forgery, discovery: Discovery) -> Outcome {
-    let (listener, origin) = TestApp::bind().await;
-    let proxied = ProxiedProvider::start(&origin, discovery, move |forger, real| {
+    let builder = TestApp::builder();
+    let proxied = ProxiedProvider::start(builder.origin(), discovery, move |forger, real| {
         forger.forge(&forgery, real)
     })
     .await;
     let proxy_url = proxied.idp.issuer.clone();
     let (provider, _key_file) = proxied.into_parts();
-    let app = TestApp::spawn_on(listener, provider, &[]).await;
+    let app = builder.with_provider(provider).spawn().await;
     assert_eq!(app.issuer(), proxy_url, "the app trusts the proxy's issuer");
 
     let callback = app

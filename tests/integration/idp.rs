@@ -22,16 +22,8 @@ pub struct Idp {
 }
 
 impl Idp {
-    /// Starts the provider on a free port, trusting `app_origin` as its client.
-    pub async fn start(app_origin: &str) -> Idp {
-        Idp::start_on(app_origin, 0).await
-    }
-
-    pub async fn start_on(app_origin: &str, port: u16) -> Idp {
-        Idp::start_with(app_origin, port, &[]).await
-    }
-
-    /// Starts the provider with extra `IDP_*` variables on top of the test defaults
+    /// Starts the provider on `port` (0: a free one), trusting `app_origin` as its
+    /// client, with extra `IDP_*` variables on top of the test defaults
     /// (`IDP_ISSUER`, `IDP_SIGNING_KEYS`, … see `end2end/idp/server.js`).
     pub async fn start_with(app_origin: &str, port: u16, extra: &[(&str, &str)]) -> Idp {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("end2end");

@@ -128,8 +128,7 @@ async fn ten_mb_anonymous_posts_are_refused_unread_and_memory_stays_flat() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ten_mb_body_from_a_signed_in_person_is_refused_with_413() {
-    let app = TestApp::spawn().await;
-    app.sign_in("bob").await;
+    let app = TestApp::builder().signed_in_as("bob").spawn().await;
     let cookie = app.session_cookie().expect("bob's session");
 
     let status = post_ten_mb(
@@ -158,8 +157,7 @@ async fn an_anonymous_server_function_call_is_refused_with_401() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_search_longer_than_200_characters_is_refused_with_a_clear_message() {
-    let app = TestApp::spawn().await;
-    app.sign_in("carol").await;
+    let app = TestApp::builder().signed_in_as("carol").spawn().await;
     let long = "a".repeat(201);
     let longest = "a".repeat(200);
 

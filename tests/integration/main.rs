@@ -4,8 +4,10 @@
 //! multi-threaded runtime, as the server does in production (`#[tokio::main]`).
 
 mod api;
+mod arrange;
 mod audit;
 mod audit_evidence;
+mod browser;
 mod foundation;
 mod hostile_reauth;
 mod hostile_tokens;
@@ -14,6 +16,7 @@ mod limits;
 mod people_audit;
 mod reauth;
 mod security_headers;
+mod server_logs;
 mod sign_in;
 mod standing;
 mod support;

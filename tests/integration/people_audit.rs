@@ -8,10 +8,7 @@ use app::{
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::{
-    idp::Idp,
-    support::{Browser, TestApp},
-};
+use crate::support::{Browser, TestApp};
 
 /// The records of `action`, oldest first.
 async fn records(app: &TestApp, action: &str) -> Vec<AuditRecord> {
@@ -25,18 +22,12 @@ async fn records(app: &TestApp, action: &str) -> Vec<AuditRecord> {
 }
 
 async fn user_id(app: &TestApp, login: &str) -> String {
-    app::db::users::find_by_identity(&app.db, &app.issuer(), login)
-        .await
-        .unwrap()
-        .expect("signed in before")
-        .id
+    app.person(login, &[]).await.id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_is_audited() {
-    let app = TestApp::spawn().await;
-
-    app.sign_in("alice").await;
+    let app = TestApp::builder().signed_in_as("alice").spawn().await;
 
     let signed_in = records(&app, "user.signed_in").await;
     assert_eq!(signed_in.len(), 1);
@@ -51,8 +42,7 @@ async fn signing_in_is_audited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_changed_at_the_provider_are_audited_at_the_next_sign_in() {
-    let mut app = TestApp::spawn().await;
-    app.sign_in("alice").await;
+    let mut app = TestApp::builder().signed_in_as("alice").spawn().await;
     app.new_browser().sign_in("alice").await;
     assert!(
         records(&app, "user.roles_changed").await.is_empty(),
@@ -60,16 +50,12 @@ async fn groups_changed_at_the_provider_are_audited_at_the_next_sign_in() {
     );
 
     // The organisation moves alice from staff to the approvers.
-    let idp = app.idp.take().expect("provider running");
-    let port = idp.port();
-    idp.stop().await;
-    let restarted = Idp::start_with(
-        &app.origin(),
+    let port = app.stop_provider().await;
+    app.start_provider(
         port,
         &[("IDP_GROUPS", r#"{"alice": ["countersign-approvers"]}"#)],
     )
     .await;
-    app.idp = Some(restarted);
     app.new_browser().sign_in("alice").await;
 
     let changed = records(&app, "user.roles_changed").await;
@@ -98,8 +84,7 @@ async fn sign_out(browser: &Browser) -> StatusCode {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_is_audited() {
-    let app = TestApp::spawn().await;
-    app.sign_in("bob").await;
+    let app = TestApp::builder().signed_in_as("bob").spawn().await;
 
     assert_eq!(sign_out(&app).await, StatusCode::SEE_OTHER);
 
@@ -111,8 +96,7 @@ async fn signing_out_is_audited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creating_and_revoking_a_personal_access_token_is_audited() {
-    let app = TestApp::spawn().await;
-    app.sign_in("bob").await;
+    let app = TestApp::builder().signed_in_as("bob").spawn().await;
     let call = |path: &'static str, form: Vec<(&'static str, String)>| {
         app.client
             .post(app.url(path))

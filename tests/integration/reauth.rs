@@ -4,18 +4,14 @@
 //! as an e-signature whose ID token verifies against the provider's keys.
 
 use app::{
-    db::{assignments, audit, requests, users},
-    domain::{
-        items::{self, ItemInput, ReauthRule},
-        requests::{AccessRequestInput, request_access},
-    },
-    types::{AccessItem, Approver, CurrentUser, RequestStatus, Role, TaskState},
+    db::{assignments, audit, requests},
+    types::{AccessItem, RequestStatus, Role, TaskState},
 };
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::{
-    idp::{self, Idp},
+    idp,
     support::{Browser, TestApp},
 };
 
@@ -44,19 +40,6 @@ fn challenge_in(body: &Value) -> String {
         .to_owned()
 }
 
-async fn person(app: &TestApp, login: &str, roles: &[Role]) -> CurrentUser {
-    let row = users::find_by_identity(&app.db, &app.issuer(), login)
-        .await
-        .expect("query")
-        .expect("signed in once");
-    CurrentUser {
-        id: row.id,
-        name: row.name,
-        email: row.email,
-        roles: [&[Role::Requester], roles].concat(),
-    }
-}
-
 /// Signs in again at the provider for `challenge` as `login`; returns where the
 /// app sent the browser afterwards.
 pub async fn reauthenticate(browser: &Browser, challenge: &str, login: &str) -> String {
@@ -82,9 +65,8 @@ pub async fn scene(app: TestApp) -> Scene {
     let bob = app.new_browser();
     bob.sign_in("bob").await;
     app.sign_in("alice").await;
-    let carol_user = person(&app, "carol", &[Role::Admin]).await;
-    let bob_user = person(&app, "bob", &[Role::Approver]).await;
-    let alice_user = person(&app, "alice", &[]).await;
+    let bob_user = app.person("bob", &[Role::Approver]).await;
+    let alice_user = app.person("alice", &[]).await;
 
     // The live test, then the switch.
     let (status, body) = server_fn(&carol, "/api/settings/test_reauth", &[]).await;
@@ -104,61 +86,11 @@ pub async fn scene(app: TestApp) -> Scene {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    let item = items::create(
-        &app.db,
-        &carol_user,
-        &ItemInput {
-            kind: "application".into(),
-            name: "Payroll".into(),
-            description: "Salaries".into(),
-            owner_id: carol_user.id.clone(),
-            requestable: true,
-            enabled: true,
-        },
-    )
-    .await
-    .expect("item");
-    let item = items::set_steps(
-        &app.db,
-        (&carol_user, "seed"),
-        (&item.id, item.version),
-        &[Approver::User {
-            user_id: bob_user.id.clone(),
-        }],
-        None,
-    )
-    .await
-    .expect("steps");
-    let item = items::set_reauth(
-        &app.db,
-        &carol_user,
-        "arrange",
-        (&item.id, item.version),
-        ReauthRule {
-            require: true,
-            window_minutes: Some(0),
-        },
-        None,
-    )
-    .await
-    .expect("require re-authentication");
-    let request = request_access(
-        &app.db,
-        &alice_user,
-        &AccessRequestInput {
-            item_id: item.id.clone(),
-            justification: "Month-end payroll run".into(),
-            ..Default::default()
-        },
-        &app.fallback,
-    )
-    .await
-    .expect("request");
-    let task = requests::tasks_of(app.db.pool(), &request)
-        .await
-        .expect("tasks")
-        .remove(0)
-        .id;
+    let item = app.item_approved_by("Payroll", &bob_user).await;
+    let item = app.require_reauth(&item).await;
+    let (request, task) = app
+        .pending_request(&alice_user, &item, "Month-end payroll run")
+        .await;
     Scene {
         app,
         carol,
@@ -381,9 +313,12 @@ async fn signing_in_as_someone_else_at_the_provider_does_not_sign() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_that_ignores_max_age_cannot_pass_an_approval() {
-    let (listener, origin) = TestApp::bind().await;
-    let idp = Idp::start_with(&origin, 0, &[("IDP_IGNORE_REAUTH", "1")]).await;
-    let app = TestApp::spawn_on(listener, idp, &[("COUNTERSIGN_REAUTH_SKEW_SECS", "0")]).await;
+    let app = TestApp::builder()
+        .with_provider_env(&[("IDP_IGNORE_REAUTH", "1")])
+        .with_config(&[("COUNTERSIGN_REAUTH_SKEW_SECS", "0")])
+        .spawn()
+        .await;
+    let origin = app.origin();
     // The live provider test refuses such a provider: carol's sign-in is not renewed.
     let carol = app.new_browser();
     carol.sign_in("carol").await;
@@ -428,9 +363,11 @@ async fn a_provider_that_ignores_max_age_cannot_pass_an_approval() {
 /// newer than the sign-in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_that_ignores_prompt_login_fails_the_live_test_even_right_after_sign_in() {
-    let (listener, origin) = TestApp::bind().await;
-    let idp = Idp::start_with(&origin, 0, &[("IDP_IGNORE_REAUTH", "1")]).await;
-    let app = TestApp::spawn_on(listener, idp, &[]).await;
+    let app = TestApp::builder()
+        .with_provider_env(&[("IDP_IGNORE_REAUTH", "1")])
+        .spawn()
+        .await;
+    let origin = app.origin();
     let carol = app.new_browser();
     carol.sign_in("carol").await;
     let (_, body) = server_fn(&carol, "/api/settings/test_reauth", &[]).await;

@@ -101,8 +101,7 @@ async fn every_kind_of_response_carries_the_security_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_csp_nonce_is_on_every_script_and_new_on_every_response() {
-    let app = TestApp::spawn().await;
-    app.sign_in("bob").await;
+    let app = TestApp::builder().signed_in_as("bob").spawn().await;
 
     let first = app.get("/inbox").await;
     let first_nonce = nonce_of(first.headers());
@@ -123,8 +122,10 @@ async fn the_csp_nonce_is_on_every_script_and_new_on_every_response() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hsts_is_sent_when_the_public_url_is_https() {
-    let app =
-        TestApp::spawn_with(&[("COUNTERSIGN_PUBLIC_URL", "https://countersign.example")]).await;
+    let app = TestApp::builder()
+        .with_config(&[("COUNTERSIGN_PUBLIC_URL", "https://countersign.example")])
+        .spawn()
+        .await;
 
     let response = app.get("/healthz").await;
 
@@ -136,8 +137,7 @@ async fn hsts_is_sent_when_the_public_url_is_https() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crafted_form_error_link_shows_no_attacker_text_and_navigates_nowhere() {
-    let app = TestApp::spawn().await;
-    app.sign_in("bob").await;
+    let app = TestApp::builder().signed_in_as("bob").spawn().await;
     let attacker = "Your approval failed: call +1 555 0100 with your password";
     for error in [
         serde_json::json!({ "Invalid": attacker }),

@@ -124,8 +124,7 @@ async fn session_cookie_is_http_only_and_same_site_lax() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_session_on_the_server() {
-    let app = TestApp::spawn().await;
-    app.sign_in("bob").await;
+    let app = TestApp::builder().signed_in_as("bob").spawn().await;
     let cookie = app.session_cookie().unwrap();
 
     let response = app
@@ -150,8 +149,7 @@ async fn sign_out_ends_the_session_on_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_cross_site_sign_out_is_refused() {
-    let app = TestApp::spawn().await;
-    app.sign_in("bob").await;
+    let app = TestApp::builder().signed_in_as("bob").spawn().await;
 
     let response = app
         .client
@@ -167,8 +165,7 @@ async fn a_forged_cross_site_sign_out_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_cross_site_server_function_call_is_refused() {
-    let app = TestApp::spawn().await;
-    app.sign_in("carol").await;
+    let app = TestApp::builder().signed_in_as("carol").spawn().await;
 
     let forged = app
         .client
@@ -194,8 +191,7 @@ async fn a_forged_cross_site_server_function_call_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_pages_answer_403_to_people_without_the_admin_role() {
-    let app = TestApp::spawn().await;
-    app.sign_in("alice").await;
+    let app = TestApp::builder().signed_in_as("alice").spawn().await;
 
     let response = app.get("/admin").await;
 
@@ -211,8 +207,7 @@ async fn admin_pages_answer_403_to_people_without_the_admin_role() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_pages_open_for_admins() {
-    let app = TestApp::spawn().await;
-    app.sign_in("carol").await;
+    let app = TestApp::builder().signed_in_as("carol").spawn().await;
 
     let response = app.get("/admin").await;
 
@@ -336,11 +331,8 @@ async fn a_replayed_code_is_refused_by_the_provider() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_down_gives_a_503_page_and_signed_in_people_keep_working() {
-    let mut app = TestApp::spawn().await;
-    app.sign_in("alice").await;
-    let idp = app.idp.take().unwrap();
-    let port = idp.port();
-    idp.stop().await;
+    let mut app = TestApp::builder().signed_in_as("alice").spawn().await;
+    let port = app.stop_provider().await;
 
     let stranger = app.new_browser();
     let refused = stranger.get("/auth/login").await;
@@ -353,7 +345,7 @@ async fn provider_down_gives_a_503_page_and_signed_in_people_keep_working() {
     );
 
     // Back again (new process, new signing key): sign-in works, the new key is fetched.
-    app.idp = Some(idp::Idp::start_on(&app.origin(), port).await);
+    app.start_provider(port, &[]).await;
     let other = app.new_browser();
     other.sign_in("bob").await;
     assert!(
@@ -401,16 +393,17 @@ async fn sign_out_sends_the_sign_ins_id_token_as_id_token_hint() {
     // The proxy relays the provider's ID tokens untouched and remembers them.
     let issued: Arc<Mutex<Vec<String>>> = Arc::default();
     let seen = issued.clone();
-    let (listener, origin) = TestApp::bind().await;
-    let proxied = ProxiedProvider::start(&origin, Discovery::AsPublished, move |_, real| {
-        seen.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(real.to_owned());
-        real.to_owned()
-    })
-    .await;
+    let builder = TestApp::builder();
+    let proxied =
+        ProxiedProvider::start(builder.origin(), Discovery::AsPublished, move |_, real| {
+            seen.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(real.to_owned());
+            real.to_owned()
+        })
+        .await;
     let (provider, _key_file) = proxied.into_parts();
-    let app = TestApp::spawn_on(listener, provider, &[]).await;
+    let app = builder.with_provider(provider).spawn().await;
     app.sign_in("alice").await;
 
     let response = app

@@ -56,8 +56,7 @@ async fn signing_out_everywhere_ends_every_session_and_revokes_every_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_everywhere_from_another_site_is_refused() {
-    let app = TestApp::spawn().await;
-    app.sign_in("bob").await;
+    let app = TestApp::builder().signed_in_as("bob").spawn().await;
     let forged = app
         .client
         .post(app.url("/auth/logout-everywhere"))
@@ -75,8 +74,7 @@ async fn signing_out_everywhere_from_another_site_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_acts_with_the_persons_current_roles() {
-    let app = TestApp::spawn().await;
-    app.sign_in("carol").await;
+    let app = TestApp::builder().signed_in_as("carol").spawn().await;
     let token = app.create_token("carol", "ops").await;
     let config = "/api/v1/access-request-config";
     assert_eq!(

@@ -1,24 +1,33 @@
 //! Shared set-up: the real Countersign app on a random loopback port over a fresh
-//! database of its own (SQLite or PostgreSQL, see `app::db::test_db`), trusting a
-//! real local OIDC provider, and browser-like clients to drive it.
+//! database of its own (SQLite or PostgreSQL, see `app::db::test_db`) that is
+//! removed when the test ends, trusting a real local OIDC provider, with its logs
+//! printed only when the test fails. `TestApp::spawn()` for the defaults,
+//! `TestApp::builder()` for anything else.
 
-use std::{collections::HashMap, ops::Deref, sync::Arc};
+use std::{collections::HashMap, ops::Deref};
 
-use app::db::Db;
+use app::db::{Db, test_db::TestDatabase};
 use countersign::{Countersign, config::Config};
 
-use crate::idp::{self, Idp};
+pub use crate::browser::Browser;
+use crate::{
+    idp::{self, Idp},
+    server_logs::ServerLogs,
+};
 
 pub struct TestApp {
     pub db: Db,
     /// Where approval work goes, as the running app routes it (its role map).
     pub fallback: app::domain::routing::Fallback,
-    /// The database's URL, for the command-line tool.
-    pub database_url: String,
     /// The real OIDC provider this app trusts (taken out to stop it).
     pub idp: Option<Idp>,
     /// The test's first browser; `new_browser` gives more.
     pub browser: Browser,
+    server: tokio::task::JoinHandle<()>,
+    // Dropped in this order, after the server is stopped: the logs are printed
+    // while the database they speak of still exists.
+    _logs: ServerLogs,
+    database: TestDatabase,
 }
 
 impl Deref for TestApp {
@@ -28,265 +37,164 @@ impl Deref for TestApp {
     }
 }
 
+/// How a test wants its app: extra configuration, the provider, who is signed
+/// in. Made by [`TestApp::builder`], which binds the app's port first, so a
+/// provider the test starts itself can be told the app's origin.
+pub struct TestAppBuilder {
+    listener: std::net::TcpListener,
+    origin: String,
+    config: Vec<(String, String)>,
+    provider: Provider,
+    signed_in: Option<String>,
+}
+
+enum Provider {
+    /// The local provider, started with these extra `IDP_*` variables.
+    Local(Vec<(String, String)>),
+    /// One the test started (behind the tampering proxy, say).
+    Started(Box<Idp>),
+}
+
+fn owned(vars: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+    vars.iter().map(|(k, v)| (k.to_string(), v.to_string()))
+}
+
 impl TestApp {
+    /// The app with the test defaults and the local provider.
     pub async fn spawn() -> TestApp {
-        TestApp::spawn_with(&[]).await
+        TestApp::builder().spawn().await
     }
 
-    /// Starts the app with extra configuration variables on top of the test defaults,
-    /// and the local OIDC provider it signs people in with.
-    pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
-        let (listener, origin) = TestApp::bind().await;
-        let idp = Idp::start(&origin).await;
-        TestApp::spawn_on(listener, idp, extra).await
-    }
-
-    /// A loopback port for an app started later with [`TestApp::spawn_on`], and the
-    /// origin it will answer on (for a provider that must know it first).
-    pub async fn bind() -> (tokio::net::TcpListener, String) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port");
+    pub fn builder() -> TestAppBuilder {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let addr = listener.local_addr().expect("local address");
-        (listener, format!("http://{addr}"))
-    }
-
-    /// Starts the app on `listener` (from [`TestApp::bind`]), trusting `idp` under
-    /// the issuer it announces, with extra configuration variables.
-    pub async fn spawn_on(
-        listener: tokio::net::TcpListener,
-        idp: Idp,
-        extra: &[(&str, &str)],
-    ) -> TestApp {
-        let url = app::db::test_db::fresh_url()
-            .await
-            .expect("create a test database");
-        let addr = listener.local_addr().expect("local address");
-        let origin = format!("http://{addr}");
-        let mut vars: HashMap<String, String> = [
-            ("DATABASE_URL", url.as_str()),
-            ("COUNTERSIGN_ADDR", &addr.to_string()),
-            ("OIDC_ISSUER_URL", &idp.issuer),
-            ("OIDC_CLIENT_ID", idp::CLIENT_ID),
-            ("OIDC_CLIENT_SECRET", idp::CLIENT_SECRET),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let config = Config::from_vars(&vars).expect("test configuration");
-        let app = Countersign::build(config).await.expect("start the app");
-        let db = app.state.db.clone();
-        let fallback = app.state.services.fallback.clone();
-        tokio::spawn(app.serve_on(listener));
-        TestApp {
-            db,
-            fallback,
-            database_url: url,
-            idp: Some(idp),
-            browser: Browser::new(origin),
+        TestAppBuilder {
+            listener,
+            origin: format!("http://{addr}"),
+            config: Vec::new(),
+            provider: Provider::Local(Vec::new()),
+            signed_in: None,
         }
     }
 
     /// Another browser with cookies of its own (another person, or an attacker).
     pub fn new_browser(&self) -> Browser {
-        Browser::new(self.browser.origin.clone())
+        Browser::new(self.browser.origin())
     }
 
     pub fn issuer(&self) -> String {
         self.idp.as_ref().expect("provider running").issuer.clone()
     }
+
+    /// The database's URL, for the command-line tool.
+    pub fn database_url(&self) -> &str {
+        self.database.url()
+    }
+
+    /// Stops the provider; returns the port it listened on.
+    pub async fn stop_provider(&mut self) -> u16 {
+        let idp = self.idp.take().expect("provider running");
+        let port = idp.port();
+        idp.stop().await;
+        port
+    }
+
+    /// Starts a new provider (new process, new signing key) on `port`, with these
+    /// extra `IDP_*` variables.
+    pub async fn start_provider(&mut self, port: u16, provider_env: &[(&str, &str)]) {
+        self.idp = Some(Idp::start_with(&self.origin(), port, provider_env).await);
+    }
 }
 
-/// A browser-like client: keeps cookies, does not follow redirects (the tests
-/// want to see every hop).
-pub struct Browser {
-    origin: String,
-    pub client: reqwest::Client,
-    jar: Arc<reqwest::cookie::Jar>,
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
 }
 
-impl Browser {
-    fn new(origin: String) -> Browser {
-        let jar = Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            // A request that hangs fails its test, naming the URL, instead of CI.
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .expect("http client");
-        Browser {
-            origin,
-            client,
-            jar,
+impl TestAppBuilder {
+    /// Configuration variables on top of the test defaults.
+    pub fn with_config(mut self, vars: &[(&str, &str)]) -> TestAppBuilder {
+        self.config.extend(owned(vars));
+        self
+    }
+
+    /// Extra `IDP_*` variables for the local provider (see `end2end/idp/server.js`).
+    pub fn with_provider_env(mut self, vars: &[(&str, &str)]) -> TestAppBuilder {
+        match &mut self.provider {
+            Provider::Local(env) => env.extend(owned(vars)),
+            Provider::Started(_) => panic!("the provider was started by the test"),
         }
+        self
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.origin)
+    /// Trusts `idp`, started by the test for [`TestAppBuilder::origin`], instead
+    /// of the local provider.
+    pub fn with_provider(mut self, idp: Idp) -> TestAppBuilder {
+        self.provider = Provider::Started(Box::new(idp));
+        self
     }
 
-    pub fn origin(&self) -> String {
-        self.origin.clone()
+    /// The first browser signs in as `login` once the app is up.
+    pub fn signed_in_as(mut self, login: &str) -> TestAppBuilder {
+        self.signed_in = Some(login.to_owned());
+        self
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
+    /// The origin the app will answer on.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let logs = ServerLogs::capture();
+        let idp = match self.provider {
+            Provider::Local(env) => {
+                let env: Vec<(&str, &str)> =
+                    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                Idp::start_with(&self.origin, 0, &env).await
+            }
+            Provider::Started(idp) => *idp,
+        };
+        let database = TestDatabase::create()
             .await
-            .expect("GET reaches the app")
-    }
-
-    /// POSTs the server function at `path` as the browser's own page would (same
-    /// origin, a form); returns the status and the body, as JSON when it is.
-    pub async fn server_fn(
-        &self,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (reqwest::StatusCode, serde_json::Value) {
-        let response = self
-            .client
-            .post(self.url(path))
-            .header("origin", self.origin())
-            .form(form)
-            .send()
-            .await
-            .expect("server function reachable");
-        let status = response.status();
-        let body = response.text().await.expect("the server function's body");
-        let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
-        (status, body)
-    }
-
-    /// Signs in again at the provider for `challenge` as `login`; returns the
-    /// app's answer at the callback: its status and where it sent the browser.
-    ///
-    /// The provider reports `auth_time` in whole seconds, and a re-authentication
-    /// must be strictly later than the sign-in (and any earlier one): so this
-    /// first waits for the next whole second, as a person typing would.
-    pub async fn reauthenticate(
-        &self,
-        challenge: &str,
-        login: &str,
-    ) -> (reqwest::StatusCode, String) {
-        let since_epoch = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock after 1970");
-        let to_next_second =
-            std::time::Duration::from_millis(1000 - u64::from(since_epoch.subsec_millis()));
-        tokio::time::sleep(to_next_second).await;
-        let (form, form_url) = idp::follow(
-            &self.client,
-            self.url(&format!("/auth/reauth/{challenge}")),
-            "never:",
-        )
-        .await;
-        let callback = idp::submit_login(
-            &self.client,
-            form,
-            &form_url,
-            login,
-            idp::PASSWORD,
-            &self.origin(),
-        )
-        .await
-        .expect("the provider takes the password");
-        let response = self
-            .client
-            .get(&callback)
-            .send()
-            .await
-            .expect("the callback reaches the app");
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (response.status(), location)
-    }
-
-    /// A personal access token for this browser's person (`login`), created
-    /// through the step-up it asks for; returns the token text shown once.
-    pub async fn create_token(&self, login: &str, name: &str) -> String {
-        let (status, body) = self
-            .server_fn("/api/tokens/create", &[("name", name), ("days", "30")])
-            .await;
-        assert_eq!(
-            status,
-            reqwest::StatusCode::UNAUTHORIZED,
-            "creating a token asks for step-up"
-        );
-        let challenge = body["ReauthRequired"]["challenge_id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("expected ReauthRequired, got {body}"))
-            .to_owned();
-        let (_, back) = self.reauthenticate(&challenge, login).await;
-        assert_eq!(back, format!("/tokens?signed={challenge}"));
-        let (status, done) = self
-            .server_fn("/api/signed/complete", &[("challenge_id", &challenge)])
-            .await;
-        assert_eq!(status, reqwest::StatusCode::OK, "{done}");
-        done["secret"]
-            .as_str()
-            .expect("the token, shown once")
-            .to_owned()
-    }
-
-    /// Goes to `/auth/login?next=…` and on to the provider's sign-in form; returns
-    /// the form page and its URL.
-    pub async fn open_sign_in(&self, next: &str) -> (reqwest::Response, String) {
-        let start = self.url(&format!("/auth/login?next={next}"));
-        idp::follow(&self.client, start, "never:").await
-    }
-
-    /// Signs in as `login` at the provider and returns the app's callback URL,
-    /// not yet visited.
-    pub async fn callback_for(&self, login: &str, password: &str) -> Result<String, String> {
-        let (form, form_url) = self.open_sign_in("/").await;
-        idp::submit_login(&self.client, form, &form_url, login, password, &self.origin).await
-    }
-
-    /// Signs in as a demo user through the real provider, like a person would.
-    pub async fn sign_in(&self, login: &str) {
-        let callback = self
-            .callback_for(login, idp::PASSWORD)
-            .await
-            .expect("the provider accepts the demo user");
-        let response = self.client.get(&callback).send().await.expect("callback");
-        assert_eq!(
-            response.status(),
-            reqwest::StatusCode::SEE_OTHER,
-            "callback should redirect after sign-in: {}",
-            response.text().await.unwrap_or_default()
-        );
-    }
-
-    /// The app's session cookie (`name=value`) as this browser holds it now.
-    pub fn session_cookie(&self) -> Option<String> {
-        use reqwest::cookie::CookieStore as _;
-        let origin = url::Url::parse(&self.origin).expect("origin");
-        let header = self.jar.cookies(&origin)?;
-        header
-            .to_str()
-            .ok()?
-            .split("; ")
-            .find(|c| c.starts_with("countersign_session="))
-            .map(str::to_owned)
-    }
-
-    /// GET `path` with exactly this `Cookie` header and nothing else.
-    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
-            .get(self.url(path))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .expect("GET reaches the app")
+            .expect("create a test database");
+        let addr = self.listener.local_addr().expect("local address");
+        let mut vars: HashMap<String, String> = owned(&[
+            ("DATABASE_URL", database.url()),
+            ("COUNTERSIGN_ADDR", &addr.to_string()),
+            ("OIDC_ISSUER_URL", &idp.issuer),
+            ("OIDC_CLIENT_ID", idp::CLIENT_ID),
+            ("OIDC_CLIENT_SECRET", idp::CLIENT_SECRET),
+        ])
+        .collect();
+        vars.extend(self.config);
+        let config = Config::from_vars(&vars).expect("test configuration");
+        let app = Countersign::build(config).await.expect("start the app");
+        let db = app.state.db.clone();
+        let fallback = app.state.services.fallback.clone();
+        self.listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let listener =
+            tokio::net::TcpListener::from_std(self.listener).expect("listen on the runtime");
+        let server = tokio::spawn(async move {
+            if let Err(err) = app.serve_on(listener).await {
+                tracing::error!(error = %err, "the app under test stopped");
+            }
+        });
+        let test_app = TestApp {
+            db,
+            fallback,
+            idp: Some(idp),
+            browser: Browser::new(self.origin),
+            server,
+            _logs: logs,
+            database,
+        };
+        if let Some(login) = self.signed_in {
+            test_app.sign_in(&login).await;
+        }
+        test_app
     }
 }

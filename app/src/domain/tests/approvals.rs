@@ -1,4 +1,4 @@
-use super::World;
+use super::{World, named};
 use crate::{
     db::assignments,
     domain::{DomainError, approvals, requests},
@@ -25,18 +25,7 @@ async fn approve(
 async fn a_request_walks_its_steps_in_order_and_then_grants_access() {
     let w = World::new().await;
     let item = w
-        .item(
-            "Payroll",
-            &w.carol,
-            &[
-                Approver::User {
-                    user_id: w.bob.id.clone(),
-                },
-                Approver::User {
-                    user_id: w.dave.id.clone(),
-                },
-            ],
-        )
+        .item("Payroll", &w.carol, &[named(&w.bob), named(&w.dave)])
         .await;
     let id = w.request(&w.alice, &item).await;
     let step1 = w.pending_tasks(&id).await;
@@ -75,16 +64,7 @@ async fn a_request_walks_its_steps_in_order_and_then_grants_access() {
 async fn a_denial_at_any_step_ends_the_request_and_needs_a_comment() {
     let w = World::new().await;
     let item = w
-        .item(
-            "Payroll",
-            &w.carol,
-            &[
-                Approver::User {
-                    user_id: w.bob.id.clone(),
-                },
-                Approver::Owner,
-            ],
-        )
+        .item("Payroll", &w.carol, &[named(&w.bob), Approver::Owner])
         .await;
     let id = w.request(&w.alice, &item).await;
     let task = w.pending_tasks(&id).await.remove(0);
@@ -123,15 +103,7 @@ async fn a_denial_at_any_step_ends_the_request_and_needs_a_comment() {
 #[tokio::test]
 async fn nobody_approves_their_own_request_it_goes_to_the_owner_instead() {
     let w = World::new().await;
-    let item = w
-        .item(
-            "DBA",
-            &w.dave,
-            &[Approver::User {
-                user_id: w.bob.id.clone(),
-            }],
-        )
-        .await;
+    let item = w.item("DBA", &w.dave, &[named(&w.bob)]).await;
     let id = w.request(&w.bob, &item).await;
     let task = w.pending_tasks(&id).await.remove(0);
     assert_eq!(
@@ -165,18 +137,7 @@ async fn with_auto_approval_on_ones_own_step_is_approved_automatically_and_audit
     })
     .await;
     let item = w
-        .item(
-            "DBA",
-            &w.carol,
-            &[
-                Approver::User {
-                    user_id: w.bob.id.clone(),
-                },
-                Approver::User {
-                    user_id: w.dave.id.clone(),
-                },
-            ],
-        )
+        .item("DBA", &w.carol, &[named(&w.bob), named(&w.dave)])
         .await;
     let id = w.request(&w.bob, &item).await;
     let tasks = crate::db::requests::tasks_of(w.db.pool(), &id)
@@ -184,17 +145,7 @@ async fn with_auto_approval_on_ones_own_step_is_approved_automatically_and_audit
         .unwrap();
     assert!(tasks[0].automatic && tasks[0].state == TaskState::Approved);
     assert_eq!(tasks[1].state, TaskState::Pending);
-    let auto = crate::db::audit::list(
-        w.db.pool(),
-        &crate::db::audit::AuditFilter {
-            action: Some("approval.auto_approved".into()),
-            ..Default::default()
-        },
-        None,
-        10,
-    )
-    .await
-    .unwrap();
+    let auto = w.audit_records("approval.auto_approved").await;
     assert_eq!(auto.len(), 1);
 }
 
@@ -248,15 +199,7 @@ async fn two_approvers_racing_on_one_step_exactly_one_decision_counts() {
 #[tokio::test]
 async fn reassignment_needs_a_comment_and_an_eligible_person() {
     let w = World::new().await;
-    let item = w
-        .item(
-            "Slack",
-            &w.carol,
-            &[Approver::User {
-                user_id: w.bob.id.clone(),
-            }],
-        )
-        .await;
+    let item = w.item_approved_by("Slack", &w.bob).await;
     let id = w.request(&w.alice, &item).await;
     let task = w.pending_tasks(&id).await.remove(0);
     let no_comment = approvals::reassign(
@@ -311,15 +254,7 @@ async fn reassignment_needs_a_comment_and_an_eligible_person() {
 #[tokio::test]
 async fn an_approved_removal_request_takes_the_access_away() {
     let w = World::new().await;
-    let item = w
-        .item(
-            "Slack",
-            &w.carol,
-            &[Approver::User {
-                user_id: w.bob.id.clone(),
-            }],
-        )
-        .await;
+    let item = w.item_approved_by("Slack", &w.bob).await;
     let id = w.request(&w.alice, &item).await;
     approve(&w, &w.bob, &w.pending_tasks(&id).await[0].id)
         .await
@@ -345,15 +280,7 @@ async fn an_approved_removal_request_takes_the_access_away() {
 #[tokio::test]
 async fn access_past_its_end_date_expires_once_and_is_audited() {
     let w = World::new().await;
-    let item = w
-        .item(
-            "Slack",
-            &w.carol,
-            &[Approver::User {
-                user_id: w.bob.id.clone(),
-            }],
-        )
-        .await;
+    let item = w.item_approved_by("Slack", &w.bob).await;
     let id = w.request(&w.alice, &item).await;
     approve(&w, &w.bob, &w.pending_tasks(&id).await[0].id)
         .await
@@ -378,32 +305,14 @@ async fn access_past_its_end_date_expires_once_and_is_audited() {
             .await
             .unwrap()
     );
-    let expired = crate::db::audit::list(
-        w.db.pool(),
-        &crate::db::audit::AuditFilter {
-            action: Some("assignment.expired".into()),
-            ..Default::default()
-        },
-        None,
-        10,
-    )
-    .await
-    .unwrap();
+    let expired = w.audit_records("assignment.expired").await;
     assert_eq!(expired.len(), 1);
 }
 
 #[tokio::test]
 async fn the_inbox_shows_an_approvers_tasks_newest_first_and_group_tasks_to_members() {
     let w = World::new().await;
-    let a = w
-        .item(
-            "A",
-            &w.carol,
-            &[Approver::User {
-                user_id: w.bob.id.clone(),
-            }],
-        )
-        .await;
+    let a = w.item_approved_by("A", &w.bob).await;
     let b = w
         .item(
             "B",
@@ -447,24 +356,8 @@ async fn the_inbox_shows_an_approvers_tasks_newest_first_and_group_tasks_to_memb
 #[tokio::test]
 async fn the_history_lists_what_an_approver_decided_newest_first() {
     let w = World::new().await;
-    let a = w
-        .item(
-            "A",
-            &w.carol,
-            &[Approver::User {
-                user_id: w.bob.id.clone(),
-            }],
-        )
-        .await;
-    let b = w
-        .item(
-            "B",
-            &w.carol,
-            &[Approver::User {
-                user_id: w.bob.id.clone(),
-            }],
-        )
-        .await;
+    let a = w.item_approved_by("A", &w.bob).await;
+    let b = w.item_approved_by("B", &w.bob).await;
     let ra = w.request(&w.alice, &a).await;
     let rb = w.request(&w.alice, &b).await;
     approve(&w, &w.bob, &w.pending_tasks(&ra).await[0].id)

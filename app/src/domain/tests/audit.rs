@@ -1,11 +1,10 @@
 use super::World;
 use crate::{
-    db::{audit as store, test_db::drop_audit_guard},
+    db::{Db, audit as store, test_db::drop_audit_guard},
     domain::{
         DomainError,
         audit::{self, Anchor, AuditActor, Entry, verify_chain, verify_chain_against},
     },
-    types::Approver,
 };
 
 /// Runs `sql` against the trail as someone with the owner's rights would: the
@@ -15,8 +14,8 @@ async fn tamper(w: &World, sql: &str) {
     sqlx::query(sql).execute(w.db.pool()).await.unwrap();
 }
 
-async fn append_system(w: &World, n: usize) {
-    let mut tx = w.db.write_tx().await.unwrap();
+async fn append_system(db: &Db, n: usize) {
+    let mut tx = db.write_tx().await.unwrap();
     audit::append(
         &mut tx,
         AuditActor::System,
@@ -62,17 +61,8 @@ async fn append_version_1(w: &World, actor_id: Option<&str>) {
 }
 
 async fn scenario(w: &World) {
-    let item = w
-        .item(
-            "Payroll",
-            &w.carol,
-            &[Approver::User {
-                user_id: w.bob.id.clone(),
-            }],
-        )
-        .await;
-    let id = w.request(&w.alice, &item).await;
-    let task = w.pending_tasks(&id).await.remove(0).id;
+    let item = w.item_approved_by("Payroll", &w.bob).await;
+    let (_, task) = w.pending_request(&w.alice, &item).await;
     super::decide_as(
         w,
         (&w.bob, "s"),
@@ -154,24 +144,7 @@ async fn concurrent_appends_keep_one_chain() {
     let w = World::new().await;
     let append = |n: usize| {
         let db = w.db.clone();
-        async move {
-            let mut tx = db.write_tx().await.unwrap();
-            audit::append(
-                &mut tx,
-                AuditActor::System,
-                Entry {
-                    action: "test.append",
-                    target_kind: "test",
-                    target_id: &n.to_string(),
-                    item_id: None,
-                    request_id: None,
-                    details: serde_json::json!({ "n": n }),
-                },
-            )
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
-        }
+        async move { append_system(&db, n).await }
     };
     let handles: Vec<_> = (0..16).map(|n| tokio::spawn(append(n))).collect();
     for h in handles {
@@ -208,7 +181,7 @@ async fn changing_who_acted_is_detected_at_that_record() {
 #[tokio::test]
 async fn details_are_hashed_as_stored_not_as_re_serialised() {
     let w = World::new().await;
-    append_system(&w, 1).await;
+    append_system(&w.db, 1).await;
     // The same JSON value, other bytes: version 1 could not tell.
     tamper(
         &w,
@@ -227,7 +200,7 @@ async fn records_of_an_older_version_keep_verifying_and_new_ones_are_version_2()
     let before = w.audit_count().await;
     append_version_1(&w, None).await;
     append_version_1(&w, Some(&w.alice.id)).await;
-    append_system(&w, 1).await;
+    append_system(&w.db, 1).await;
 
     let report = verify_chain(&w.db).await.unwrap();
 
@@ -243,7 +216,7 @@ async fn records_of_an_older_version_keep_verifying_and_new_ones_are_version_2()
 #[tokio::test]
 async fn a_version_1_record_after_version_2_ones_is_refused_as_a_downgrade() {
     let w = World::new().await;
-    append_system(&w, 1).await;
+    append_system(&w.db, 1).await;
     append_version_1(&w, None).await;
 
     let report = verify_chain(&w.db).await.unwrap();
@@ -256,7 +229,7 @@ async fn a_version_1_record_after_version_2_ones_is_refused_as_a_downgrade() {
 #[tokio::test]
 async fn the_database_refuses_to_change_or_remove_an_audit_record() {
     let w = World::new().await;
-    append_system(&w, 1).await;
+    append_system(&w.db, 1).await;
 
     let update = sqlx::query("UPDATE audit_log SET actor_name = 'Mallory' WHERE seq = 1")
         .execute(w.db.pool())
@@ -282,7 +255,7 @@ async fn the_database_refuses_to_change_or_remove_an_audit_record() {
 async fn an_anchored_head_detects_a_consistently_rewritten_tail() {
     let w = World::new().await;
     for n in 0..4 {
-        append_system(&w, n).await;
+        append_system(&w.db, n).await;
     }
     let anchor = audit::head(&w.db).await.unwrap();
     assert_eq!(anchor.seq, 4);
@@ -304,7 +277,7 @@ async fn an_anchored_head_detects_a_consistently_rewritten_tail() {
         .await
         .unwrap();
     for n in 10..13 {
-        append_system(&w, n).await;
+        append_system(&w.db, n).await;
     }
     assert_eq!(verify_chain(&w.db).await.unwrap().broken, None);
 

@@ -29,6 +29,8 @@ pub struct World {
     pub carol: CurrentUser,
     pub erin: CurrentUser,
     pub fallback: Fallback,
+    /// Removes the database when the test ends.
+    _database: test_db::TestDatabase,
 }
 
 async fn person(db: &Db, login: &str, name: &str, groups: &[&str], roles: &[Role]) -> CurrentUser {
@@ -57,7 +59,9 @@ async fn person(db: &Db, login: &str, name: &str, groups: &[&str], roles: &[Role
 
 impl World {
     pub async fn new() -> World {
-        let (db, _) = test_db::fresh().await.expect("fresh database");
+        let (db, database) = test_db::TestDatabase::migrated()
+            .await
+            .expect("fresh database");
         let alice = person(&db, "alice", "Alice Example", &["staff"], &[]).await;
         let bob = person(&db, "bob", "Bob Example", &["approvers"], &[Role::Approver]).await;
         let dave = person(
@@ -85,6 +89,7 @@ impl World {
                     auditor_groups: vec!["auditors".into()],
                 },
             },
+            _database: database,
         }
     }
 
@@ -113,6 +118,11 @@ impl World {
         )
         .await
         .expect("set steps")
+    }
+
+    /// An item carol made and owns, with `approver` its one step.
+    pub async fn item_approved_by(&self, name: &str, approver: &CurrentUser) -> AccessItem {
+        self.item(name, &self.carol, &[named(approver)]).await
     }
 
     /// The organisation configuration, written directly (tests of other rules).
@@ -164,6 +174,13 @@ impl World {
         .expect("request access")
     }
 
+    /// `who` requests `item`: the request's id and its first pending task's id.
+    pub async fn pending_request(&self, who: &CurrentUser, item: &AccessItem) -> (String, String) {
+        let request = self.request(who, item).await;
+        let task = self.pending_tasks(&request).await.remove(0).id;
+        (request, task)
+    }
+
     /// The pending task ids of a request.
     pub async fn pending_tasks(&self, request_id: &str) -> Vec<crate::db::requests::TaskRow> {
         crate::db::requests::tasks_of(self.db.pool(), request_id)
@@ -182,11 +199,29 @@ impl World {
             .status
     }
 
+    /// The audit records of `action`, newest first.
+    pub async fn audit_records(&self, action: &str) -> Vec<crate::types::AuditRecord> {
+        let filter = crate::db::audit::AuditFilter {
+            action: Some(action.into()),
+            ..Default::default()
+        };
+        crate::db::audit::list(self.db.pool(), &filter, None, 100)
+            .await
+            .expect("audit records")
+    }
+
     pub async fn audit_count(&self) -> i64 {
         crate::db::audit::head(self.db.pool())
             .await
             .expect("head")
             .0
+    }
+}
+
+/// A step that `who` approves.
+pub fn named(who: &CurrentUser) -> Approver {
+    Approver::User {
+        user_id: who.id.clone(),
     }
 }
 

@@ -5,35 +5,26 @@ use super::{World, token_for};
 use crate::{
     db::assignments,
     domain::{DomainError, approvals, now, reauth, reauth::ReauthRefusal, requests},
-    types::{Approver, CurrentUser, Decision, RequestStatus},
+    types::{AccessItem, CurrentUser, Decision, RequestStatus},
 };
 
 struct Case {
     w: World,
     request: String,
     task: String,
-    item_id: String,
+    item: AccessItem,
 }
 
 async fn sensitive(window: i64) -> Case {
     let w = World::new().await;
-    let item = w
-        .item(
-            "Payroll",
-            &w.carol,
-            &[Approver::User {
-                user_id: w.bob.id.clone(),
-            }],
-        )
-        .await;
+    let item = w.item_approved_by("Payroll", &w.bob).await;
     let item = w.require_reauth(&item, window).await;
-    let request = w.request(&w.alice, &item).await;
-    let task = w.pending_tasks(&request).await.remove(0).id;
+    let (request, task) = w.pending_request(&w.alice, &item).await;
     Case {
         w,
         request,
         task,
-        item_id: item.id,
+        item,
     }
 }
 
@@ -116,7 +107,7 @@ async fn a_fresh_reauthentication_signs_the_approval_and_the_audit_keeps_the_evi
     assert!(done[0].signed);
     assert_eq!(c.w.status(&c.request).await, RequestStatus::Approved);
     assert!(
-        assignments::holds(c.w.db.pool(), &c.w.alice.id, &c.item_id)
+        assignments::holds(c.w.db.pool(), &c.w.alice.id, &c.item.id)
             .await
             .unwrap()
     );
@@ -151,12 +142,7 @@ async fn a_proof_is_used_once() {
         .await
         .unwrap();
     // A second sensitive approval cannot ride on the spent proof.
-    let item = crate::db::items::find(c.w.db.pool(), &c.item_id)
-        .await
-        .unwrap()
-        .unwrap();
-    let other = c.w.request(&c.w.erin, &item).await;
-    let task = c.w.pending_tasks(&other).await.remove(0).id;
+    let (_, task) = c.w.pending_request(&c.w.erin, &c.item).await;
     let replay = super::decide_as(
         &c.w,
         (&c.w.bob, "s"),
@@ -331,7 +317,7 @@ async fn revocation_approval_needs_no_reauth() {
     let removal = requests::request_removal(
         &c.w.db,
         &c.w.alice,
-        &c.item_id,
+        &c.item.id,
         "Left the team",
         &c.w.fallback,
     )
@@ -349,7 +335,7 @@ async fn revocation_approval_needs_no_reauth() {
     .unwrap();
     assert!(!done[0].signed);
     assert!(
-        !assignments::holds(c.w.db.pool(), &c.w.alice.id, &c.item_id)
+        !assignments::holds(c.w.db.pool(), &c.w.alice.id, &c.item.id)
             .await
             .unwrap()
     );
@@ -367,12 +353,7 @@ async fn a_freshness_window_lets_one_signature_cover_further_approvals_in_that_s
     decide(&c, &c.w.bob, "s", Decision::Approve, Some(&challenge))
         .await
         .unwrap();
-    let item = crate::db::items::find(c.w.db.pool(), &c.item_id)
-        .await
-        .unwrap()
-        .unwrap();
-    let other = c.w.request(&c.w.erin, &item).await;
-    let task = c.w.pending_tasks(&other).await.remove(0).id;
+    let (_, task) = c.w.pending_request(&c.w.erin, &c.item).await;
     let covered = super::decide_as(
         &c.w,
         (&c.w.bob, "s"),
@@ -384,8 +365,7 @@ async fn a_freshness_window_lets_one_signature_cover_further_approvals_in_that_s
     .unwrap();
     assert!(covered[0].signed, "within the window, in the same session");
     // In another session the window does not carry over.
-    let other2 = c.w.request(&c.w.dave, &item).await;
-    let task2 = c.w.pending_tasks(&other2).await.remove(0).id;
+    let (_, task2) = c.w.pending_request(&c.w.dave, &c.item).await;
     let elsewhere = super::decide_as(
         &c.w,
         (&c.w.bob, "other-session"),
@@ -401,12 +381,7 @@ async fn a_freshness_window_lets_one_signature_cover_further_approvals_in_that_s
 #[tokio::test]
 async fn a_batch_signs_once_for_all_its_tasks() {
     let c = sensitive(0).await;
-    let item = crate::db::items::find(c.w.db.pool(), &c.item_id)
-        .await
-        .unwrap()
-        .unwrap();
-    let second = c.w.request(&c.w.erin, &item).await;
-    let task2 = c.w.pending_tasks(&second).await.remove(0).id;
+    let (second, task2) = c.w.pending_request(&c.w.erin, &c.item).await;
     let both = vec![c.task.clone(), task2];
     let err = super::decide_as(
         &c.w,
@@ -441,17 +416,8 @@ async fn items_without_the_checkbox_need_no_reauthentication() {
         ..Default::default()
     })
     .await;
-    let item = w
-        .item(
-            "Slack",
-            &w.carol,
-            &[Approver::User {
-                user_id: w.bob.id.clone(),
-            }],
-        )
-        .await;
-    let request = w.request(&w.alice, &item).await;
-    let task = w.pending_tasks(&request).await.remove(0).id;
+    let item = w.item_approved_by("Slack", &w.bob).await;
+    let (request, task) = w.pending_request(&w.alice, &item).await;
     let done = super::decide_as(&w, (&w.bob, "s"), &[task], (Decision::Approve, ""), None)
         .await
         .unwrap();

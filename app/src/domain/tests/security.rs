@@ -3,7 +3,7 @@
 //! weakening a control needs step-up; freshness is newer than the sign-in;
 //! reassignment and reading stay with the people entitled to them.
 
-use super::{World, decide_as, no_skew, token_for, web};
+use super::{World, decide_as, named, no_skew, token_for, web};
 use crate::{
     db::{assignments, challenges, org_config},
     domain::{
@@ -100,12 +100,6 @@ async fn signed_item(w: &World, name: &str, owner: &CurrentUser, steps: &[Approv
     w.require_reauth(&item, 0).await
 }
 
-fn named(who: &CurrentUser) -> Approver {
-    Approver::User {
-        user_id: who.id.clone(),
-    }
-}
-
 #[tokio::test]
 async fn auto_approval_never_approves_a_step_that_must_be_signed() {
     let w = World::new().await;
@@ -164,8 +158,7 @@ async fn every_path_that_grants_a_signed_item_carries_a_signature_for_every_step
     assert_granted_and_every_step_signed(&w, &b, &w.erin.id).await;
     // Reassigned, then approved by the new assignee: still signed.
     let handed = signed_item(&w, "Treasury", &w.carol, &[named(&w.bob)]).await;
-    let r = w.request(&w.alice, &handed).await;
-    let task = w.pending_tasks(&r).await[0].id.clone();
+    let (r, task) = w.pending_request(&w.alice, &handed).await;
     approvals::reassign(
         &w.db,
         &web(&w.bob, "s"),
@@ -342,7 +335,7 @@ async fn changing_who_signs_for_a_signed_item_needs_step_up() {
     .await
     .unwrap();
     // An item without the requirement changes freely.
-    let plain = w.item("Wiki", &w.carol, &[named(&w.bob)]).await;
+    let plain = w.item_approved_by("Wiki", &w.bob).await;
     items::set_steps(&w.db, admin, (&plain.id, plain.version), &steps, None)
         .await
         .unwrap();
@@ -377,8 +370,7 @@ async fn creating_a_personal_access_token_needs_step_up_and_a_bounded_life() {
 async fn a_reauthentication_must_be_newer_than_the_sign_in() {
     let w = World::new().await;
     let item = signed_item(&w, "Payroll", &w.carol, &[named(&w.bob)]).await;
-    let id = w.request(&w.alice, &item).await;
-    let task = w.pending_tasks(&id).await[0].id.clone();
+    let (_, task) = w.pending_request(&w.alice, &item).await;
     let session = "bob-session";
     let challenge = challenge_of(
         decide_as(
@@ -430,8 +422,7 @@ async fn a_reauthentication_must_be_newer_than_the_sign_in() {
     )
     .await
     .unwrap();
-    let again = w.request(&w.erin, &item).await;
-    let next = w.pending_tasks(&again).await[0].id.clone();
+    let (_, next) = w.pending_request(&w.erin, &item).await;
     let second = challenge_of(
         decide_as(
             &w,
@@ -506,9 +497,8 @@ async fn expired_unverified_challenges_are_purged_and_verified_ones_kept() {
 #[tokio::test]
 async fn reassignment_goes_only_to_people_who_could_approve_the_step() {
     let w = World::new().await;
-    let item = w.item("Payroll", &w.carol, &[named(&w.bob)]).await;
-    let id = w.request(&w.alice, &item).await;
-    let task = w.pending_tasks(&id).await[0].id.clone();
+    let item = w.item_approved_by("Payroll", &w.bob).await;
+    let (_, task) = w.pending_request(&w.alice, &item).await;
     let to_auditor = approvals::reassign(
         &w.db,
         &web(&w.bob, "s"),
@@ -541,8 +531,7 @@ async fn reassignment_goes_only_to_people_who_could_approve_the_step() {
             }],
         )
         .await;
-    let g = w.request(&w.alice, &group).await;
-    let gtask = w.pending_tasks(&g).await[0].id.clone();
+    let (g, gtask) = w.pending_request(&w.alice, &group).await;
     let to_admin = approvals::reassign(
         &w.db,
         &web(&w.bob, "s"),
@@ -577,7 +566,7 @@ async fn deciding_needs_the_approver_role() {
     assert!(matches!(err, DomainError::Forbidden(_)), "{err:?}");
     assert_eq!(w.status(&id).await, RequestStatus::Pending);
     // A named approver who is not an approver never gets the step: it falls back.
-    let named_erin = w.item("Exports", &w.carol, &[named(&w.erin)]).await;
+    let named_erin = w.item_approved_by("Exports", &w.erin).await;
     let r = w.request(&w.alice, &named_erin).await;
     assert_eq!(
         w.pending_tasks(&r).await[0].approver_user_id.as_deref(),
@@ -589,7 +578,7 @@ async fn deciding_needs_the_approver_role() {
 #[tokio::test]
 async fn a_request_is_read_only_by_the_people_involved() {
     let w = World::new().await;
-    let item = w.item("Payroll", &w.carol, &[named(&w.bob)]).await;
+    let item = w.item_approved_by("Payroll", &w.bob).await;
     let id = w.request(&w.alice, &item).await;
     for reader in [&w.alice, &w.bob, &w.carol, &w.erin] {
         requests::view(&w.db, reader, &id).await.unwrap();
@@ -616,7 +605,7 @@ async fn a_request_is_read_only_by_the_people_involved() {
 #[tokio::test]
 async fn with_approvals_external_the_web_cannot_decide_but_the_api_can() {
     let w = World::new().await;
-    let item = w.item("Payroll", &w.carol, &[named(&w.bob)]).await;
+    let item = w.item_approved_by("Payroll", &w.bob).await;
     let id = w.request(&w.alice, &item).await;
     w.configure(AccessRequestConfig {
         approvals_must_be_external: true,

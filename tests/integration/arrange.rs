@@ -1,0 +1,122 @@
+//! Arranging a test's starting point directly through the domain, as the people
+//! who signed in at the provider: the counterpart of the domain tests' `World`.
+
+use app::{
+    db::{org_config, requests, users},
+    domain::{
+        items::{self, ItemInput, ReauthRule},
+        requests::{AccessRequestInput, request_access},
+    },
+    types::{AccessItem, AccessRequestConfig, Approver, CurrentUser, Role},
+};
+
+use crate::support::TestApp;
+
+impl TestApp {
+    /// `login` as the domain sees them (they must have signed in once), with
+    /// `roles` besides requester.
+    pub async fn person(&self, login: &str, roles: &[Role]) -> CurrentUser {
+        let row = users::find_by_identity(&self.db, &self.issuer(), login)
+            .await
+            .expect("query")
+            .expect("signed in once");
+        CurrentUser {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            roles: [&[Role::Requester], roles].concat(),
+        }
+    }
+
+    /// An item carol (signed in once) made and owns, with `approver` its one step.
+    pub async fn item_approved_by(&self, name: &str, approver: &CurrentUser) -> AccessItem {
+        let carol = self.person("carol", &[Role::Admin]).await;
+        let item = items::create(
+            &self.db,
+            &carol,
+            &ItemInput {
+                kind: "application".into(),
+                name: name.into(),
+                description: format!("{name} for tests"),
+                owner_id: carol.id.clone(),
+                requestable: true,
+                enabled: true,
+            },
+        )
+        .await
+        .expect("item");
+        items::set_steps(
+            &self.db,
+            (&carol, "arrange"),
+            (&item.id, item.version),
+            &[Approver::User {
+                user_id: approver.id.clone(),
+            }],
+            None,
+        )
+        .await
+        .expect("steps")
+    }
+
+    /// Re-authenticated approvals on for the organisation, written directly (the
+    /// HTTP way goes through the live provider test first).
+    pub async fn turn_reauth_on(&self) {
+        let carol = self.person("carol", &[Role::Admin]).await;
+        let on = AccessRequestConfig {
+            reauthorization_enabled: true,
+            ..Default::default()
+        };
+        let mut tx = self.db.write_tx().await.expect("transaction");
+        let stored = org_config::load(&mut *tx).await.expect("load");
+        org_config::save(&mut tx, &on, stored.version, &carol.id, 1)
+            .await
+            .expect("save");
+        tx.commit().await.expect("commit");
+    }
+
+    /// `item` requires a fresh sign-in for every approval (window 0).
+    pub async fn require_reauth(&self, item: &AccessItem) -> AccessItem {
+        let carol = self.person("carol", &[Role::Admin]).await;
+        items::set_reauth(
+            &self.db,
+            &carol,
+            "arrange",
+            (&item.id, item.version),
+            ReauthRule {
+                require: true,
+                window_minutes: Some(0),
+            },
+            None,
+        )
+        .await
+        .expect("require re-authentication")
+    }
+
+    /// `who` requests `item` for `justification`: the request's id and its first
+    /// task's id.
+    pub async fn pending_request(
+        &self,
+        who: &CurrentUser,
+        item: &AccessItem,
+        justification: &str,
+    ) -> (String, String) {
+        let request = request_access(
+            &self.db,
+            who,
+            &AccessRequestInput {
+                item_id: item.id.clone(),
+                justification: justification.into(),
+                ..Default::default()
+            },
+            &self.fallback,
+        )
+        .await
+        .expect("request");
+        let task = requests::tasks_of(self.db.pool(), &request)
+            .await
+            .expect("tasks")
+            .remove(0)
+            .id;
+        (request, task)
+    }
+}
