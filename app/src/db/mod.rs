@@ -2,8 +2,10 @@
 //!
 //! Every query of the application lives under this module and is written once in
 //! portable SQL with `$N` placeholders, run through `sqlx::Any` (see
-//! docs/ARCHITECTURE.md, "Storage"). Timestamps are integer Unix seconds, ids are
-//! text UUIDv7, so the same migrations serve both databases.
+//! docs/ARCHITECTURE.md, "Decisions"). Timestamps are integer Unix seconds, ids are
+//! text UUIDv7, so the same migrations serve both databases. Rows are read by
+//! column name into `#[derive(sqlx::FromRow)]` structs; a stored value no enum
+//! knows is an error ([`DbError::UnknownValue`]), never a default.
 
 pub mod assignments;
 pub mod audit;
@@ -28,12 +30,26 @@ use sqlx::{
 
 pub use session_store::DbSessionStore;
 
+use crate::types::UnknownValue;
+
 /// A database transaction over either backend.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// `true`/`false` as stored (BIGINT 0/1, the same on both databases).
 pub(crate) fn flag(value: bool) -> i64 {
     i64::from(value)
+}
+
+/// A stored boolean read back: a row field `#[sqlx(try_from = "Flag")] x: bool`
+/// (`Any` decodes `bool` only from a boolean column, and ours are BIGINT).
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub(crate) struct Flag(i64);
+
+impl From<Flag> for bool {
+    fn from(Flag(value): Flag) -> bool {
+        value != 0
+    }
 }
 
 /// The application's handle on its database.
@@ -58,7 +74,41 @@ pub enum DbError {
     #[error("migrating the database failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
-    Query(#[from] sqlx::Error),
+    Query(#[source] sqlx::Error),
+    /// A stored value that none of the enum's values spells: data written by
+    /// another version or by hand. Reading it as some default would misreport it.
+    #[error("{table}.{column} holds {value:?}, which this version does not know")]
+    UnknownValue {
+        table: &'static str,
+        column: &'static str,
+        value: String,
+    },
+}
+
+/// Where each string enum is stored (by the name [`UnknownValue`] carries).
+const STORED_ENUMS: [(&str, &str, &str); 4] = [
+    ("RequestKind", "access_requests", "kind"),
+    ("RequestStatus", "access_requests", "status"),
+    ("TaskState", "approval_tasks", "state"),
+    ("ItemKind", "access_items", "kind"),
+];
+
+impl From<sqlx::Error> for DbError {
+    fn from(err: sqlx::Error) -> DbError {
+        if let sqlx::Error::ColumnDecode { source, .. } = &err
+            && let Some(unknown) = source.downcast_ref::<UnknownValue>()
+            && let Some((_, table, column)) = STORED_ENUMS
+                .into_iter()
+                .find(|(what, _, _)| *what == unknown.what)
+        {
+            return DbError::UnknownValue {
+                table,
+                column,
+                value: unknown.value.clone(),
+            };
+        }
+        DbError::Query(err)
+    }
 }
 
 impl Db {
