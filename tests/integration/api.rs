@@ -2,7 +2,7 @@
 //! must be e-signed.
 
 use app::{
-    db::requests,
+    db::tasks,
     domain::{
         items::{self, ItemInput, ReauthRule},
         requests::{AccessRequestInput, request_access},
@@ -102,7 +102,7 @@ async fn pending_task(app: &TestApp, name: &str, reauth: bool) -> String {
     )
     .await
     .unwrap();
-    requests::tasks_of(app.db.pool(), &request)
+    tasks::of_request(app.db.pool(), &request)
         .await
         .unwrap()
         .remove(0)
@@ -147,7 +147,7 @@ async fn an_approval_that_must_be_e_signed_answers_rfc_9470_and_changes_nothing(
     assert!(challenge.contains("max_age=0"));
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "insufficient_user_authentication");
-    let state = requests::find_task(app.db.pool(), &task)
+    let state = tasks::find(app.db.pool(), &task)
         .await
         .unwrap()
         .unwrap()

@@ -4,7 +4,7 @@
 //! as an e-signature whose ID token verifies against the provider's keys.
 
 use app::{
-    db::{assignments, audit, requests, users},
+    db::{assignments, audit, requests, tasks, users},
     domain::{
         items::{self, ItemInput, ReauthRule},
         requests::{AccessRequestInput, request_access},
@@ -154,7 +154,7 @@ pub async fn scene(app: TestApp) -> Scene {
     )
     .await
     .expect("request");
-    let task = requests::tasks_of(app.db.pool(), &request)
+    let task = tasks::of_request(app.db.pool(), &request)
         .await
         .expect("tasks")
         .remove(0)
@@ -183,7 +183,7 @@ async fn approve(s: &Scene) -> (StatusCode, Value) {
 }
 
 async fn task_state(s: &Scene) -> TaskState {
-    requests::find_task(s.app.db.pool(), &s.task)
+    tasks::find(s.app.db.pool(), &s.task)
         .await
         .expect("query")
         .expect("task")

@@ -15,8 +15,11 @@ mod migrations;
 pub mod org_config;
 pub mod requests;
 pub mod session_store;
+pub mod tasks;
 #[doc(hidden)]
 pub mod test_db;
+#[cfg(test)]
+mod tests;
 pub mod tokens;
 pub mod users;
 
