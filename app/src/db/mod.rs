@@ -55,6 +55,36 @@ impl From<Flag> for bool {
     }
 }
 
+/// One page of a newest-first list keyed by (`time`, `id`), after the keyset
+/// `before`: `select(where_clause)` builds the query, `filter` (with `$1`, bound
+/// to `owner`) picks the rows.
+async fn newest_first<'c, E, T>(
+    ex: E,
+    select: impl Fn(&str) -> String,
+    filter: &str,
+    (time, id): (&str, &str),
+    owner: &str,
+    before: Option<(i64, &str)>,
+    limit: i64,
+) -> Result<Vec<T>, DbError>
+where
+    E: Executor<'c, Database = sqlx::Any>,
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let order = format!("ORDER BY {time} DESC, {id} DESC");
+    let sql = match before {
+        None => select(&format!("({filter}) {order} LIMIT $2")),
+        Some(_) => select(&format!(
+            "({filter}) AND ({time} < $2 OR ({time} = $2 AND {id} < $3)) {order} LIMIT $4"
+        )),
+    };
+    let mut query = sqlx::query_as(&sql).bind(owner);
+    if let Some((at, last)) = before {
+        query = query.bind(at).bind(last);
+    }
+    Ok(query.bind(limit).fetch_all(ex).await?)
+}
+
 /// The application's handle on its database.
 #[derive(Clone, Debug)]
 pub struct Db {

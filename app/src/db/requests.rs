@@ -161,29 +161,14 @@ pub async fn of_person<'c, E: Executor<'c, Database = Any>>(
     before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<RequestSummary>, DbError> {
-    Ok(match before {
-        None => {
-            sqlx::query_as(&summaries(
-                "r.requester_id = $1 OR r.beneficiary_id = $1 \
-                 ORDER BY r.created_at DESC, r.id DESC LIMIT $2",
-            ))
-            .bind(user_id)
-            .bind(limit)
-            .fetch_all(ex)
-            .await?
-        }
-        Some((at, id)) => {
-            sqlx::query_as(&summaries(
-                "(r.requester_id = $1 OR r.beneficiary_id = $1) \
-                 AND (r.created_at < $2 OR (r.created_at = $2 AND r.id < $3)) \
-                 ORDER BY r.created_at DESC, r.id DESC LIMIT $4",
-            ))
-            .bind(user_id)
-            .bind(at)
-            .bind(id)
-            .bind(limit)
-            .fetch_all(ex)
-            .await?
-        }
-    })
+    super::newest_first(
+        ex,
+        summaries,
+        "r.requester_id = $1 OR r.beneficiary_id = $1",
+        ("r.created_at", "r.id"),
+        user_id,
+        before,
+        limit,
+    )
+    .await
 }

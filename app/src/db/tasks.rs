@@ -215,28 +215,14 @@ pub async fn decided_by<'c, E: Executor<'c, Database = Any>>(
     before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<TaskRow>, DbError> {
-    Ok(match before {
-        None => {
-            sqlx::query_as(&tasks(
-                "t.decided_by = $1 ORDER BY t.decided_at DESC, t.id DESC LIMIT $2",
-            ))
-            .bind(user_id)
-            .bind(limit)
-            .fetch_all(ex)
-            .await?
-        }
-        Some((at, id)) => {
-            sqlx::query_as(&tasks(
-                "t.decided_by = $1 \
-                 AND (t.decided_at < $2 OR (t.decided_at = $2 AND t.id < $3)) \
-                 ORDER BY t.decided_at DESC, t.id DESC LIMIT $4",
-            ))
-            .bind(user_id)
-            .bind(at)
-            .bind(id)
-            .bind(limit)
-            .fetch_all(ex)
-            .await?
-        }
-    })
+    super::newest_first(
+        ex,
+        tasks,
+        "t.decided_by = $1",
+        ("t.decided_at", "t.id"),
+        user_id,
+        before,
+        limit,
+    )
+    .await
 }
