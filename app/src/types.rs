@@ -1,10 +1,17 @@
 //! Types shared by the browser and the server: what server functions take and return.
 
+mod calendar;
+#[macro_use]
+mod string_enum;
+
 use serde::{Deserialize, Serialize};
 use server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
+
+pub use calendar::{format_date, format_utc, parse_date};
+pub use string_enum::UnknownValue;
 
 /// Every error a server function can answer with. The messages are written for
 /// the person in front of the screen: they say what happened and what to do.
@@ -45,23 +52,14 @@ impl FromServerFnError for AppError {
     }
 }
 
-/// The roles a signed-in person holds. Everybody signed in is a requester.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Role {
-    Requester,
-    Approver,
-    Admin,
-    Auditor,
-}
-
-impl Role {
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Requester => "requester",
-            Role::Approver => "approver",
-            Role::Admin => "admin",
-            Role::Auditor => "auditor",
-        }
+string_enum! {
+    /// The roles a signed-in person holds. Everybody signed in is a requester.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Role {
+        Requester = "requester",
+        Approver = "approver",
+        Admin = "admin",
+        Auditor = "auditor",
     }
 }
 
@@ -80,33 +78,19 @@ impl CurrentUser {
     }
 }
 
-/// The kinds of access a catalog offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemKind {
-    Application,
-    Role,
-    Entitlement,
-    AccessProfile,
+string_enum! {
+    /// The kinds of access a catalog offers.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ItemKind {
+        Application = "application",
+        Role = "role",
+        Entitlement = "entitlement",
+        AccessProfile = "access_profile",
+    }
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 4] = [
-        ItemKind::Application,
-        ItemKind::Role,
-        ItemKind::Entitlement,
-        ItemKind::AccessProfile,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemKind::Application => "application",
-            ItemKind::Role => "role",
-            ItemKind::Entitlement => "entitlement",
-            ItemKind::AccessProfile => "access_profile",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             ItemKind::Application => "Application",
@@ -114,10 +98,6 @@ impl ItemKind {
             ItemKind::Entitlement => "Entitlement",
             ItemKind::AccessProfile => "Access profile",
         }
-    }
-
-    pub fn parse(value: &str) -> Option<ItemKind> {
-        ItemKind::ALL.into_iter().find(|k| k.as_str() == value)
     }
 }
 
@@ -145,6 +125,7 @@ pub struct ApprovalStepView {
 
 /// An access item as every page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AccessItem {
     pub id: String,
     pub kind: ItemKind,
@@ -152,8 +133,11 @@ pub struct AccessItem {
     pub description: String,
     pub owner_id: Option<String>,
     pub owner_name: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::db::Flag"))]
     pub requestable: bool,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::db::Flag"))]
     pub enabled: bool,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::db::Flag"))]
     pub require_reauth: bool,
     /// `None`: the organisation's default window.
     pub reauth_window_minutes: Option<i64>,
@@ -163,6 +147,7 @@ pub struct AccessItem {
     /// An approval step names a person or group that no longer exists (admin
     /// list only; always false elsewhere).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub needs_attention: bool,
 }
 
@@ -232,86 +217,48 @@ pub struct OrgSettings {
     pub reauth_test_passed_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestKind {
-    /// Asks for access.
-    Grant,
-    /// Asks for access held to be removed.
-    Revoke,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestStatus {
-    Pending,
-    Approved,
-    Denied,
-    Cancelled,
-}
-
-impl RequestStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestStatus::Pending => "pending",
-            RequestStatus::Approved => "approved",
-            RequestStatus::Denied => "denied",
-            RequestStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<RequestStatus> {
-        [
-            RequestStatus::Pending,
-            RequestStatus::Approved,
-            RequestStatus::Denied,
-            RequestStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RequestKind {
+        /// Asks for access.
+        Grant = "grant",
+        /// Asks for access held to be removed.
+        Revoke = "revoke",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskState {
-    Pending,
-    Approved,
-    Denied,
-    Cancelled,
-    Reassigned,
-}
-
-impl TaskState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskState::Pending => "pending",
-            TaskState::Approved => "approved",
-            TaskState::Denied => "denied",
-            TaskState::Cancelled => "cancelled",
-            TaskState::Reassigned => "reassigned",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<TaskState> {
-        [
-            TaskState::Pending,
-            TaskState::Approved,
-            TaskState::Denied,
-            TaskState::Cancelled,
-            TaskState::Reassigned,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum RequestStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Denied = "denied",
+        Cancelled = "cancelled",
     }
 }
 
-/// What an approver decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    Approve,
-    Deny,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum TaskState {
+        Pending = "pending",
+        Approved = "approved",
+        Denied = "denied",
+        Cancelled = "cancelled",
+        Reassigned = "reassigned",
+    }
+}
+
+string_enum! {
+    /// What an approver decides.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Decision {
+        Approve = "approve",
+        Deny = "deny",
+    }
 }
 
 /// One approval step of a request, as the requester and approvers see it.
@@ -380,6 +327,7 @@ pub struct DecidedTask {
 
 /// Access a person holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AssignmentView {
     pub item_id: String,
     pub item_name: String,
@@ -387,6 +335,7 @@ pub struct AssignmentView {
     pub granted_at: i64,
     pub end_date: Option<i64>,
     /// A removal request is already pending.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::db::Flag"))]
     pub removal_pending: bool,
 }
 
@@ -414,82 +363,4 @@ pub struct AuditRecord {
     pub details: serde_json::Value,
     pub prev_hash: String,
     pub hash: String,
-}
-
-/// UTC date and time of epoch seconds, as every page prints it.
-pub fn format_utc(epoch: i64) -> String {
-    let days = epoch.div_euclid(86_400);
-    let secs = epoch.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        (secs % 3600) / 60,
-        secs % 60
-    )
-}
-
-/// Only the date part of [`format_utc`].
-pub fn format_date(epoch: i64) -> String {
-    let (y, m, d) = civil_from_days(epoch.div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Days since 1970-01-01 → (year, month, day); Howard Hinnant's algorithm.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// `YYYY-MM-DD` → epoch seconds at 00:00 UTC, or `None`.
-pub fn parse_date(value: &str) -> Option<i64> {
-    let mut parts = value.trim().splitn(3, '-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // days_from_civil, the inverse of civil_from_days
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let epoch = days * 86_400;
-    // 2026-02-31 is not a date.
-    (format_date(epoch) == format!("{y:04}-{m:02}-{d:02}")).then_some(epoch)
-}
-
-#[cfg(test)]
-mod date_tests {
-    use super::*;
-
-    #[test]
-    fn dates_round_trip() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_utc(1_795_000_000), "2026-11-18 11:06:40 UTC");
-        assert_eq!(parse_date("2026-11-18"), Some(1_794_960_000));
-        assert_eq!(
-            parse_date("2024-02-29").map(format_date).as_deref(),
-            Some("2024-02-29")
-        );
-    }
-
-    #[test]
-    fn impossible_dates_are_refused() {
-        assert_eq!(parse_date("2026-02-31"), None);
-        assert_eq!(parse_date("2026-13-01"), None);
-        assert_eq!(parse_date("tomorrow"), None);
-    }
 }

@@ -2,7 +2,7 @@
 //! must be e-signed.
 
 use app::{
-    db::requests,
+    db::tasks,
     types::{Role, TaskState},
 };
 use reqwest::StatusCode;
@@ -71,7 +71,7 @@ async fn an_approval_that_must_be_e_signed_answers_rfc_9470_and_changes_nothing(
     assert!(challenge.contains("max_age=0"));
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "insufficient_user_authentication");
-    let state = requests::find_task(app.db.pool(), &task)
+    let state = tasks::find(app.db.pool(), &task)
         .await
         .unwrap()
         .unwrap()

@@ -2,7 +2,7 @@
 //! who signed in at the provider: the counterpart of the domain tests' `World`.
 
 use app::{
-    db::{org_config, requests, users},
+    db::{org_config, tasks, users},
     domain::{
         items::{self, ItemInput, ReauthRule},
         requests::{AccessRequestInput, request_access},
@@ -112,7 +112,7 @@ impl TestApp {
         )
         .await
         .expect("request");
-        let task = requests::tasks_of(self.db.pool(), &request)
+        let task = tasks::of_request(self.db.pool(), &request)
             .await
             .expect("tasks")
             .remove(0)

@@ -14,7 +14,7 @@ use app::{
     db::{
         assignments,
         audit::{self, AuditFilter},
-        challenges, now_epoch, requests,
+        challenges, now_epoch, requests, tasks,
     },
     types::{RequestStatus, TaskState},
 };
@@ -116,7 +116,7 @@ async fn complete(s: &Scene, challenge: &str) -> (StatusCode, Value) {
 }
 
 async fn task_state(s: &Scene) -> TaskState {
-    requests::find_task(s.app.db.pool(), &s.task)
+    tasks::find(s.app.db.pool(), &s.task)
         .await
         .expect("query the task")
         .expect("the task exists")

@@ -4,7 +4,7 @@
 //! as an e-signature whose ID token verifies against the provider's keys.
 
 use app::{
-    db::{assignments, audit, requests},
+    db::{assignments, audit, requests, tasks},
     types::{AccessItem, RequestStatus, Role, TaskState},
 };
 use reqwest::StatusCode;
@@ -115,7 +115,7 @@ async fn approve(s: &Scene) -> (StatusCode, Value) {
 }
 
 async fn task_state(s: &Scene) -> TaskState {
-    requests::find_task(s.app.db.pool(), &s.task)
+    tasks::find(s.app.db.pool(), &s.task)
         .await
         .expect("query")
         .expect("task")

@@ -95,7 +95,7 @@ fn SignedInAs(user: CurrentUser) -> impl IntoView {
         "({})",
         user.roles
             .iter()
-            .map(|r| r.label())
+            .map(|r| r.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     );

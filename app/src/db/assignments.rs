@@ -4,7 +4,7 @@
 use sqlx::{Any, Executor};
 
 use super::{DbError, Tx};
-use crate::types::{AssignmentView, ItemKind};
+use crate::types::AssignmentView;
 
 pub async fn grant(
     tx: &mut Tx,
@@ -62,30 +62,18 @@ pub async fn of_user<'c, E: Executor<'c, Database = Any>>(
     user_id: &str,
     limit: i64,
 ) -> Result<Vec<AssignmentView>, DbError> {
-    let rows: Vec<(String, String, String, i64, Option<i64>, i64)> = sqlx::query_as(
-        "SELECT a.item_id, i.name, i.kind, a.granted_at, a.end_date, \
+    Ok(sqlx::query_as(
+        "SELECT a.item_id, i.name AS item_name, i.kind AS item_kind, a.granted_at, a.end_date, \
          (SELECT COUNT(*) FROM access_requests r WHERE r.beneficiary_id = a.user_id \
           AND r.item_id = a.item_id AND r.kind = 'revoke' AND r.status = 'pending') \
+         AS removal_pending \
          FROM assignments a JOIN access_items i ON i.id = a.item_id \
          WHERE a.user_id = $1 ORDER BY i.name_key, i.id LIMIT $2",
     )
     .bind(user_id)
     .bind(limit)
     .fetch_all(ex)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(item_id, item_name, kind, granted_at, end_date, pending)| AssignmentView {
-                item_id,
-                item_name,
-                item_kind: ItemKind::parse(&kind).unwrap_or(ItemKind::Application),
-                granted_at,
-                end_date,
-                removal_pending: pending > 0,
-            },
-        )
-        .collect())
+    .await?)
 }
 
 /// Assignments whose end date has passed: (user_id, item_id), at most `limit`.

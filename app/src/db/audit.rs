@@ -8,7 +8,7 @@ use crate::types::AuditRecord;
 
 /// A record's columns exactly as stored: what is appended, and what the chain's
 /// verification reads back and hashes (never a re-serialisation).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredRecord {
     /// Which encoding `hash` uses (`domain::audit`): 1 for old records, 2 now.
     pub hash_version: i64,
@@ -83,41 +83,33 @@ pub struct AuditFilter {
     pub until: Option<i64>,
 }
 
-type Row = (
-    i64,
-    i64,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-);
+const SELECT: &str = "SELECT hash_version, seq, at, actor_id, actor_issuer, actor_subject, \
+     actor_name, action, target_kind, target_id, item_id, request_id, details_json, prev_hash, \
+     hash FROM audit_log";
 
-const SELECT: &str = "SELECT seq, at, actor_issuer, actor_subject, actor_name, action, \
-     target_kind, target_id, item_id, request_id, details_json, prev_hash, hash FROM audit_log";
-
-fn from_row(r: Row) -> AuditRecord {
-    AuditRecord {
-        seq: r.0,
-        at: r.1,
-        actor_issuer: r.2,
-        actor_subject: r.3,
-        actor_name: r.4,
-        action: r.5,
-        target_kind: r.6,
-        target_id: r.7,
-        item_id: r.8,
-        request_id: r.9,
-        details: serde_json::from_str(&r.10).unwrap_or(serde_json::Value::Null),
-        prev_hash: r.11,
-        hash: r.12,
+impl From<StoredRecord> for AuditRecord {
+    fn from(r: StoredRecord) -> AuditRecord {
+        AuditRecord {
+            seq: r.seq,
+            at: r.at,
+            actor_name: r.actor_name,
+            actor_issuer: r.actor_issuer,
+            actor_subject: r.actor_subject,
+            action: r.action,
+            target_kind: r.target_kind,
+            target_id: r.target_id,
+            item_id: r.item_id,
+            request_id: r.request_id,
+            details: serde_json::from_str(&r.details_json).unwrap_or(serde_json::Value::Null),
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
     }
+}
+
+/// Stored records as the pages show them.
+fn shown(rows: Vec<StoredRecord>) -> Vec<AuditRecord> {
+    rows.into_iter().map(AuditRecord::from).collect()
 }
 
 /// Records matching `filter`, newest first, with `seq` below `before`.
@@ -154,7 +146,7 @@ pub async fn list<'c, E: Executor<'c, Database = Any>>(
         sql.push_str(&format!(" AND seq < {}", p()));
     }
     sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", p()));
-    let mut query = sqlx::query_as::<_, Row>(&sql);
+    let mut query = sqlx::query_as::<_, StoredRecord>(&sql);
     for (_, value) in text {
         if let Some(value) = value {
             query = query.bind(value.clone());
@@ -163,19 +155,18 @@ pub async fn list<'c, E: Executor<'c, Database = Any>>(
     for value in [filter.from, filter.until, before].into_iter().flatten() {
         query = query.bind(value);
     }
-    let rows = query.bind(limit).fetch_all(ex).await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    Ok(shown(query.bind(limit).fetch_all(ex).await?))
 }
 
 pub async fn find<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     seq: i64,
 ) -> Result<Option<AuditRecord>, DbError> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE seq = $1"))
+    let row: Option<StoredRecord> = sqlx::query_as(&format!("{SELECT} WHERE seq = $1"))
         .bind(seq)
         .fetch_optional(ex)
         .await?;
-    Ok(row.map(from_row))
+    Ok(row.map(AuditRecord::from))
 }
 
 /// The chain in order, `limit` records after `after` (for verification and export).
@@ -184,31 +175,8 @@ pub async fn chain_after<'c, E: Executor<'c, Database = Any>>(
     after: i64,
     limit: i64,
 ) -> Result<Vec<AuditRecord>, DbError> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2"))
-        .bind(after)
-        .bind(limit)
-        .fetch_all(ex)
-        .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    Ok(shown(stored_after(ex, after, limit).await?))
 }
-
-type StoredRow = (
-    i64,
-    i64,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-);
 
 /// The chain in order, `limit` records after `after`, every column as stored
 /// (for verification).
@@ -217,35 +185,13 @@ pub async fn stored_after<'c, E: Executor<'c, Database = Any>>(
     after: i64,
     limit: i64,
 ) -> Result<Vec<StoredRecord>, DbError> {
-    let rows: Vec<StoredRow> = sqlx::query_as(
-        "SELECT hash_version, seq, at, actor_id, actor_issuer, actor_subject, actor_name, \
-         action, target_kind, target_id, item_id, request_id, details_json, prev_hash, hash \
-         FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+    Ok(
+        sqlx::query_as(&format!("{SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2"))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(ex)
+            .await?,
     )
-    .bind(after)
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredRecord {
-            hash_version: r.0,
-            seq: r.1,
-            at: r.2,
-            actor_id: r.3,
-            actor_issuer: r.4,
-            actor_subject: r.5,
-            actor_name: r.6,
-            action: r.7,
-            target_kind: r.8,
-            target_id: r.9,
-            item_id: r.10,
-            request_id: r.11,
-            details_json: r.12,
-            prev_hash: r.13,
-            hash: r.14,
-        })
-        .collect())
 }
 
 /// The chain head as stored: (last seq, last hash).
@@ -263,12 +209,12 @@ pub async fn for_target<'c, E: Executor<'c, Database = Any>>(
     target_kind: &str,
     target_id: &str,
 ) -> Result<Option<AuditRecord>, DbError> {
-    let row: Option<Row> = sqlx::query_as(&format!(
+    let row: Option<StoredRecord> = sqlx::query_as(&format!(
         "{SELECT} WHERE target_id = $1 AND target_kind = $2 ORDER BY seq DESC LIMIT 1"
     ))
     .bind(target_id)
     .bind(target_kind)
     .fetch_optional(ex)
     .await?;
-    Ok(row.map(from_row))
+    Ok(row.map(AuditRecord::from))
 }

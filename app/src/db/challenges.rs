@@ -4,7 +4,7 @@ use sqlx::{Any, Executor};
 
 use super::{DbError, Tx};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChallengeRow {
     pub id: String,
     pub user_id: String,
@@ -21,43 +21,9 @@ pub struct ChallengeRow {
     pub consumed_at: Option<i64>,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Option<i64>,
-);
-
 const SELECT: &str = "SELECT id, user_id, session_key, purpose, digest, action_json, \
      window_minutes, created_at, expires_at, verified_at, auth_time, evidence_json, consumed_at \
      FROM reauth_challenges";
-
-fn from_row(r: Row) -> ChallengeRow {
-    ChallengeRow {
-        id: r.0,
-        user_id: r.1,
-        session_key: r.2,
-        purpose: r.3,
-        digest: r.4,
-        action_json: r.5,
-        window_minutes: r.6,
-        created_at: r.7,
-        expires_at: r.8,
-        verified_at: r.9,
-        auth_time: r.10,
-        evidence_json: r.11,
-        consumed_at: r.12,
-    }
-}
 
 pub async fn insert(tx: &mut Tx, c: &ChallengeRow) -> Result<(), DbError> {
     sqlx::query(
@@ -82,11 +48,10 @@ pub async fn find<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     id: &str,
 ) -> Result<Option<ChallengeRow>, DbError> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(ex)
-        .await?;
-    Ok(row.map(from_row))
+        .await?)
 }
 
 /// Marks an unverified, unexpired challenge verified with its evidence.
@@ -131,7 +96,7 @@ pub async fn fresh_for<'c, E: Executor<'c, Database = Any>>(
     session_key: &str,
     since: i64,
 ) -> Result<Option<ChallengeRow>, DbError> {
-    let row: Option<Row> = sqlx::query_as(&format!(
+    Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE user_id = $1 AND session_key = $2 AND purpose = 'approval' \
          AND verified_at IS NOT NULL AND auth_time >= $3 ORDER BY auth_time DESC LIMIT 1"
     ))
@@ -139,8 +104,7 @@ pub async fn fresh_for<'c, E: Executor<'c, Database = Any>>(
     .bind(session_key)
     .bind(since)
     .fetch_optional(ex)
-    .await?;
-    Ok(row.map(from_row))
+    .await?)
 }
 
 /// This person's open (unverified, unexpired) challenge for exactly this action
@@ -152,7 +116,7 @@ pub async fn open_for<'c, E: Executor<'c, Database = Any>>(
     digest: &str,
     now: i64,
 ) -> Result<Option<ChallengeRow>, DbError> {
-    let row: Option<Row> = sqlx::query_as(&format!(
+    Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE user_id = $1 AND session_key = $2 AND digest = $3 \
          AND verified_at IS NULL AND consumed_at IS NULL AND expires_at > $4 \
          ORDER BY created_at DESC LIMIT 1"
@@ -162,8 +126,7 @@ pub async fn open_for<'c, E: Executor<'c, Database = Any>>(
     .bind(digest)
     .bind(now)
     .fetch_optional(ex)
-    .await?;
-    Ok(row.map(from_row))
+    .await?)
 }
 
 /// The newest `auth_time` any re-authentication of this sign-in proved.

@@ -15,49 +15,12 @@ pub struct ItemFields<'a> {
     pub enabled: bool,
 }
 
-const SELECT: &str = "SELECT i.id, i.kind, i.name, i.description, i.owner_id, o.name, \
-     i.requestable, i.enabled, i.require_reauth, i.reauth_window_minutes, i.version, \
-     i.updated_at, u.name \
+const SELECT: &str = "SELECT i.id, i.kind, i.name, i.description, i.owner_id, \
+     o.name AS owner_name, i.requestable, i.enabled, i.require_reauth, i.reauth_window_minutes, \
+     i.version, i.updated_at, u.name AS updated_by_name \
      FROM access_items i \
      LEFT JOIN users o ON o.id = i.owner_id \
      LEFT JOIN users u ON u.id = i.updated_by";
-
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-    i64,
-    i64,
-    Option<i64>,
-    i64,
-    i64,
-    Option<String>,
-);
-
-fn from_row(row: Row) -> AccessItem {
-    let (id, kind, name, description, owner_id, owner_name, req, en, reauth, window, ver, at, by) =
-        row;
-    AccessItem {
-        id,
-        kind: ItemKind::parse(&kind).unwrap_or(ItemKind::Application),
-        name,
-        description,
-        owner_id,
-        owner_name,
-        requestable: req != 0,
-        enabled: en != 0,
-        require_reauth: reauth != 0,
-        reauth_window_minutes: window,
-        version: ver,
-        updated_at: at,
-        updated_by_name: by,
-        needs_attention: false,
-    }
-}
 
 fn search_text(name: &str, description: &str) -> String {
     format!("{} {}", name.to_lowercase(), description.to_lowercase())
@@ -175,11 +138,10 @@ pub async fn find<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     id: &str,
 ) -> Result<Option<AccessItem>, DbError> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE i.id = $1"))
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE i.id = $1"))
         .bind(id)
         .fetch_optional(ex)
-        .await?;
-    Ok(row.map(from_row))
+        .await?)
 }
 
 /// Is `name` taken by another item of `kind`?
@@ -257,7 +219,7 @@ pub async fn list<'c, E: Executor<'c, Database = Any>>(
         "i.name_key, i.id"
     };
     sql.push_str(&format!(" ORDER BY {order} LIMIT {}", next()));
-    let mut query = sqlx::query_as::<_, Row>(&sql);
+    let mut query = sqlx::query_as::<_, AccessItem>(&sql);
     if let Some(search) = search {
         query = query.bind(search);
     }
@@ -269,8 +231,7 @@ pub async fn list<'c, E: Executor<'c, Database = Any>>(
         (None, Some((key, id))) => query = query.bind(key.to_owned()).bind(id.to_owned()),
         (None, None) => {}
     }
-    let rows = query.bind(limit).fetch_all(ex).await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    Ok(query.bind(limit).fetch_all(ex).await?)
 }
 
 /// `%` and `_` in a search are searched for, not wildcards.
@@ -281,7 +242,8 @@ fn escape_like(value: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// The steps of an item, in order.
+/// The steps of an item, in order. A step whose person or group is missing is
+/// left out; one of a kind this version does not know is an error.
 pub async fn steps<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     item_id: &str,
@@ -293,15 +255,23 @@ pub async fn steps<'c, E: Executor<'c, Database = Any>>(
     .bind(item_id)
     .fetch_all(ex)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(kind, user_id, group)| match kind.as_str() {
+    let mut steps = Vec::with_capacity(rows.len());
+    for (kind, user_id, group) in rows {
+        let step = match kind.as_str() {
             "owner" => Some(Approver::Owner),
             "user" => user_id.map(|user_id| Approver::User { user_id }),
             "group" => group.map(|group| Approver::Group { group }),
-            _ => None,
-        })
-        .collect())
+            _ => {
+                return Err(DbError::UnknownValue {
+                    table: "approval_steps",
+                    column: "approver_kind",
+                    value: kind,
+                });
+            }
+        };
+        steps.extend(step);
+    }
+    Ok(steps)
 }
 
 /// Replaces the steps of an item.

@@ -3,7 +3,9 @@
 //! Every query of the application lives under this module and is written once in
 //! portable SQL with `$N` placeholders, run through `sqlx::Any` (see
 //! docs/ARCHITECTURE.md, "Decisions"). Timestamps are integer Unix seconds, ids are
-//! text UUIDv7, so the same migrations serve both databases.
+//! text UUIDv7, so the same migrations serve both databases. Rows are read by
+//! column name into `#[derive(sqlx::FromRow)]` structs; a stored value no enum
+//! knows is an error ([`DbError::UnknownValue`]), never a default.
 
 pub mod assignments;
 pub mod audit;
@@ -14,8 +16,11 @@ pub mod org_config;
 pub mod requests;
 pub mod session_store;
 pub mod standing;
+pub mod tasks;
 #[doc(hidden)]
 pub mod test_db;
+#[cfg(test)]
+mod tests;
 pub mod tokens;
 pub mod users;
 
@@ -29,12 +34,56 @@ use sqlx::{
 
 pub use session_store::DbSessionStore;
 
+use crate::types::UnknownValue;
+
 /// A database transaction over either backend.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// `true`/`false` as stored (BIGINT 0/1, the same on both databases).
 pub(crate) fn flag(value: bool) -> i64 {
     i64::from(value)
+}
+
+/// A stored boolean read back: a row field `#[sqlx(try_from = "Flag")] x: bool`
+/// (`Any` decodes `bool` only from a boolean column, and ours are BIGINT).
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub(crate) struct Flag(i64);
+
+impl From<Flag> for bool {
+    fn from(Flag(value): Flag) -> bool {
+        value != 0
+    }
+}
+
+/// One page of a newest-first list keyed by (`time`, `id`), after the keyset
+/// `before`: `select(where_clause)` builds the query, `filter` (with `$1`, bound
+/// to `owner`) picks the rows.
+async fn newest_first<'c, E, T>(
+    ex: E,
+    select: impl Fn(&str) -> String,
+    filter: &str,
+    (time, id): (&str, &str),
+    owner: &str,
+    before: Option<(i64, &str)>,
+    limit: i64,
+) -> Result<Vec<T>, DbError>
+where
+    E: Executor<'c, Database = sqlx::Any>,
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let order = format!("ORDER BY {time} DESC, {id} DESC");
+    let sql = match before {
+        None => select(&format!("({filter}) {order} LIMIT $2")),
+        Some(_) => select(&format!(
+            "({filter}) AND ({time} < $2 OR ({time} = $2 AND {id} < $3)) {order} LIMIT $4"
+        )),
+    };
+    let mut query = sqlx::query_as(&sql).bind(owner);
+    if let Some((at, last)) = before {
+        query = query.bind(at).bind(last);
+    }
+    Ok(query.bind(limit).fetch_all(ex).await?)
 }
 
 /// The application's handle on its database.
@@ -59,7 +108,41 @@ pub enum DbError {
     #[error("migrating the database failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
-    Query(#[from] sqlx::Error),
+    Query(#[source] sqlx::Error),
+    /// A stored value that none of the enum's values spells: data written by
+    /// another version or by hand. Reading it as some default would misreport it.
+    #[error("{table}.{column} holds {value:?}, which this version does not know")]
+    UnknownValue {
+        table: &'static str,
+        column: &'static str,
+        value: String,
+    },
+}
+
+/// Where each string enum is stored (by the name [`UnknownValue`] carries).
+const STORED_ENUMS: [(&str, &str, &str); 4] = [
+    ("RequestKind", "access_requests", "kind"),
+    ("RequestStatus", "access_requests", "status"),
+    ("TaskState", "approval_tasks", "state"),
+    ("ItemKind", "access_items", "kind"),
+];
+
+impl From<sqlx::Error> for DbError {
+    fn from(err: sqlx::Error) -> DbError {
+        if let sqlx::Error::ColumnDecode { source, .. } = &err
+            && let Some(unknown) = source.downcast_ref::<UnknownValue>()
+            && let Some((_, table, column)) = STORED_ENUMS
+                .into_iter()
+                .find(|(what, _, _)| *what == unknown.what)
+        {
+            return DbError::UnknownValue {
+                table,
+                column,
+                value: unknown.value.clone(),
+            };
+        }
+        DbError::Query(err)
+    }
 }
 
 impl Db {

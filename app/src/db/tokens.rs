@@ -4,7 +4,7 @@ use sqlx::{Any, Executor};
 
 use super::{DbError, Tx};
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct TokenRow {
     pub id: String,
     pub user_id: String,
@@ -14,30 +14,6 @@ pub struct TokenRow {
     pub expires_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
-}
-
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-);
-
-fn from_row(r: Row) -> TokenRow {
-    TokenRow {
-        id: r.0,
-        user_id: r.1,
-        name: r.2,
-        secret_hash: r.3,
-        created_at: r.4,
-        expires_at: r.5,
-        last_used_at: r.6,
-        revoked_at: r.7,
-    }
 }
 
 const SELECT: &str = "SELECT id, user_id, name, secret_hash, created_at, expires_at, \
@@ -63,11 +39,10 @@ pub async fn find<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     id: &str,
 ) -> Result<Option<TokenRow>, DbError> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(ex)
-        .await?;
-    Ok(row.map(from_row))
+        .await?)
 }
 
 pub async fn of_user<'c, E: Executor<'c, Database = Any>>(
@@ -75,14 +50,13 @@ pub async fn of_user<'c, E: Executor<'c, Database = Any>>(
     user_id: &str,
     limit: i64,
 ) -> Result<Vec<TokenRow>, DbError> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
     ))
     .bind(user_id)
     .bind(limit)
     .fetch_all(ex)
-    .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    .await?)
 }
 
 pub async fn revoke(tx: &mut Tx, id: &str, user_id: &str, now: i64) -> Result<bool, DbError> {

@@ -3,13 +3,14 @@
 
 use super::{Db, DbError, Tx, now_epoch};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserRow {
     pub id: String,
     pub issuer: String,
     pub subject: String,
     pub name: String,
     pub email: Option<String>,
+    #[sqlx(rename = "groups_json", try_from = "GroupsJson")]
     pub groups: Vec<String>,
     /// When the person was disabled: they cannot sign in, and nothing of theirs works.
     pub disabled_at: Option<i64>,
@@ -58,26 +59,23 @@ pub async fn upsert_in(tx: &mut Tx, profile: &SignInProfile<'_>) -> Result<UserR
         .ok_or(DbError::Query(sqlx::Error::RowNotFound))
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<i64>,
-);
+/// The groups as stored: a JSON list of the provider's group names.
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub struct GroupsJson(String);
 
-fn from_row((id, issuer, subject, name, email, groups_json, disabled_at): Row) -> UserRow {
-    UserRow {
-        id,
-        issuer,
-        subject,
-        name,
-        email,
-        groups: serde_json::from_str(&groups_json).unwrap_or_default(),
-        disabled_at,
+impl From<GroupsJson> for Vec<String> {
+    fn from(GroupsJson(json): GroupsJson) -> Vec<String> {
+        serde_json::from_str(&json).unwrap_or_default()
     }
+}
+
+/// Users `WHERE …` (`filter`).
+fn users(filter: &str) -> String {
+    format!(
+        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users \
+         WHERE {filter}"
+    )
 }
 
 pub async fn find_by_identity(
@@ -94,15 +92,11 @@ pub async fn find_by_identity_in<'c, E: sqlx::Executor<'c, Database = sqlx::Any>
     issuer: &str,
     subject: &str,
 ) -> Result<Option<UserRow>, DbError> {
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users \
-         WHERE issuer = $1 AND subject = $2",
-    )
-    .bind(issuer)
-    .bind(subject)
-    .fetch_optional(ex)
-    .await?;
-    Ok(row.map(from_row))
+    Ok(sqlx::query_as(&users("issuer = $1 AND subject = $2"))
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(ex)
+        .await?)
 }
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<UserRow>, DbError> {
@@ -122,16 +116,13 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, Db
         "%{}%",
         query.trim().to_lowercase().replace(['%', '_', '\\'], "")
     );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users \
-         WHERE LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1 \
-         ORDER BY name, id LIMIT $2",
-    )
+    Ok(sqlx::query_as(&users(
+        "LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1 ORDER BY name, id LIMIT $2",
+    ))
     .bind(pattern)
     .bind(limit)
     .fetch_all(db.pool())
-    .await?;
-    Ok(rows.into_iter().map(from_row).collect())
+    .await?)
 }
 
 /// Does anybody belong to `group` (as the provider last told us)?
@@ -147,14 +138,12 @@ pub async fn group_exists(db: &Db, group: &str) -> Result<bool, DbError> {
 
 /// Looks a person up by the provider's subject (any issuer) or exact name.
 pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<UserRow>, DbError> {
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users \
-         WHERE subject = $1 OR email = $1 ORDER BY id LIMIT 1",
+    Ok(
+        sqlx::query_as(&users("subject = $1 OR email = $1 ORDER BY id LIMIT 1"))
+            .bind(login)
+            .fetch_optional(db.pool())
+            .await?,
     )
-    .bind(login)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(from_row))
 }
 
 /// [`find`] on any executor (inside a transaction).
@@ -162,13 +151,10 @@ pub async fn find_in<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     ex: E,
     id: &str,
 ) -> Result<Option<UserRow>, DbError> {
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(ex)
-    .await?;
-    Ok(row.map(from_row))
+    Ok(sqlx::query_as(&users("id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?)
 }
 
 /// People in any of `groups` (as the provider last told us) whose name or email
@@ -190,18 +176,17 @@ pub async fn search_in_groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     let member: Vec<String> = (0..groups.len())
         .map(|i| format!("groups_json LIKE ${}", i + 3))
         .collect();
-    let sql = format!(
-        "SELECT id, issuer, subject, name, email, groups_json, disabled_at FROM users \
-         WHERE (LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1) AND ({}) \
+    let sql = users(&format!(
+        "(LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1) AND ({}) \
          ORDER BY name, id LIMIT $2",
         member.join(" OR ")
-    );
-    let mut q = sqlx::query_as::<_, Row>(&sql).bind(pattern).bind(limit);
+    ));
+    let mut q = sqlx::query_as::<_, UserRow>(&sql).bind(pattern).bind(limit);
     for group in groups {
         let needle = serde_json::to_string(group).unwrap_or_default();
         q = q.bind(format!("%{}%", needle.replace(['%', '_'], "")));
     }
-    Ok(q.fetch_all(ex).await?.into_iter().map(from_row).collect())
+    Ok(q.fetch_all(ex).await?)
 }
 
 /// Marks a person disabled (once); returns whether this call did it.

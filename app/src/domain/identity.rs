@@ -46,7 +46,7 @@ pub async fn record_sign_in(
         roles
             .roles_for(groups)
             .into_iter()
-            .map(Role::label)
+            .map(Role::as_str)
             .collect()
     };
     audit::append(

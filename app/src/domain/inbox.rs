@@ -6,7 +6,8 @@ use super::{DomainError, approvals::actor_groups, org, routing::needs_reauth};
 use crate::{
     db::{
         Db,
-        requests::{self as store, RequestSummary, TaskRow},
+        requests::{self as store, RequestSummary},
+        tasks::{self, TaskRow},
     },
     types::{AccessRequestConfig, CurrentUser, Decision, InboxTask, Page, parse_time_cursor},
 };
@@ -22,7 +23,7 @@ pub async fn inbox(
     let config = org::config(db).await?;
     let limit = limit.clamp(1, 100);
     let before = before.and_then(parse_time_cursor);
-    let rows = store::inbox(db.pool(), &actor.id, &groups, before, limit + 1).await?;
+    let rows = tasks::inbox(db.pool(), &actor.id, &groups, before, limit + 1).await?;
     let page = Page::from_overfetch(rows, limit, |(t, _)| format!("{}_{}", t.created_at, t.id));
     let mut out = Vec::with_capacity(page.rows.len());
     for (task, summary) in page.rows {
@@ -66,7 +67,7 @@ pub async fn history(
 ) -> Result<Page<crate::types::DecidedTask>, DomainError> {
     let limit = limit.clamp(1, 100);
     let before = before.and_then(parse_time_cursor);
-    let rows = store::decided_by(db.pool(), &actor.id, before, limit + 1).await?;
+    let rows = tasks::decided_by(db.pool(), &actor.id, before, limit + 1).await?;
     let page = Page::from_overfetch(rows, limit, |t| {
         format!("{}_{}", t.decided_at.unwrap_or(0), t.id)
     });
@@ -95,5 +96,5 @@ pub async fn history(
 
 pub async fn inbox_count(db: &Db, actor: &CurrentUser) -> Result<i64, DomainError> {
     let groups = actor_groups(db, actor).await?;
-    Ok(store::inbox_count(db.pool(), &actor.id, &groups).await?)
+    Ok(tasks::inbox_count(db.pool(), &actor.id, &groups).await?)
 }

@@ -56,7 +56,7 @@ impl DomainError {
 
 impl From<sqlx::Error> for DomainError {
     fn from(err: sqlx::Error) -> Self {
-        DomainError::Db(DbError::Query(err))
+        DomainError::Db(DbError::from(err))
     }
 }
 

@@ -14,7 +14,7 @@ use crate::{
     db::{
         Db, assignments, items,
         requests::{self as store, NewRequest, RequestSummary},
-        users,
+        tasks, users,
     },
     types::{
         AssignmentView, CurrentUser, Page, RequestKind, RequestStatus, RequestView, Role, TaskView,
@@ -212,7 +212,7 @@ pub async fn cancel(db: &Db, actor: &CurrentUser, request_id: &str) -> Result<()
             "This request is no longer pending, so it cannot be cancelled.".into(),
         ));
     }
-    store::cancel_tasks(&mut tx, &request.id, at).await?;
+    tasks::cancel_pending(&mut tx, &request.id, at).await?;
     audit::append(
         &mut tx,
         AuditActor::User(&actor.id),
@@ -232,7 +232,7 @@ pub async fn cancel(db: &Db, actor: &CurrentUser, request_id: &str) -> Result<()
 
 async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError> {
     let mut tasks = Vec::new();
-    for t in store::tasks_of(db.pool(), &s.request.id).await? {
+    for t in tasks::of_request(db.pool(), &s.request.id).await? {
         let approver_label = match (&t.approver_user_id, &t.approver_group) {
             (Some(user), _) => users::find(db, user)
                 .await?
@@ -289,7 +289,7 @@ async fn may_read(db: &Db, actor: &CurrentUser, s: &RequestSummary) -> Result<bo
     }
     let groups = approvals::actor_groups(db, actor).await?;
     let me = Some(actor.id.as_str());
-    Ok(store::tasks_of(db.pool(), &s.request.id)
+    Ok(tasks::of_request(db.pool(), &s.request.id)
         .await?
         .iter()
         .any(|t| {

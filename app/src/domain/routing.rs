@@ -25,7 +25,8 @@ use super::{
 use crate::{
     db::{
         Tx, assignments, items, org_config,
-        requests::{self as store, NewTask, RequestRow},
+        requests::{self as store, RequestRow},
+        tasks::{self, NewTask},
         users,
     },
     types::{
@@ -153,7 +154,7 @@ pub(crate) async fn open_step(
     };
     let task_id = new_id();
     let at = now();
-    store::insert_task(
+    tasks::insert(
         tx,
         &NewTask {
             id: &task_id,
@@ -169,7 +170,7 @@ pub(crate) async fn open_step(
         && own(user)
         && auto_approve
     {
-        store::decide_task(tx, &task_id, TaskState::Approved, user, None, true, at).await?;
+        tasks::decide(tx, &task_id, TaskState::Approved, user, None, true, at).await?;
         audit::append(
             tx,
             AuditActor::System,
@@ -196,7 +197,7 @@ pub(crate) async fn open_step(
 /// granted only when every approved step of its request carries a signature,
 /// whatever path led here.
 async fn every_step_signed(tx: &mut Tx, request: &RequestRow) -> Result<(), DomainError> {
-    for task in store::tasks_of(&mut **tx, &request.id).await? {
+    for task in tasks::of_request(&mut **tx, &request.id).await? {
         if task.state != TaskState::Approved {
             continue;
         }

@@ -17,7 +17,8 @@ use super::{
 use crate::{
     db::{
         Db, Tx, items, org_config,
-        requests::{self as store, RequestRow, TaskRow},
+        requests::{self as store, RequestRow},
+        tasks::{self, TaskRow},
         users,
     },
     types::{
@@ -91,7 +92,7 @@ pub(super) async fn decidable(
     task_id: &str,
     fallback: &Fallback,
 ) -> Result<Decidable, DomainError> {
-    let task = store::find_task(&mut **tx, task_id)
+    let task = tasks::find(&mut **tx, task_id)
         .await?
         .ok_or(DomainError::NotFound("approval task"))?;
     let assigned = task.approver_user_id.as_deref() == Some(actor.id.as_str())
@@ -146,7 +147,7 @@ fn already_decided(task: &TaskRow) -> DomainError {
 
 /// A conditional update of a task lost its race: say who won.
 pub(super) async fn lost_race(tx: &mut Tx, task_id: &str) -> DomainError {
-    match store::find_task(&mut **tx, task_id).await {
+    match tasks::find(&mut **tx, task_id).await {
         Ok(Some(task)) => already_decided(&task),
         Ok(None) => DomainError::NotFound("approval task"),
         Err(err) => err.into(),
@@ -304,7 +305,7 @@ async fn decide_one(
         Decision::Deny => TaskState::Denied,
     };
     let comment_opt = (!comment.is_empty()).then_some(comment);
-    if !store::decide_task(tx, &task.id, state, &actor.id, comment_opt, false, at).await? {
+    if !tasks::decide(tx, &task.id, state, &actor.id, comment_opt, false, at).await? {
         return Err(lost_race(tx, &task.id).await);
     }
     let signature = evidence
@@ -335,7 +336,7 @@ async fn decide_one(
     match decision {
         Decision::Deny => {
             store::close(tx, &request.id, RequestStatus::Denied, at).await?;
-            store::cancel_tasks(tx, &request.id, at).await?;
+            tasks::cancel_pending(tx, &request.id, at).await?;
             Ok(())
         }
         Decision::Approve => routing::open_step(tx, request, task.position + 1, fallback).await,

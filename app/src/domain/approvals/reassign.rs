@@ -9,7 +9,7 @@ use super::{
 use crate::{
     db::{
         Db, Tx, items, org_config,
-        requests::{self as store, NewTask},
+        tasks::{self, NewTask},
         users,
     },
     domain::{
@@ -81,7 +81,7 @@ pub async fn reassign(
         ));
     }
     let at = now();
-    if !store::decide_task(
+    if !tasks::decide(
         &mut tx,
         &task.id,
         TaskState::Reassigned,
@@ -95,7 +95,7 @@ pub async fn reassign(
         return Err(lost_race(&mut tx, &task.id).await);
     }
     let new_task = new_id();
-    store::insert_task(
+    tasks::insert(
         &mut tx,
         &NewTask {
             id: &new_task,

@@ -140,7 +140,7 @@ async fn with_auto_approval_on_ones_own_step_is_approved_automatically_and_audit
         .item("DBA", &w.carol, &[named(&w.bob), named(&w.dave)])
         .await;
     let id = w.request(&w.bob, &item).await;
-    let tasks = crate::db::requests::tasks_of(w.db.pool(), &id)
+    let tasks = crate::db::tasks::of_request(w.db.pool(), &id)
         .await
         .unwrap();
     assert!(tasks[0].automatic && tasks[0].state == TaskState::Approved);
@@ -174,7 +174,7 @@ async fn two_approvers_racing_on_one_step_exactly_one_decision_counts() {
         matches!(&loser, DomainError::Conflict(m) if m.contains("already")),
         "the loser is told it was already decided: {loser:?}"
     );
-    let decided = crate::db::requests::find_task(w.db.pool(), &task.id)
+    let decided = crate::db::tasks::find(w.db.pool(), &task.id)
         .await
         .unwrap()
         .unwrap();

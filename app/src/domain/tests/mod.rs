@@ -182,8 +182,8 @@ impl World {
     }
 
     /// The pending task ids of a request.
-    pub async fn pending_tasks(&self, request_id: &str) -> Vec<crate::db::requests::TaskRow> {
-        crate::db::requests::tasks_of(self.db.pool(), request_id)
+    pub async fn pending_tasks(&self, request_id: &str) -> Vec<crate::db::tasks::TaskRow> {
+        crate::db::tasks::of_request(self.db.pool(), request_id)
             .await
             .expect("tasks")
             .into_iter()

@@ -71,7 +71,7 @@ async fn assert_granted_and_every_step_signed(w: &World, request: &str, benefici
             .await
             .unwrap()
     );
-    let tasks = crate::db::requests::tasks_of(w.db.pool(), request)
+    let tasks = crate::db::tasks::of_request(w.db.pool(), request)
         .await
         .unwrap();
     let approved: Vec<_> = tasks
