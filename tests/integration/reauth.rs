@@ -78,9 +78,9 @@ pub async fn scene(app: TestApp) -> Scene {
         &carol,
         "/api/settings/save",
         &[
-            ("version", "1"),
-            ("reauthorization_enabled", "on"),
-            ("default_reauth_window_minutes", "0"),
+            ("settings[version]", "1"),
+            ("settings[reauthorization_enabled]", "on"),
+            ("settings[default_reauth_window_minutes]", "0"),
         ],
     )
     .await;
@@ -344,9 +344,9 @@ async fn a_provider_that_ignores_max_age_cannot_pass_an_approval() {
         &carol,
         "/api/settings/save",
         &[
-            ("version", "0"),
-            ("reauthorization_enabled", "on"),
-            ("default_reauth_window_minutes", "0"),
+            ("settings[version]", "0"),
+            ("settings[reauthorization_enabled]", "on"),
+            ("settings[default_reauth_window_minutes]", "0"),
         ],
     )
     .await;

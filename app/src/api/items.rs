@@ -53,55 +53,52 @@ pub async fn item_edit_view(id: String) -> Result<ItemEditData, AppError> {
     })
 }
 
+/// The Details tab as the browser posts it (`item[kind]`, `item[name]`, …); a
+/// checkbox is sent only when ticked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ItemForm {
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// A person's id, or empty for none.
+    #[serde(default)]
+    pub owner_id: String,
+    #[serde(default)]
+    pub requestable: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<ItemForm> for crate::domain::items::ItemInput {
+    fn from(form: ItemForm) -> Self {
+        crate::domain::items::ItemInput {
+            kind: form.kind,
+            name: form.name,
+            description: form.description,
+            owner_id: form.owner_id,
+            requestable: form.requestable.is_some(),
+            enabled: form.enabled.is_some(),
+        }
+    }
+}
+
 #[server(endpoint = "items/create")]
-pub async fn create_item(
-    kind: String,
-    name: String,
-    description: String,
-    owner_id: String,
-    requestable: Option<String>,
-    enabled: Option<String>,
-) -> Result<String, AppError> {
-    use crate::domain::items::{self, ItemInput};
+pub async fn create_item(item: ItemForm) -> Result<String, AppError> {
     let user = crate::auth::require_user()?;
     let s = crate::services::current()?;
-    let input = ItemInput {
-        kind,
-        name,
-        description,
-        owner_id,
-        requestable: requestable.is_some(),
-        enabled: enabled.is_some(),
-    };
-    let item = items::create(&s.db, &user, &input).await?;
+    let item = crate::domain::items::create(&s.db, &user, &item.into()).await?;
     leptos_axum::redirect(&format!("/admin/items/{}?tab=details&saved=1", item.id));
     Ok(item.id)
 }
 
 #[server(endpoint = "items/update")]
-#[allow(clippy::too_many_arguments)]
-pub async fn update_item(
-    id: String,
-    version: i64,
-    kind: String,
-    name: String,
-    description: String,
-    owner_id: String,
-    requestable: Option<String>,
-    enabled: Option<String>,
-) -> Result<AccessItem, AppError> {
-    use crate::domain::items::{self, ItemInput};
+pub async fn update_item(id: String, version: i64, item: ItemForm) -> Result<AccessItem, AppError> {
     let (user, key) = crate::auth::require_session()?;
     let s = crate::services::current()?;
-    let input = ItemInput {
-        kind,
-        name,
-        description,
-        owner_id,
-        requestable: requestable.is_some(),
-        enabled: enabled.is_some(),
-    };
-    Ok(items::update(&s.db, (&user, &key), (&id, version), &input, None).await?)
+    let input = item.into();
+    Ok(crate::domain::items::update(&s.db, (&user, &key), (&id, version), &input, None).await?)
 }
 
 /// `steps` is the list of approvers as JSON (the Approvals tab keeps it in a

@@ -11,21 +11,32 @@ pub async fn get_settings() -> Result<OrgSettings, AppError> {
     Ok(crate::domain::org::settings(&s.db, &user, s.provider_configured).await?)
 }
 
+/// The settings form as the browser posts it (`settings[version]`, …); a
+/// switch is sent only when on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SettingsForm {
+    pub version: i64,
+    #[serde(default)]
+    pub reauthorization_enabled: Option<String>,
+    #[serde(default)]
+    pub approvals_must_be_external: Option<String>,
+    #[serde(default)]
+    pub auto_approval_enabled: Option<String>,
+    #[serde(default)]
+    pub allow_anyone_by_anyone: Option<String>,
+    #[serde(default)]
+    pub allow_employee_by_manager: Option<String>,
+    #[serde(default)]
+    pub default_reauth_window_minutes: String,
+}
+
 #[server(endpoint = "settings/save")]
-#[allow(clippy::too_many_arguments)]
-pub async fn save_settings(
-    version: i64,
-    reauthorization_enabled: Option<String>,
-    approvals_must_be_external: Option<String>,
-    auto_approval_enabled: Option<String>,
-    allow_anyone_by_anyone: Option<String>,
-    allow_employee_by_manager: Option<String>,
-    default_reauth_window_minutes: String,
-) -> Result<OrgSettings, AppError> {
+pub async fn save_settings(settings: SettingsForm) -> Result<OrgSettings, AppError> {
     use crate::types::{AccessRequestConfig, RequestOnBehalfOfConfig};
     let (user, key) = crate::auth::require_session()?;
     let s = crate::services::current()?;
-    let window = default_reauth_window_minutes
+    let window = settings
+        .default_reauth_window_minutes
         .trim()
         .parse::<i64>()
         .map_err(|_| AppError::Field {
@@ -33,15 +44,18 @@ pub async fn save_settings(
             message: "must be a whole number of minutes".into(),
         })?;
     let config = AccessRequestConfig {
-        reauthorization_enabled: reauthorization_enabled.is_some(),
-        approvals_must_be_external: approvals_must_be_external.is_some(),
-        auto_approval_enabled: auto_approval_enabled.is_some(),
+        reauthorization_enabled: settings.reauthorization_enabled.is_some(),
+        approvals_must_be_external: settings.approvals_must_be_external.is_some(),
+        auto_approval_enabled: settings.auto_approval_enabled.is_some(),
         request_on_behalf_of_config: RequestOnBehalfOfConfig {
-            allow_request_on_behalf_of_anyone_by_anyone: allow_anyone_by_anyone.is_some(),
-            allow_request_on_behalf_of_employee_by_manager: allow_employee_by_manager.is_some(),
+            allow_request_on_behalf_of_anyone_by_anyone: settings.allow_anyone_by_anyone.is_some(),
+            allow_request_on_behalf_of_employee_by_manager: settings
+                .allow_employee_by_manager
+                .is_some(),
         },
         default_reauth_window_minutes: window,
     };
+    let version = settings.version;
     Ok(crate::domain::org::save(
         &s.db,
         &user,

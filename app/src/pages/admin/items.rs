@@ -112,7 +112,7 @@ where
     view! {
         <div class="field">
             <label for="kind-field">"Kind"</label>
-            <select id="kind-field" name="kind">
+            <select id="kind-field" name="item[kind]">
                 {ItemKind::ALL.into_iter().map(|k| view! {
                     <option value=k.as_str() selected=k == kind>{k.label()}</option>
                 }).collect_view()}
@@ -121,17 +121,17 @@ where
         </div>
         <div class="field">
             <label for="name">"Name"</label>
-            <input id="name" name="name" type="text" required maxlength="120" value=name/>
+            <input id="name" name="item[name]" type="text" required maxlength="120" value=name/>
             {field_error(value, "name")}
         </div>
         <div class="field">
             <label for="description">"Description"</label>
-            <textarea id="description" name="description" rows="3" maxlength="2000">{description}</textarea>
+            <textarea id="description" name="item[description]" rows="3" maxlength="2000">{description}</textarea>
             {field_error(value, "description")}
         </div>
         <div class="field">
             <label for="owner_id">"Owner"</label>
-            <select id="owner_id" name="owner_id">
+            <select id="owner_id" name="item[owner_id]">
                 <option value="">"No owner"</option>
                 {people.into_iter().map(|p| {
                     let sel = p.id == owner;
@@ -141,12 +141,12 @@ where
             {field_error(value, "owner")}
         </div>
         <label class="flex items-center gap-2">
-            <input type="checkbox" name="requestable" value="on" checked=requestable/>
+            <input type="checkbox" name="item[requestable]" value="on" checked=requestable/>
             "Requestable (shown in the catalog)"
         </label>
         {field_error(value, "requestable")}
         <label class="flex items-center gap-2">
-            <input type="checkbox" name="enabled" value="on" checked=enabled/>
+            <input type="checkbox" name="item[enabled]" value="on" checked=enabled/>
             "Enabled"
         </label>
         {form_error(value)}

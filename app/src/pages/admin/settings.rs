@@ -39,6 +39,7 @@ fn Switch(
     checked: bool,
 ) -> impl IntoView {
     let hint = format!("{name}-hint");
+    let name = format!("settings[{name}]");
     view! {
         <div class="field">
             <label class="flex items-center gap-2">
@@ -79,7 +80,7 @@ fn SettingsForm(
             </ActionForm>
         </section>
         <ActionForm action=save attr:class="card mt-6 flex flex-col gap-4 max-w-[48rem]">
-            <input type="hidden" name="version" value=settings.version/>
+            <input type="hidden" name="settings[version]" value=settings.version/>
             <Switch name="reauthorization_enabled" label="Re-authenticated approvals (reauthorizationEnabled)"
                 explanation="Approvals of items that require it are e-signed by signing in again at the identity provider. Turning it off asks you to sign in again first."
                 checked=c.reauthorization_enabled/>
@@ -98,7 +99,7 @@ fn SettingsForm(
                 checked=c.request_on_behalf_of_config.allow_request_on_behalf_of_employee_by_manager/>
             <div class="field">
                 <label for="window">"Default freshness window in minutes (defaultReauthWindowMinutes)"</label>
-                <input id="window" name="default_reauth_window_minutes" type="number" min="0" max="32767"
+                <input id="window" name="settings[default_reauth_window_minutes]" type="number" min="0" max="32767"
                     value=c.default_reauth_window_minutes aria-describedby="window-hint"/>
                 <p id="window-hint" class="hint">"For items that set none. 0 = every approval signs again. Widening it asks you to sign in again first."</p>
                 {field_error(value, "defaultReauthWindowMinutes")}
