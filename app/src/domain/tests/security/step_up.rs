@@ -1,0 +1,134 @@
+use super::*;
+
+#[tokio::test]
+async fn weakening_the_organisation_configuration_needs_step_up() {
+    let w = World::new().await;
+    let weakenings = [
+        AccessRequestConfig {
+            auto_approval_enabled: true,
+            ..Default::default()
+        },
+        AccessRequestConfig {
+            default_reauth_window_minutes: 30,
+            ..Default::default()
+        },
+    ];
+    for weaker in weakenings {
+        let stored = org::settings(&w.db, &w.carol, true).await.unwrap();
+        let before = w.audit_count().await;
+        let err = org::save(&w.db, &w.carol, "s", &weaker, stored.version, true, None)
+            .await
+            .unwrap_err();
+        challenge_of(err);
+        let after = org::settings(&w.db, &w.carol, true).await.unwrap();
+        assert_eq!(after.config, stored.config, "nothing changed");
+        assert_eq!(w.audit_count().await, before);
+    }
+    // Turning approvalsMustBeExternal off, once it is on.
+    w.configure(AccessRequestConfig {
+        approvals_must_be_external: true,
+        ..Default::default()
+    })
+    .await;
+    let stored = org::settings(&w.db, &w.carol, true).await.unwrap();
+    let off = AccessRequestConfig::default();
+    let challenge = challenge_of(
+        org::save(&w.db, &w.carol, "s", &off, stored.version, true, None)
+            .await
+            .unwrap_err(),
+    );
+    sign(&w, &w.carol, "carol", "s", &challenge).await;
+    let saved = org::save(
+        &w.db,
+        &w.carol,
+        "s",
+        &off,
+        stored.version,
+        true,
+        Some(&challenge),
+    )
+    .await
+    .unwrap();
+    assert!(!saved.config.approvals_must_be_external);
+}
+
+#[tokio::test]
+async fn strengthening_the_configuration_needs_no_step_up() {
+    let w = World::new().await;
+    let stored = org::settings(&w.db, &w.carol, true).await.unwrap();
+    let stricter = AccessRequestConfig {
+        approvals_must_be_external: true,
+        ..Default::default()
+    };
+    org::save(&w.db, &w.carol, "s", &stricter, stored.version, true, None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn changing_who_signs_for_a_signed_item_needs_step_up() {
+    let w = World::new().await;
+    let item = signed_item(&w, "Payroll", &w.carol, &[named(&w.bob)]).await;
+    let input = items::ItemInput {
+        kind: "application".into(),
+        name: item.name.clone(),
+        description: item.description.clone(),
+        owner_id: w.bob.id.clone(),
+        requestable: true,
+        enabled: true,
+    };
+    let admin = (&w.carol, "s");
+    let err = items::update(&w.db, admin, (&item.id, item.version), &input, None)
+        .await
+        .unwrap_err();
+    challenge_of(err);
+    let steps = [named(&w.dave)];
+    let err = items::set_steps(&w.db, admin, (&item.id, item.version), &steps, None)
+        .await
+        .unwrap_err();
+    let challenge = challenge_of(err);
+    let unchanged = crate::db::items::steps(w.db.pool(), &item.id)
+        .await
+        .unwrap();
+    assert_eq!(unchanged, vec![named(&w.bob)]);
+    sign(&w, &w.carol, "carol", "s", &challenge).await;
+    items::set_steps(
+        &w.db,
+        admin,
+        (&item.id, item.version),
+        &steps,
+        Some(&challenge),
+    )
+    .await
+    .unwrap();
+    // An item without the requirement changes freely.
+    let plain = w.item_approved_by("Wiki", &w.bob).await;
+    items::set_steps(&w.db, admin, (&plain.id, plain.version), &steps, None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn creating_a_personal_access_token_needs_step_up_and_a_bounded_life() {
+    let w = World::new().await;
+    let me = (&w.bob, "s");
+    let too_long = tokens::create(&w.db, me, ("ci", 91), 90, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        too_long,
+        DomainError::Invalid { field: "days", .. }
+    ));
+    let challenge = challenge_of(
+        tokens::create(&w.db, me, ("ci", 30), 90, None)
+            .await
+            .unwrap_err(),
+    );
+    assert!(tokens::list(&w.db, &w.bob).await.unwrap().is_empty());
+    sign(&w, &w.bob, "bob", "s", &challenge).await;
+    let (row, secret) = tokens::create(&w.db, me, ("ci", 30), 90, Some(&challenge))
+        .await
+        .unwrap();
+    assert!(secret.starts_with("cs_"));
+    assert_eq!(row.expires_at - row.created_at, 30 * 86_400);
+}
