@@ -186,7 +186,7 @@ pub struct PersonRef {
     pub email: Option<String>,
 }
 
-/// Who may request access for whom (PRODUCT.md, "Organisation configuration").
+/// Who may request access for whom (the `requestOnBehalfOfConfig` of the access-request configuration).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestOnBehalfOfConfig {
