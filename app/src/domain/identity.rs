@@ -116,10 +116,28 @@ pub struct Ended {
     pub tokens: u64,
 }
 
-/// Ends every session of `user_id` and revokes every token of theirs, in `tx`.
-async fn end_standing(tx: &mut crate::db::Tx, user_id: &str) -> Result<Ended, DomainError> {
+/// Ends every session of `user_id` and revokes every token of theirs, and
+/// records it as `action` by `by`, in `tx`.
+async fn end_standing(
+    tx: &mut crate::db::Tx,
+    user_id: &str,
+    (by, action): (AuditActor<'_>, &'static str),
+) -> Result<Ended, DomainError> {
     let sessions = crate::db::session_store::end_all_of(tx, user_id).await?;
     let tokens = crate::db::tokens::revoke_all_of(tx, user_id, super::now()).await?;
+    audit::append(
+        tx,
+        by,
+        Entry {
+            action,
+            target_kind: "user",
+            target_id: user_id,
+            item_id: None,
+            request_id: None,
+            details: json!({ "sessions_ended": sessions, "tokens_revoked": tokens }),
+        },
+    )
+    .await?;
     Ok(Ended { sessions, tokens })
 }
 
@@ -127,20 +145,8 @@ async fn end_standing(tx: &mut crate::db::Tx, user_id: &str) -> Result<Ended, Do
 /// access token of theirs is revoked, in one transaction, audited.
 pub async fn sign_out_everywhere(db: &Db, user_id: &str) -> Result<Ended, DomainError> {
     let mut tx = db.write_tx().await?;
-    let ended = end_standing(&mut tx, user_id).await?;
-    audit::append(
-        &mut tx,
-        AuditActor::User(user_id),
-        Entry {
-            action: "user.signed_out_everywhere",
-            target_kind: "user",
-            target_id: user_id,
-            item_id: None,
-            request_id: None,
-            details: json!({ "sessions_ended": ended.sessions, "tokens_revoked": ended.tokens }),
-        },
-    )
-    .await?;
+    let by = (AuditActor::User(user_id), "user.signed_out_everywhere");
+    let ended = end_standing(&mut tx, user_id, by).await?;
     tx.commit().await?;
     Ok(ended)
 }
@@ -167,20 +173,8 @@ pub async fn disable(
             "This person is already disabled.".into(),
         ));
     }
-    let ended = end_standing(&mut tx, user_id).await?;
-    audit::append(
-        &mut tx,
-        AuditActor::User(&actor.id),
-        Entry {
-            action: "user.disabled",
-            target_kind: "user",
-            target_id: user_id,
-            item_id: None,
-            request_id: None,
-            details: json!({ "sessions_ended": ended.sessions, "tokens_revoked": ended.tokens }),
-        },
-    )
-    .await?;
+    let by = (AuditActor::User(&actor.id), "user.disabled");
+    let ended = end_standing(&mut tx, user_id, by).await?;
     tx.commit().await?;
     Ok(ended)
 }
