@@ -5,11 +5,13 @@
 // off again asks the admin to sign in again.
 import { expectAccessible } from './a11y';
 import {
+  approvalSteps,
   createItem,
   expect,
   inboxTask,
   openInbox,
   requestAccess,
+  saveAndWaitForNewVersion,
   screenshot,
   setNamedApprovers,
   test,
@@ -118,4 +120,40 @@ test('with approvals made externally the inbox is read-only, and turning that of
   await screenshot(carol, 'settings-signed-weakening');
   await bob.goto('/inbox');
   await expect(inboxTask(bob, name).getByRole('button', { name: 'Approve', exact: true })).toBeVisible();
+});
+
+test('changing who approves an item whose approvals must be e-signed asks the admin to sign in again', async ({ people }) => {
+  await people.provision('bob', 'dave');
+  const carol = await people.as('carol');
+  const name = uniqueName('Treasury role');
+  await createItem(carol, { name, kind: 'Role' });
+  await setNamedApprovers(carol, ['Bob Example']);
+  await carol.getByRole('tab', { name: 'Reauthentication' }).click();
+  await carol.getByRole('checkbox', { name: 'Require Approval Reauthentication' }).check();
+  await saveAndWaitForNewVersion(carol, 'Save reauthentication', 'Reauthentication setting saved.');
+
+  // Bob's step becomes Dave's: saving it sends carol to sign in again first.
+  await carol.getByRole('tab', { name: /^Approvals/ }).click();
+  await expect(carol).toHaveURL(/[?&]tab=approvals\b/);
+  const steps = approvalSteps(carol);
+  await expect(async () => {
+    await carol.getByRole('button', { name: 'Remove step 1' }).click();
+    await expect(steps).toHaveCount(0, { timeout: 500 });
+  }).toPass();
+  await carol.getByLabel('Approver', { exact: true }).selectOption({ label: 'A named person' });
+  await carol.getByLabel('Person or group').fill('Dave Example');
+  await carol.getByRole('button', { name: 'Add step' }).click();
+  await expect(steps.nth(0)).toContainText('Step 1: Dave Example');
+  await carol.getByRole('button', { name: 'Save approval steps' }).click();
+  await signInAgainAtProvider(carol, 'carol');
+  await expect(carol.getByText("Signed and saved: the item's approval steps are changed.")).toBeVisible();
+  await expect(carol).toHaveURL(/[?&]tab=approvals\b/);
+  // Reloading the page does not run the signed change a second time.
+  await carol.reload();
+  await expect(carol.getByText('Already done: this signed action was completed.')).toBeVisible();
+  await expect(carol.getByRole('alert')).toHaveCount(0);
+  await expect(approvalSteps(carol)).toHaveCount(1);
+  await expect(approvalSteps(carol).nth(0)).toContainText('Step 1: Dave Example');
+  await expectAccessible(carol);
+  await screenshot(carol, 'item-steps-changed-after-signing-again');
 });

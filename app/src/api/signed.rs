@@ -35,7 +35,11 @@ pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcom
     };
     let (user, key) = crate::auth::require_session()?;
     let s = crate::services::current()?;
-    let action = reauth::signed_action(&s.db, &user.id, &key, &challenge_id).await?;
+    let Some(action) = reauth::signed_action(&s.db, &user.id, &key, &challenge_id).await? else {
+        return Ok(SignedOutcome::said(
+            "Already done: this signed action was completed.",
+        ));
+    };
     let proof = Some(challenge_id.as_str());
     let admin = (&user, key.as_str());
     match action {

@@ -352,18 +352,23 @@ pub async fn step_up(
     Ok((tx, Some(evidence)))
 }
 
-/// The action a challenge of this person's sign-in was made for, to complete it.
+/// The action a challenge of this person's sign-in was made for, to complete
+/// it; `None` once it has been completed (a reloaded page asks again, and
+/// must not run the action a second time).
 pub async fn signed_action(
     db: &Db,
     user_id: &str,
     session_key: &str,
     challenge_id: &str,
-) -> Result<SignedAction, DomainError> {
+) -> Result<Option<SignedAction>, DomainError> {
     let challenge = store::find(db.pool(), challenge_id)
         .await?
         .filter(|c| c.user_id == user_id && c.session_key == session_key)
         .ok_or(DomainError::NotFound("re-authentication"))?;
-    action_of(&challenge)
+    if challenge.consumed_at.is_some() {
+        return Ok(None);
+    }
+    action_of(&challenge).map(Some)
 }
 
 /// Deletes challenges that expired without being verified (nothing refers to
