@@ -110,12 +110,25 @@ pub async fn count(db: &Db) -> Result<i64, DbError> {
     Ok(n)
 }
 
-/// People whose name or email contains `query`, by name, at most `limit`.
-pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, DbError> {
-    let pattern = format!(
+/// The `LIKE` pattern for "name or email contains `query`" (wildcards typed by
+/// the person are dropped, not interpreted).
+fn contains_pattern(query: &str) -> String {
+    format!(
         "%{}%",
         query.trim().to_lowercase().replace(['%', '_', '\\'], "")
-    );
+    )
+}
+
+/// The `LIKE` pattern for membership of `group`: its JSON string inside the
+/// stored list, `"name"`.
+fn member_pattern(group: &str) -> String {
+    let needle = serde_json::to_string(group).unwrap_or_default();
+    format!("%{}%", needle.replace(['%', '_'], ""))
+}
+
+/// People whose name or email contains `query`, by name, at most `limit`.
+pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, DbError> {
+    let pattern = contains_pattern(query);
     Ok(sqlx::query_as(&users(
         "LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1 ORDER BY name, id LIMIT $2",
     ))
@@ -127,10 +140,9 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, Db
 
 /// Does anybody belong to `group` (as the provider last told us)?
 pub async fn group_exists(db: &Db, group: &str) -> Result<bool, DbError> {
-    let needle = serde_json::to_string(group).unwrap_or_default();
     let row: Option<(String,)> =
         sqlx::query_as("SELECT id FROM users WHERE groups_json LIKE $1 LIMIT 1")
-            .bind(format!("%{}%", needle.replace(['%', '_'], "")))
+            .bind(member_pattern(group))
             .fetch_optional(db.pool())
             .await?;
     Ok(row.is_some())
@@ -168,11 +180,7 @@ pub async fn search_in_groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     if groups.is_empty() {
         return Ok(Vec::new());
     }
-    let pattern = format!(
-        "%{}%",
-        query.trim().to_lowercase().replace(['%', '_', '\\'], "")
-    );
-    // Each group as its JSON string inside the stored list: `"name"`.
+    let pattern = contains_pattern(query);
     let member: Vec<String> = (0..groups.len())
         .map(|i| format!("groups_json LIKE ${}", i + 3))
         .collect();
@@ -183,8 +191,7 @@ pub async fn search_in_groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     ));
     let mut q = sqlx::query_as::<_, UserRow>(&sql).bind(pattern).bind(limit);
     for group in groups {
-        let needle = serde_json::to_string(group).unwrap_or_default();
-        q = q.bind(format!("%{}%", needle.replace(['%', '_'], "")));
+        q = q.bind(member_pattern(group));
     }
     Ok(q.fetch_all(ex).await?)
 }

@@ -31,6 +31,37 @@ pub struct Entry<'a> {
     pub details: Value,
 }
 
+impl<'a> Entry<'a> {
+    /// A record about an access item.
+    pub fn about_item(action: &'a str, item_id: &'a str, details: Value) -> Entry<'a> {
+        Entry {
+            action,
+            target_kind: "access_item",
+            target_id: item_id,
+            item_id: Some(item_id),
+            request_id: None,
+            details,
+        }
+    }
+
+    /// A record about an approval task of `request_id`, for `item_id`.
+    pub fn about_task(
+        action: &'a str,
+        task_id: &'a str,
+        (item_id, request_id): (&'a str, &'a str),
+        details: Value,
+    ) -> Entry<'a> {
+        Entry {
+            action,
+            target_kind: "approval_task",
+            target_id: task_id,
+            item_id: Some(item_id),
+            request_id: Some(request_id),
+            details,
+        }
+    }
+}
+
 /// Appends one record inside `tx`. Returns its sequence number.
 pub async fn append(
     tx: &mut Tx,

@@ -174,18 +174,16 @@ pub(crate) async fn open_step(
         audit::append(
             tx,
             AuditActor::System,
-            Entry {
-                action: "approval.auto_approved",
-                target_kind: "approval_task",
-                target_id: &task_id,
-                item_id: Some(&item.id),
-                request_id: Some(&request.id),
-                details: json!({
+            Entry::about_task(
+                "approval.auto_approved",
+                &task_id,
+                (&item.id, &request.id),
+                json!({
                     "step": position + 1,
                     "approver_id": user,
                     "reason": "the requester is this step's approver and autoApprovalEnabled is on",
                 }),
-            },
+            ),
         )
         .await?;
         return Box::pin(open_step(tx, request, position + 1, fallback)).await;

@@ -314,23 +314,21 @@ async fn decide_one(
     audit::append(
         tx,
         AuditActor::User(&actor.id),
-        Entry {
-            action: match decision {
+        Entry::about_task(
+            match decision {
                 Decision::Approve => "approval.approved",
                 Decision::Deny => "approval.denied",
             },
-            target_kind: "approval_task",
-            target_id: &task.id,
-            item_id: Some(&item.id),
-            request_id: Some(&request.id),
-            details: json!({
+            &task.id,
+            (&item.id, &request.id),
+            json!({
                 "step": task.position + 1,
                 "request_kind": request.kind,
                 "justification": request.justification,
                 "comment": comment,
                 "e_signature": signature,
             }),
-        },
+        ),
     )
     .await?;
     match decision {

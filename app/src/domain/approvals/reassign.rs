@@ -110,20 +110,18 @@ pub async fn reassign(
     audit::append(
         &mut tx,
         AuditActor::User(&actor.id),
-        Entry {
-            action: "approval.reassigned",
-            target_kind: "approval_task",
-            target_id: &task.id,
-            item_id: Some(&item.id),
-            request_id: Some(&request.id),
-            details: json!({
+        Entry::about_task(
+            "approval.reassigned",
+            &task.id,
+            (&item.id, &request.id),
+            json!({
                 "step": task.position + 1,
                 "to_user_id": to.id,
                 "to_name": to.name,
                 "new_task_id": new_task,
                 "comment": comment,
             }),
-        },
+        ),
     )
     .await?;
     tx.commit().await?;

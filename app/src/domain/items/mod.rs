@@ -139,14 +139,11 @@ pub async fn create(
     audit::append(
         &mut tx,
         AuditActor::User(&actor.id),
-        Entry {
-            action: "item.created",
-            target_kind: "access_item",
-            target_id: &id,
-            item_id: Some(&id),
-            request_id: None,
-            details: json!({ "after": snapshot(&item), "steps": ["owner"] }),
-        },
+        Entry::about_item(
+            "item.created",
+            &id,
+            json!({ "after": snapshot(&item), "steps": ["owner"] }),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -199,18 +196,15 @@ pub async fn update(
     audit::append(
         &mut tx,
         AuditActor::User(&actor.id),
-        Entry {
-            action: "item.updated",
-            target_kind: "access_item",
-            target_id: id,
-            item_id: Some(id),
-            request_id: None,
-            details: json!({
+        Entry::about_item(
+            "item.updated",
+            id,
+            json!({
                 "before": snapshot(&before),
                 "after": snapshot(&after),
                 "step_up": step_up,
             }),
-        },
+        ),
     )
     .await?;
     tx.commit().await?;

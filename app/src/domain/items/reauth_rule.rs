@@ -80,20 +80,17 @@ pub async fn set_reauth(
     audit::append(
         &mut tx,
         AuditActor::User(&actor.id),
-        Entry {
-            action: "item.reauth_changed",
-            target_kind: "access_item",
-            target_id: id,
-            item_id: Some(id),
-            request_id: None,
-            details: json!({
+        Entry::about_item(
+            "item.reauth_changed",
+            id,
+            json!({
                 "before": { "require_reauth": before.require_reauth,
                             "reauth_window_minutes": before.reauth_window_minutes },
                 "after": { "require_reauth": after.require_reauth,
                            "reauth_window_minutes": after.reauth_window_minutes },
                 "step_up": evidence,
             }),
-        },
+        ),
     )
     .await?;
     tx.commit().await?;

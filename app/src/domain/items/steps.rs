@@ -75,14 +75,11 @@ pub async fn set_steps(
     audit::append(
         &mut tx,
         AuditActor::User(&actor.id),
-        Entry {
-            action: "item.steps_changed",
-            target_kind: "access_item",
-            target_id: id,
-            item_id: Some(id),
-            request_id: None,
-            details: json!({ "before": before, "after": steps, "step_up": step_up }),
-        },
+        Entry::about_item(
+            "item.steps_changed",
+            id,
+            json!({ "before": before, "after": steps, "step_up": step_up }),
+        ),
     )
     .await?;
     let after = store::find(&mut *tx, id)
