@@ -10,6 +10,7 @@
 pub mod assignments;
 pub mod audit;
 pub mod challenges;
+pub mod groups;
 pub mod items;
 mod migrations;
 pub mod org_config;

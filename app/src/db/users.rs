@@ -54,7 +54,11 @@ pub async fn upsert_in(tx: &mut Tx, profile: &SignInProfile<'_>) -> Result<UserR
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    find_by_identity_in(&mut **tx, profile.issuer, profile.subject)
+    let user = find_by_identity_in(&mut **tx, profile.issuer, profile.subject)
+        .await?
+        .ok_or(DbError::Query(sqlx::Error::RowNotFound))?;
+    super::groups::set_memberships_by_name(tx, &user.id, profile.groups, now).await?;
+    find_in(&mut **tx, &user.id)
         .await?
         .ok_or(DbError::Query(sqlx::Error::RowNotFound))
 }
@@ -138,14 +142,9 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, Db
     .await?)
 }
 
-/// Does anybody belong to `group` (as the provider last told us)?
+/// Does anybody belong to `group`?
 pub async fn group_exists(db: &Db, group: &str) -> Result<bool, DbError> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM users WHERE groups_json LIKE $1 LIMIT 1")
-            .bind(member_pattern(group))
-            .fetch_optional(db.pool())
-            .await?;
-    Ok(row.is_some())
+    super::groups::has_members(db.pool(), group).await
 }
 
 /// Looks a person up by the provider's subject (any issuer) or exact name.

@@ -179,6 +179,22 @@ pub async fn disable(
     Ok(ended)
 }
 
+/// A person leaves the organisation: the directory deactivated or deleted them.
+/// In `tx` (the directory's change): they are disabled (cannot sign in), their
+/// sessions end and their tokens are revoked, audited as `user.left` by `by`.
+/// Returns `None` when they had already left.
+pub async fn leave(
+    tx: &mut crate::db::Tx,
+    user_id: &str,
+    by: AuditActor<'_>,
+) -> Result<Option<Ended>, DomainError> {
+    if !users::disable(tx, user_id, super::now()).await? {
+        return Ok(None);
+    }
+    let ended = end_standing(tx, user_id, (by, "user.left")).await?;
+    Ok(Some(ended))
+}
+
 /// Which of the provider's groups grant which role. Everybody signed in is a
 /// requester; the other roles come only from these groups.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
