@@ -205,3 +205,22 @@ pub async fn disable(tx: &mut super::Tx, id: &str, now: i64) -> Result<bool, DbE
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Sets `id`'s manager; returns the manager before, or `Err` when the row is gone.
+pub async fn set_manager(
+    tx: &mut super::Tx,
+    id: &str,
+    manager_id: Option<&str>,
+) -> Result<Option<String>, DbError> {
+    let (before,): (Option<String>,) = sqlx::query_as("SELECT manager_id FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(DbError::Query(sqlx::Error::RowNotFound))?;
+    sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2")
+        .bind(manager_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(before)
+}

@@ -195,6 +195,40 @@ pub async fn leave(
     Ok(Some(ended))
 }
 
+/// Sets `user_id`'s manager (the directory's `manager.value`), audited as
+/// `user.manager_changed` by `by` when it changes. Returns whether it changed.
+pub async fn set_manager(
+    tx: &mut crate::db::Tx,
+    user_id: &str,
+    manager_id: Option<&str>,
+    by: AuditActor<'_>,
+) -> Result<bool, DomainError> {
+    if manager_id == Some(user_id) {
+        return Err(DomainError::invalid(
+            "manager",
+            "a person cannot manage themselves",
+        ));
+    }
+    let before = users::set_manager(tx, user_id, manager_id).await?;
+    if before.as_deref() == manager_id {
+        return Ok(false);
+    }
+    audit::append(
+        tx,
+        by,
+        Entry {
+            action: "user.manager_changed",
+            target_kind: "user",
+            target_id: user_id,
+            item_id: None,
+            request_id: None,
+            details: json!({ "manager_before": before, "manager_after": manager_id }),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
 /// Which of the provider's groups grant which role. Everybody signed in is a
 /// requester; the other roles come only from these groups.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
