@@ -7,6 +7,7 @@ pub mod audit_cli;
 pub mod audit_export;
 pub mod auth;
 pub mod bench;
+pub mod bench_directory;
 pub mod config;
 pub mod csrf;
 pub mod demo;
@@ -112,6 +113,7 @@ impl Countersign {
             roles: config.roles.clone(),
             limits: SessionLimits {
                 absolute_secs: config.session_max_hours * 3600,
+                idle_secs: config.session_idle_minutes * 60,
             },
             problem_page,
             services,
@@ -185,6 +187,13 @@ impl Countersign {
     pub async fn serve_on(self, listener: tokio::net::TcpListener) -> Result<(), StartError> {
         jobs::start(&self.state.db);
         let router = self.router();
+        // Without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK hold
+        // back the tail of every streamed page by tens of milliseconds.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await
