@@ -39,6 +39,21 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         records: i64,
     },
+    /// Push people and groups to a SCIM service the way an identity provider's
+    /// initial sync does, one request at a time, and time it (scripts/bench.sh).
+    #[command(hide = true)]
+    BenchDirectory {
+        /// The SCIM base URL, e.g. http://127.0.0.1:3000/scim/v2.
+        #[arg(long)]
+        url: String,
+        /// The directory token.
+        #[arg(long, env = "BENCH_SCIM_TOKEN", hide_env_values = true)]
+        token: String,
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long, default_value_t = 1_000)]
+        groups: usize,
+    },
 }
 
 #[tokio::main]
@@ -59,6 +74,20 @@ async fn main() -> ExitCode {
             return countersign::audit_cli::run(config, command).await;
         }
         Command::DemoSeed { issuer } => countersign::demo::seed(config, &issuer).await,
+        Command::BenchDirectory {
+            url,
+            token,
+            users,
+            groups,
+        } => {
+            return match countersign::bench_directory::run(&url, &token, users, groups).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("countersign bench-directory: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::Bench { items, records } => {
             countersign::bench::run(&config.database_url, items, records)
                 .await
