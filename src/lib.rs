@@ -101,6 +101,8 @@ impl Countersign {
             },
             token_max_days: config.token_max_days,
             provider_configured: oidc.is_some(),
+            directory: config.directory,
+            public_url: config.public_url.to_string(),
         };
         let problem_page =
             auth::problem_page_renderer(page_context(services.clone()), leptos_options.clone());

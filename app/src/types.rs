@@ -3,6 +3,7 @@
 mod calendar;
 #[macro_use]
 mod string_enum;
+mod directory;
 
 use serde::{Deserialize, Serialize};
 use server_fn::{
@@ -11,6 +12,9 @@ use server_fn::{
 };
 
 pub use calendar::{format_date, format_utc, parse_date};
+pub use directory::{
+    DirectoryMode, DirectoryStatusView, DirectoryTokenView, ScimMatchKey, ScimOperationView,
+};
 pub use string_enum::UnknownValue;
 
 /// Every error a server function can answer with. The messages are written for

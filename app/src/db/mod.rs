@@ -10,6 +10,7 @@
 pub mod assignments;
 pub mod audit;
 pub mod challenges;
+pub mod directory;
 pub mod groups;
 pub mod items;
 mod migrations;

@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod assignments;
 pub mod audit;
 pub mod catalog;
+pub mod directory;
 pub mod identity;
 pub mod inbox;
 pub mod items;
