@@ -16,6 +16,7 @@ use crate::components::{
 use crate::pages::{
     admin::{
         AdminHome,
+        directory::DirectoryPage,
         item_edit::ItemEditPage,
         items::{AdminItemsPage, NewItemPage},
         settings::SettingsPage,
@@ -86,6 +87,7 @@ pub fn App() -> impl IntoView {
                                 <Route path=path!("/items/new") view=NewItemPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/items/:item_id") view=ItemEditPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::InOrder/>
+                                <Route path=path!("/directory") view=DirectoryPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/*any") view=NotFound ssr=SsrMode::InOrder/>
                             </ParentRoute>
                             <ParentRoute path=path!("/audit") view=RoleGate ssr=SsrMode::InOrder>
