@@ -14,3 +14,4 @@ trap 'rm -rf "$dir"' EXIT
 url="${BENCH_DATABASE_URL:-sqlite:$dir/bench.db}"
 step "benchmark on ${url%%:*}"
 DATABASE_URL="$url" RUST_LOG=warn ./target/release/countersign bench --items "${1:-100000}" --records "${2:-1000000}"
+./scripts/bench_directory.sh
