@@ -12,6 +12,7 @@ pub mod audit;
 pub mod challenges;
 pub mod groups;
 pub mod items;
+pub mod managers;
 mod migrations;
 pub mod org_config;
 pub mod requests;

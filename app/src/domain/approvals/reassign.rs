@@ -103,6 +103,7 @@ pub async fn reassign(
             position: task.position,
             approver_user_id: Some(&to.id),
             approver_group: None,
+            manager_step: false,
             now: at,
         },
     )
