@@ -1,5 +1,8 @@
 -- Leavers and managers (issue 16).
 --
+-- approval_steps.approver_kind gains 'manager': the beneficiary's manager
+-- (users.manager_id, set by the directory) when the step opens.
+--
 -- A task opened for an approval step "the beneficiary's manager" remembers it,
 -- so that when the directory changes the beneficiary's manager the open task
 -- moves to the new one. A task handed on by a person (reassignment) does not

@@ -276,3 +276,25 @@ async fn the_access_of_leavers_is_for_administrators_one_page_at_a_time() {
         DomainError::Invalid { field: "after", .. }
     ));
 }
+
+#[tokio::test]
+async fn nobody_hands_a_task_to_a_person_who_left() {
+    let w = World::new().await;
+    let item = w.item_approved_by("Payroll", &w.bob).await;
+    let (request, task) = w.pending_request(&w.alice, &item).await;
+    w.leave(&w.dave).await.unwrap();
+    let err = crate::domain::approvals::reassign(
+        &w.db,
+        &super::web(&w.bob, "s"),
+        (&task, &w.dave.id),
+        "Please take it",
+        &w.fallback,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, DomainError::Invalid { field: "to", .. }),
+        "{err:?}"
+    );
+    assert_eq!(w.pending_task(&request).await.id, task, "nothing changed");
+}
