@@ -28,6 +28,7 @@ use crate::pages::{
     home::HomePage,
     inbox::{InboxHistoryPage, InboxPage},
     my_requests::{MyAccessPage, MyRequestsPage, RequestPage},
+    team::TeamPage,
     tokens::TokensPage,
 };
 
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/access") view=MyAccessPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/inbox/history") view=InboxHistoryPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/team") view=TeamPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::InOrder/>
                             <ParentRoute path=path!("/admin") view=RoleGate ssr=SsrMode::InOrder>
                                 <Route path=path!("") view=AdminHome ssr=SsrMode::InOrder/>

@@ -12,6 +12,7 @@ mod foundation;
 mod hostile_reauth;
 mod hostile_tokens;
 mod idp;
+mod leavers;
 mod limits;
 mod people_audit;
 mod reauth;

@@ -10,4 +10,5 @@ pub mod requests;
 pub mod session;
 pub mod settings;
 pub mod signed;
+pub mod team;
 pub mod tokens;

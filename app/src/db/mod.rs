@@ -13,6 +13,7 @@ pub mod challenges;
 pub mod directory;
 pub mod groups;
 pub mod items;
+pub mod managers;
 mod migrations;
 pub mod org_config;
 pub mod requests;

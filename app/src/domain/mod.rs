@@ -8,15 +8,18 @@ pub mod assignments;
 pub mod audit;
 pub mod catalog;
 pub mod directory;
+pub(crate) mod handover;
 pub mod identity;
 pub mod inbox;
 pub mod items;
+pub(crate) mod on_behalf;
 pub mod org;
 pub mod reauth;
 pub mod requests;
 pub mod routing;
 pub mod search;
 pub mod signed;
+pub mod team;
 pub mod tokens;
 
 use crate::{db::DbError, types::AppError};

@@ -8,4 +8,5 @@ pub mod errors;
 pub mod home;
 pub mod inbox;
 pub mod my_requests;
+pub mod team;
 pub mod tokens;
