@@ -51,3 +51,14 @@ pub async fn directory_status() -> Result<DirectoryStatusView, AppError> {
     )
     .await?)
 }
+
+/// One page of what people who left still hold: the Directory page's "Access
+/// to remove" (administrators only). `after` is the previous page's `next`.
+#[server(endpoint = "directory/leavers_access")]
+pub async fn leavers_access(
+    after: Option<String>,
+) -> Result<crate::types::Page<crate::types::LeaverAccess>, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::services::current()?;
+    Ok(crate::domain::identity::access_of_leavers(&s.db, &user, after.as_deref(), 50).await?)
+}

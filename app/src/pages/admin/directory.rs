@@ -8,17 +8,19 @@ use leptos_meta::Title;
 
 use crate::{
     api::directory::{
-        CreateDirectoryToken, RevokeDirectoryToken, directory_status, list_directory_tokens,
+        CreateDirectoryToken, RevokeDirectoryToken, directory_status, leavers_access,
+        list_directory_tokens,
     },
     components::{
         loaded::{Loaded, LoadedList},
-        ui::{SignedActionBanner, field_error, form_error},
+        ui::{Pager, SignedActionBanner, field_error, form_error},
     },
     types::{
-        DirectoryMode, DirectoryStatusView, DirectoryTokenView, ScimMatchKey, ScimOperationView,
-        format_utc,
+        DirectoryMode, DirectoryStatusView, DirectoryTokenView, LeaverAccess, ScimMatchKey,
+        ScimOperationView, format_utc,
     },
 };
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
@@ -93,9 +95,64 @@ pub fn DirectoryPage() -> impl IntoView {
                 </div>
             </LoadedList>
         </section>
+        <AccessToRemove/>
         <Loaded resource=status let:status>
             <Operations operations=status.operations/>
         </Loaded>
+    }
+}
+
+/// What people who left still hold, in the order they left: to be taken away at
+/// the targets (by hand until the item is provisioned automatically).
+#[component]
+fn AccessToRemove() -> impl IntoView {
+    let query = use_query_map();
+    let after = move || query.read().get("after");
+    let page = Resource::new(after, leavers_access);
+    view! {
+        <section class="card mt-8" aria-labelledby="leavers-heading">
+            <h2 id="leavers-heading" class="text-xl font-bold">"Access to remove"</h2>
+            <p class="mt-2 max-w-[48rem] text-slate-700">
+                "People who left the organisation can no longer sign in or use a token, and their "
+                "pending requests and tasks were handled when they left. What they still hold at "
+                "the target systems is listed here until it is removed."
+            </p>
+            <Loaded resource=page let:page>
+                {if page.rows.is_empty() {
+                    Either::Left(view! { <p class="mt-4">"Nobody who left holds any access."</p> })
+                } else {
+                    Either::Right(view! {
+                        <div class="table-scroll mt-4">
+                            <table class="data-table">
+                                <caption class="sr-only">"Access held by people who left"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Person"</th><th scope="col">"Left"</th>
+                                    <th scope="col">"Access"</th><th scope="col">"Granted"</th>
+                                    <th scope="col">"Ends"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.rows.into_iter().map(|row| view! { <LeaverRow row/> }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        <Pager next=page.next base="/admin/directory"/>
+                    })
+                }}
+            </Loaded>
+        </section>
+    }
+}
+
+#[component]
+fn LeaverRow(row: LeaverAccess) -> impl IntoView {
+    view! {
+        <tr>
+            <td>{row.user_name}</td>
+            <td>{format_utc(row.left_at)}</td>
+            <td>{format!("{} ({})", row.item_name, row.item_kind.label())}</td>
+            <td>{format_utc(row.granted_at)}</td>
+            <td>{row.end_date.map(format_utc).unwrap_or_else(|| "no end date".into())}</td>
+        </tr>
     }
 }
 
