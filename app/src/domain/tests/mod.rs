@@ -42,6 +42,7 @@ async fn person(db: &Db, login: &str, name: &str, groups: &[&str], roles: &[Role
             subject: login,
             name,
             email: None,
+            login_name: None,
             groups: &groups,
         },
     )
