@@ -18,6 +18,7 @@ mod reauth;
 mod scim_client;
 mod scim_entra;
 mod scim_errors;
+mod scim_identity;
 mod scim_lists;
 mod scim_okta;
 mod security_headers;

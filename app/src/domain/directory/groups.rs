@@ -3,8 +3,6 @@
 //! same transaction, so roles follow at the next request. Every change is
 //! audited: created, renamed, deleted, members added and removed.
 
-use std::collections::BTreeSet;
-
 use scim_v2::Context;
 use serde_json::{Value, json};
 
@@ -12,6 +10,7 @@ use super::{
     ScimCaller,
     error::ScimError,
     group::{self, GroupEdit, GroupInput},
+    membership::Changes,
     patch,
     people::Representation,
     resource::{self, ListQuery, Selection, check_if_match},
@@ -23,7 +22,6 @@ use crate::{
         directory::{
             filter::{self, Resource},
             groups::{self as store, GroupRow},
-            people,
         },
     },
     domain::{
@@ -32,7 +30,7 @@ use crate::{
     },
 };
 
-fn entry<'a>(action: &'a str, group_id: &'a str, details: Value) -> Entry<'a> {
+pub(super) fn entry<'a>(action: &'a str, group_id: &'a str, details: Value) -> Entry<'a> {
     Entry {
         action,
         target_kind: "group",
@@ -140,97 +138,6 @@ async fn check_unique(
         )));
     }
     Ok(())
-}
-
-/// Members added and removed by one change.
-#[derive(Default)]
-struct Changes {
-    added: BTreeSet<String>,
-    removed: BTreeSet<String>,
-}
-
-impl Changes {
-    async fn add(&mut self, tx: &mut Tx, group_id: &str, user_id: &str) -> Result<(), ScimError> {
-        if people::find(&mut **tx, user_id).await?.is_none() {
-            return Err(ScimError::invalid_value(format!(
-                "member {user_id:?} is not a known User"
-            )));
-        }
-        if store::add_member(tx, group_id, user_id).await? && !self.removed.remove(user_id) {
-            self.added.insert(user_id.to_owned());
-        }
-        Ok(())
-    }
-
-    async fn remove(
-        &mut self,
-        tx: &mut Tx,
-        group_id: &str,
-        user_id: &str,
-    ) -> Result<(), ScimError> {
-        if store::remove_member(tx, group_id, user_id).await? && !self.added.remove(user_id) {
-            self.removed.insert(user_id.to_owned());
-        }
-        Ok(())
-    }
-
-    async fn replace(
-        &mut self,
-        tx: &mut Tx,
-        group_id: &str,
-        wanted: &[String],
-    ) -> Result<(), ScimError> {
-        let wanted: BTreeSet<&String> = wanted.iter().collect();
-        for current in store::member_ids(&mut **tx, group_id).await? {
-            if !wanted.contains(&current) {
-                self.remove(tx, group_id, &current).await?;
-            }
-        }
-        for id in wanted {
-            self.add(tx, group_id, id).await?;
-        }
-        Ok(())
-    }
-
-    /// Refreshes the roles cache of everyone affected (everyone, after a
-    /// rename) and audits the membership change.
-    async fn finish(
-        self,
-        c: &ScimCaller<'_>,
-        tx: &mut Tx,
-        group_id: &str,
-        renamed: bool,
-    ) -> Result<(), ScimError> {
-        let affected: Vec<String> = if renamed {
-            store::member_ids(&mut **tx, group_id)
-                .await?
-                .into_iter()
-                .chain(self.removed.iter().cloned())
-                .collect()
-        } else {
-            self.added
-                .iter()
-                .chain(self.removed.iter())
-                .cloned()
-                .collect()
-        };
-        for user_id in &affected {
-            db::groups::sync_cached_groups(tx, user_id).await?;
-        }
-        if !self.added.is_empty() || !self.removed.is_empty() {
-            audit::append(
-                tx,
-                c.actor(),
-                entry(
-                    "group.members_changed",
-                    group_id,
-                    json!({ "added": self.added, "removed": self.removed }),
-                ),
-            )
-            .await?;
-        }
-        Ok(())
-    }
 }
 
 pub async fn create(c: &ScimCaller<'_>, body: Value) -> Result<Representation, ScimError> {

@@ -9,14 +9,17 @@ pub mod error;
 pub mod group;
 pub mod groups;
 pub mod log;
+pub mod membership;
 pub mod patch;
 pub mod people;
 pub mod person;
+pub mod projection;
 pub mod resource;
 pub mod schema;
 pub mod sign_in;
 pub mod status;
 pub mod tokens;
+pub mod value_filter;
 
 pub use crate::types::{DirectoryMode, ScimMatchKey};
 

@@ -4,6 +4,7 @@
 mod approvals;
 mod audit;
 mod catalog;
+mod directory;
 mod items;
 mod reauth;
 mod requests;
