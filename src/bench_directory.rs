@@ -261,6 +261,7 @@ pub async fn seed_token(database_url: &str) -> Result<String, SeedError> {
         &app::db::users::SignInProfile {
             issuer: "https://bench.invalid",
             subject: "bench-directory-admin",
+            login_name: None,
             name: "Bench Directory Admin",
             email: None,
             groups: &[],

@@ -226,6 +226,7 @@ pub async fn seed(config: Config, issuer: &str) -> Result<(), StartError> {
             subject: login,
             name,
             email: Some(&email),
+            login_name: None,
             groups: &groups,
         };
         let row = users::upsert_at_sign_in(&db, &profile).await?;

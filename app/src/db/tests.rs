@@ -20,6 +20,7 @@ async fn pending_request(db: &Db) -> (String, String, String) {
             subject: "bob",
             name: "Bob",
             email: None,
+            login_name: None,
             groups: &[],
         },
     )

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::{
     DomainError,
     audit::{self, AuditActor, Entry},
+    directory::{DirectorySettings, sign_in::SignInRefused},
     handover,
     routing::Fallback,
 };
@@ -17,7 +18,7 @@ use crate::{
         Db, assignments,
         users::{self, SignInProfile, UserRow},
     },
-    types::{AssignmentView, CurrentUser, LeaverAccess, Page, Role},
+    types::{AssignmentView, CurrentUser, DirectoryMode, LeaverAccess, Page, Role},
 };
 
 /// Records a sign-in the provider vouched for: creates or refreshes the person,
@@ -29,12 +30,37 @@ pub async fn record_sign_in(
     profile: &SignInProfile<'_>,
     roles: &RoleMap,
 ) -> Result<UserRow, DomainError> {
+    record_sign_in_with(db, profile, roles, &DirectorySettings::default())
+        .await
+        .map_err(|refused| match refused {
+            SignInRefused::Failed(err) => err,
+            SignInRefused::Disabled => DomainError::Forbidden("this account is disabled"),
+            SignInRefused::NotInDirectory | SignInRefused::LinkConflict => {
+                DomainError::Forbidden("the directory does not let this person in")
+            }
+        })
+}
+
+/// [`record_sign_in`] with the directory's settings: a person the directory
+/// pushed is linked at their first sign-in (`directory::sign_in`); with the
+/// directory as the truth (`scim`), the sign-in changes neither their profile
+/// nor their groups, and a person it does not know is refused.
+pub async fn record_sign_in_with(
+    db: &Db,
+    profile: &SignInProfile<'_>,
+    roles: &RoleMap,
+    directory: &DirectorySettings,
+) -> Result<UserRow, SignInRefused> {
     let mut tx = db.write_tx().await?;
-    let before = users::find_by_identity_in(&mut *tx, profile.issuer, profile.subject).await?;
-    if before.as_ref().is_some_and(|u| u.disabled_at.is_some()) {
-        return Err(DomainError::Forbidden("this account is disabled"));
-    }
-    let user = users::upsert_in(&mut tx, profile).await?;
+    let resolved = super::directory::sign_in::resolve(&mut tx, profile, directory).await?;
+    let before = resolved.user;
+    let user = match (&before, directory.mode) {
+        (Some(known), DirectoryMode::Scim) => {
+            crate::db::directory::people::signed_in(&mut tx, &known.id, super::now()).await?;
+            known.clone()
+        }
+        _ => users::upsert_in(&mut tx, profile).await?,
+    };
     let entry = |action, details| Entry {
         action,
         target_kind: "user",
@@ -57,7 +83,7 @@ pub async fn record_sign_in(
         entry(
             "user.signed_in",
             json!({
-                "first_sign_in": before.is_none(),
+                "first_sign_in": before.is_none() || resolved.linked,
                 "groups": after,
                 "roles": role_names(&user.groups),
             }),

@@ -2,7 +2,10 @@
 //! writes (`people`, `groups`), the SCIM filter as SQL (`filter`), the
 //! directory's tokens (`tokens`) and the log of SCIM operations (`operations`).
 
+pub mod filter;
+pub mod groups;
 pub mod operations;
+pub mod people;
 pub mod tokens;
 
 use sqlx::{Any, Executor};

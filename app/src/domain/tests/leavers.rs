@@ -147,6 +147,7 @@ async fn a_leaver_loses_sessions_tokens_requests_and_tasks_in_one_change() {
         &users::SignInProfile {
             issuer: super::ISSUER,
             subject: "bob",
+            login_name: None,
             name: "Bob Example",
             email: None,
             groups: &groups,

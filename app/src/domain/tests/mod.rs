@@ -4,6 +4,7 @@
 mod approvals;
 mod audit;
 mod catalog;
+mod directory;
 mod items;
 mod leavers;
 mod managers;
@@ -45,6 +46,7 @@ async fn person(db: &Db, login: &str, name: &str, groups: &[&str], roles: &[Role
             subject: login,
             name,
             email: None,
+            login_name: None,
             groups: &groups,
         },
     )

@@ -231,6 +231,7 @@ async fn a_disabled_person_cannot_sign_in_and_loses_sessions_and_tokens() {
             subject: "bob",
             name: "Bob Example",
             email: None,
+            login_name: None,
             groups: &groups,
         },
         &w.fallback.roles,
