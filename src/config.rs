@@ -26,6 +26,14 @@ pub struct Config {
     pub reauth_skew_secs: i64,
     /// The longest lifetime of a personal access token, in days.
     pub token_max_days: i64,
+    /// Seals provisioning targets' credentials at rest (`COUNTERSIGN_SECRET_KEY`);
+    /// without it no credential can be saved.
+    pub secret_key: Option<app::domain::provisioning::sealing::SecretKey>,
+    /// How often this replica's outbox worker looks for due jobs; `None` when
+    /// `COUNTERSIGN_OUTBOX_INTERVAL_MS` is 0 (this replica runs no jobs).
+    pub outbox_interval: Option<std::time::Duration>,
+    /// How long a worker holds a job it runs (`COUNTERSIGN_OUTBOX_LEASE_SECS`).
+    pub outbox_lease_secs: i64,
 }
 
 /// How to reach and trust the OpenID Connect provider.
@@ -145,7 +153,25 @@ impl Config {
             app::domain::tokens::DEFAULT_MAX_DAYS,
             1..=app::domain::tokens::MAX_DAYS,
         )?;
+        let secret_key = match get("COUNTERSIGN_SECRET_KEY") {
+            None => None,
+            Some(raw) => Some(
+                app::domain::provisioning::sealing::SecretKey::parse(raw).map_err(|err| {
+                    ConfigError {
+                        variable: "COUNTERSIGN_SECRET_KEY",
+                        problem: err.to_string(),
+                    }
+                })?,
+            ),
+        };
+        let interval_ms = bounded(get, "COUNTERSIGN_OUTBOX_INTERVAL_MS", 1000, 0..=600_000)?;
+        let outbox_interval =
+            (interval_ms > 0).then(|| std::time::Duration::from_millis(interval_ms as u64));
+        let outbox_lease_secs = bounded(get, "COUNTERSIGN_OUTBOX_LEASE_SECS", 120, 30..=3600)?;
         Ok(Config {
+            secret_key,
+            outbox_interval,
+            outbox_lease_secs,
             reauth_skew_secs,
             token_max_days,
             database_url,
@@ -341,6 +367,28 @@ mod tests {
         )]))
         .unwrap();
         assert_eq!(config.roles.admin_groups, vec!["it-admins", "sec-admins"]);
+    }
+
+    #[test]
+    fn a_secret_key_must_be_32_bytes_and_never_shows() {
+        let err = Config::from_vars(&vars(&[("COUNTERSIGN_SECRET_KEY", "too-short")])).unwrap_err();
+        assert_eq!(err.variable, "COUNTERSIGN_SECRET_KEY");
+        assert!(!err.to_string().contains("too-short"));
+        let key = "0123456789abcdef".repeat(4);
+        let config = Config::from_vars(&vars(&[("COUNTERSIGN_SECRET_KEY", &key)])).unwrap();
+        assert!(config.secret_key.is_some());
+        assert!(!format!("{config:?}").contains(&key));
+    }
+
+    #[test]
+    fn an_outbox_interval_of_zero_turns_the_worker_off() {
+        let config = Config::from_vars(&vars(&[("COUNTERSIGN_OUTBOX_INTERVAL_MS", "0")])).unwrap();
+        assert!(config.outbox_interval.is_none());
+        let config = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(
+            config.outbox_interval,
+            Some(std::time::Duration::from_secs(1))
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod csrf;
 pub mod demo;
 pub mod health;
 mod jobs;
+pub mod provisioning_cli;
 pub mod security_headers;
 pub mod telemetry;
 
@@ -70,12 +71,17 @@ pub enum StartError {
     Oidc(#[from] auth::provider::ProviderError),
     #[error("server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("cannot build the HTTP client for connectors: {0}")]
+    Http(#[from] reqwest::Error),
 }
 
 /// A running application: its state and its HTTP router.
 pub struct Countersign {
     pub state: AppState,
     pub config: Config,
+    /// This replica's outbox worker (provisioning): run by the server on its
+    /// interval, or by hand (`run_due`) in tests and benchmarks.
+    pub worker: app::domain::outbox::Worker,
 }
 
 impl Countersign {
@@ -101,7 +107,9 @@ impl Countersign {
             },
             token_max_days: config.token_max_days,
             provider_configured: oidc.is_some(),
+            provisioning: app::domain::provisioning::Provisioning::new(config.secret_key.clone())?,
         };
+        let worker = outbox_worker(&services, config.outbox_lease_secs);
         let problem_page =
             auth::problem_page_renderer(page_context(services.clone()), leptos_options.clone());
         let state = AppState {
@@ -119,7 +127,11 @@ impl Countersign {
             services,
             reauth_skew_secs: config.reauth_skew_secs,
         };
-        Ok(Countersign { state, config })
+        Ok(Countersign {
+            state,
+            config,
+            worker,
+        })
     }
 
     pub fn router(&self) -> Router {
@@ -185,7 +197,12 @@ impl Countersign {
     }
 
     pub async fn serve_on(self, listener: tokio::net::TcpListener) -> Result<(), StartError> {
-        jobs::start(&self.state.db);
+        jobs::start(
+            &self.state.db,
+            self.config
+                .outbox_interval
+                .map(|every| (self.worker.clone(), every)),
+        );
         let router = self.router();
         // Without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK hold
         // back the tail of every streamed page by tens of milliseconds.
@@ -199,6 +216,18 @@ impl Countersign {
             .await
             .map_err(StartError::Serve)
     }
+}
+
+/// The outbox worker of one replica, with a handler for each kind of job.
+pub fn outbox_worker(services: &Services, lease_secs: i64) -> app::domain::outbox::Worker {
+    use app::domain::{outbox, provisioning::ProvisioningHandler};
+    let policy = outbox::RetryPolicy {
+        lease_secs,
+        ..Default::default()
+    };
+    let handler = ProvisioningHandler::new(services.db.clone(), services.provisioning.clone());
+    outbox::Worker::new(services.db.clone(), policy)
+        .with_handler(app::types::JobKind::Provision, std::sync::Arc::new(handler))
 }
 
 /// What every page render and server function finds in its Leptos context,

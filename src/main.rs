@@ -23,6 +23,11 @@ enum Command {
         #[command(subcommand)]
         command: countersign::audit_cli::AuditCommand,
     },
+    /// Provisioning through the outbox: failed, retrying and manual jobs.
+    Provisioning {
+        #[command(subcommand)]
+        command: countersign::provisioning_cli::ProvisioningCommand,
+    },
     /// Fill the database with the demo organisation's people and access items
     /// (idempotent; for `make run`, never for production).
     DemoSeed {
@@ -72,6 +77,9 @@ async fn main() -> ExitCode {
         Command::Migrate => migrate(config).await,
         Command::Audit { command } => {
             return countersign::audit_cli::run(config, command).await;
+        }
+        Command::Provisioning { command } => {
+            return countersign::provisioning_cli::run(config, command).await;
         }
         Command::DemoSeed { issuer } => countersign::demo::seed(config, &issuer).await,
         Command::BenchDirectory {

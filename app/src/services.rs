@@ -13,6 +13,8 @@ pub struct Services {
     pub token_max_days: i64,
     /// An OIDC provider is configured (re-authentication is possible at all).
     pub provider_configured: bool,
+    /// The key for target credentials and the connectors' HTTP client.
+    pub provisioning: crate::domain::provisioning::Provisioning,
 }
 
 /// The services of this request.

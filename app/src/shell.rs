@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                                 <Route path=path!("/items/new") view=NewItemPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/items/:item_id") view=ItemEditPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::InOrder/>
+                                <Route path=path!("/provisioning") view=crate::pages::admin::provisioning::ProvisioningPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/*any") view=NotFound ssr=SsrMode::InOrder/>
                             </ParentRoute>
                             <ParentRoute path=path!("/audit") view=RoleGate ssr=SsrMode::InOrder>

@@ -3,6 +3,7 @@
 mod calendar;
 #[macro_use]
 mod string_enum;
+mod provisioning;
 
 use serde::{Deserialize, Serialize};
 use server_fn::{
@@ -11,6 +12,7 @@ use server_fn::{
 };
 
 pub use calendar::{format_date, format_utc, parse_date};
+pub use provisioning::{ConnectorKind, JobKind, JobOperation, JobState, JobView, ProvisioningView};
 pub use string_enum::UnknownValue;
 
 /// Every error a server function can answer with. The messages are written for
@@ -291,6 +293,8 @@ pub struct RequestView {
     pub status: RequestStatus,
     pub created_at: i64,
     pub tasks: Vec<TaskView>,
+    /// Its provisioning jobs (grant or revoke in the target system), oldest first.
+    pub jobs: Vec<JobView>,
 }
 
 /// A pending task in an approver's inbox.
@@ -337,6 +341,8 @@ pub struct AssignmentView {
     /// A removal request is already pending.
     #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::db::Flag"))]
     pub removal_pending: bool,
+    /// Its newest provisioning job's state (`None`: granted before provisioning).
+    pub provisioning_state: Option<JobState>,
 }
 
 /// A catalog row: an item and where the person stands with it.

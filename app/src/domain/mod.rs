@@ -11,6 +11,8 @@ pub mod identity;
 pub mod inbox;
 pub mod items;
 pub mod org;
+pub mod outbox;
+pub mod provisioning;
 pub mod reauth;
 pub mod requests;
 pub mod routing;

@@ -5,6 +5,7 @@ mod approvals;
 mod audit;
 mod catalog;
 mod items;
+mod provisioning;
 mod reauth;
 mod requests;
 mod security;

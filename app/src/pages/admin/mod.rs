@@ -3,7 +3,9 @@
 //! server function again through the domain).
 
 pub mod item_edit;
+mod item_provisioning;
 pub mod items;
+pub mod provisioning;
 pub mod settings;
 
 use leptos::prelude::*;
@@ -22,6 +24,7 @@ pub fn AdminHome() -> impl IntoView {
         <ul class="mt-4 flex flex-col gap-2">
             <li><a class="link" href="/admin/items">"Access items"</a></li>
             <li><a class="link" href="/admin/settings">"Access-request settings"</a></li>
+            <li><a class="link" href="/admin/provisioning">"Provisioning"</a>" — failed, retrying and manual jobs"</li>
             <li><a class="link" href="/audit">"Audit trail"</a></li>
         </ul>
     }
