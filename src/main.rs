@@ -114,6 +114,11 @@ async fn main() -> ExitCode {
 
 async fn serve(config: Config) -> Result<(), countersign::StartError> {
     let app = Countersign::build(config).await?;
+    let addr = app.config.addr;
+    // Said once it listens, so whoever waits for the line can connect at once.
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| countersign::StartError::Bind { addr, source })?;
     tracing::info!(
         addr = %app.config.addr,
         public_url = %app.config.public_url,
@@ -121,7 +126,7 @@ async fn serve(config: Config) -> Result<(), countersign::StartError> {
         "Countersign listening"
     );
     println!("Countersign is running at {}", app.config.public_url);
-    app.serve().await
+    app.serve_on(listener).await
 }
 
 async fn migrate(config: Config) -> Result<(), countersign::StartError> {
