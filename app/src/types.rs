@@ -3,6 +3,7 @@
 mod calendar;
 #[macro_use]
 mod string_enum;
+mod connectors;
 mod provisioning;
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,9 @@ use server_fn::{
 };
 
 pub use calendar::{format_date, format_utc, parse_date};
+pub use connectors::{
+    LdapSettings, MemberAttribute, ScimAuth, ScimGroupBy, ScimSettings, ScimUserName,
+};
 pub use provisioning::{ConnectorKind, JobKind, JobOperation, JobState, JobView, ProvisioningView};
 pub use string_enum::UnknownValue;
 

@@ -25,7 +25,7 @@ use crate::{
 pub const KEY: &str = "6f1d7c0a9b8e4f3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d";
 pub const SECRET: &str = "receiver-shared-secret-0123456789";
 
-async fn app() -> TestApp {
+pub async fn app() -> TestApp {
     TestApp::builder()
         .with_config(&[
             ("COUNTERSIGN_SECRET_KEY", KEY),
@@ -35,13 +35,13 @@ async fn app() -> TestApp {
         .await
 }
 
-struct People {
-    carol: Browser,
-    bob: Browser,
-    alice: Browser,
+pub struct People {
+    pub carol: Browser,
+    pub bob: Browser,
+    pub alice: Browser,
 }
 
-async fn people(app: &TestApp) -> People {
+pub async fn people(app: &TestApp) -> People {
     let (carol, bob, alice) = (app.new_browser(), app.new_browser(), app.new_browser());
     carol.sign_in("carol").await;
     bob.sign_in("bob").await;
@@ -67,7 +67,7 @@ async fn send_to(carol: &Browser, item: &AccessItem, url: &str, secret: &str) ->
 }
 
 /// alice asks for `item` and bob approves it through his inbox.
-async fn approved(app: &TestApp, p: &People, item: &AccessItem) -> String {
+pub async fn approved(app: &TestApp, p: &People, item: &AccessItem) -> String {
     let alice = app.person("alice", &[]).await;
     let (request, task) = app.pending_request(&alice, item, "Needed").await;
     decide(&p.bob, &[task]).await;
@@ -87,7 +87,7 @@ async fn decide(bob: &Browser, tasks: &[String]) {
     assert_eq!(status, 200, "{body}");
 }
 
-async fn jobs(app: &TestApp, request: &str) -> Vec<JobView> {
+pub async fn jobs(app: &TestApp, request: &str) -> Vec<JobView> {
     outbox::of_request(app.db.pool(), request).await.unwrap()
 }
 

@@ -123,6 +123,7 @@ async fn a_job_whose_server_was_killed_runs_after_restart_exactly_once() {
         url: receiver.url(),
         secret: SECRET.into(),
         fulfillers_group: String::new(),
+        ..Default::default()
     };
     let change = provisioning::target::check(&runtime, &item.id, &input).unwrap();
     provisioning::target::save(&db, &runtime, (&carol, "s"), (&item.id, 0), &change, None)

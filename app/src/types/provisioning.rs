@@ -53,6 +53,10 @@ string_enum! {
         Manual = "manual",
         /// A signed HTTP POST to a receiver the organisation runs.
         Webhook = "webhook",
+        /// Membership of an LDAP / Active Directory group.
+        Ldap = "ldap",
+        /// Membership of a group in a SCIM 2.0 application.
+        Scim = "scim",
     }
 }
 
@@ -61,6 +65,8 @@ impl ConnectorKind {
         match self {
             ConnectorKind::Manual => "Manual fulfilment",
             ConnectorKind::Webhook => "Signed webhook",
+            ConnectorKind::Ldap => "LDAP / Active Directory group",
+            ConnectorKind::Scim => "SCIM 2.0 application group",
         }
     }
 }
@@ -132,6 +138,10 @@ pub struct ProvisioningView {
     pub url: String,
     /// Who fulfils by hand: a group (empty: the item owner).
     pub fulfillers_group: String,
+    /// The LDAP connector's settings (empty unless it was chosen).
+    pub ldap: super::LdapSettings,
+    /// The SCIM connector's settings (empty unless it was chosen).
+    pub scim: super::ScimSettings,
     /// A secret is stored (it is never shown again).
     pub secret_set: bool,
     /// `COUNTERSIGN_SECRET_KEY` is set, so a secret can be saved.

@@ -4,6 +4,8 @@
 use super::{
     Provisioning,
     connector::{self, Change, Connector, Outcome},
+    ldap::Ldap,
+    scim_client::ScimClient,
     sealing::SealError,
     target::Settings,
     webhook::{self, Webhook},
@@ -49,21 +51,7 @@ impl ProvisioningHandler {
         let settings = Settings::read(&target.settings_json);
         let secret =
             open_secret(&self.runtime, target).map_err(|e| Attempt::Fail(e.to_string()))?;
-        match target.connector {
-            ConnectorKind::Webhook if secret.is_empty() => Err(Attempt::Fail(
-                "the webhook has no shared secret; set one on the item's Provisioning tab".into(),
-            )),
-            ConnectorKind::Webhook => {
-                let url = webhook::parse_url(&settings.url)
-                    .map_err(|e| Attempt::Fail(format!("the webhook's URL: {e}")))?;
-                Ok(Box::new(Webhook::new(
-                    url,
-                    secret,
-                    self.runtime.http.clone(),
-                )))
-            }
-            ConnectorKind::Manual => Err(Attempt::Fail("manual targets run no connector".into())),
-        }
+        build_connector(&self.runtime, target.connector, &settings, secret).map_err(Attempt::Fail)
     }
 
     async fn fulfillers(&self, item_id: &str) -> Result<(Option<String>, Option<String>), Attempt> {
@@ -96,6 +84,45 @@ pub(super) fn open_secret(
         .as_ref()
         .ok_or(SealError::NoKey)?
         .open(&target.item_id, sealed)
+}
+
+/// The connector for a target's `settings` and opened `secret`; the error says,
+/// for the administrator, what to set on the item's Provisioning tab.
+pub(super) fn build_connector(
+    runtime: &Provisioning,
+    kind: ConnectorKind,
+    settings: &Settings,
+    secret: String,
+) -> Result<Box<dyn Connector>, String> {
+    if secret.is_empty() && kind != ConnectorKind::Manual {
+        return Err(match kind {
+            ConnectorKind::Ldap => "the LDAP target has no bind password",
+            ConnectorKind::Scim => "the SCIM target has no token or client secret",
+            _ => "the webhook has no shared secret",
+        }
+        .to_owned()
+            + "; set one on the item's Provisioning tab");
+    }
+    match kind {
+        ConnectorKind::Webhook => {
+            let url =
+                webhook::parse_url(&settings.url).map_err(|e| format!("the webhook's URL: {e}"))?;
+            Ok(Box::new(Webhook::new(url, secret, runtime.http.clone())))
+        }
+        ConnectorKind::Ldap => {
+            let ldap = *settings.ldap.clone().unwrap_or_default();
+            Ok(Box::new(Ldap::new(ldap, secret)?))
+        }
+        ConnectorKind::Scim => {
+            let scim = *settings.scim.clone().unwrap_or_default();
+            Ok(Box::new(ScimClient::new(
+                scim,
+                secret,
+                runtime.http.clone(),
+            )?))
+        }
+        ConnectorKind::Manual => Err("manual targets run no connector".into()),
+    }
 }
 
 #[async_trait::async_trait]

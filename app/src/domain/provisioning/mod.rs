@@ -4,13 +4,16 @@
 //! The decision that creates or ends an assignment writes its job in the same
 //! transaction ([`grant_assignment`], [`revoke_assignment`]), so a crash never
 //! leaves an approval without its job, nor a job without its approval. Where a
-//! job goes is the item's target: a connector (a signed webhook now; LDAP and a
-//! SCIM client behind the same [`connector::Connector`] later), or manual
+//! job goes is the item's target: a connector (a signed webhook, an LDAP group,
+//! a SCIM application's group, behind one [`connector::Connector`]), or manual
 //! fulfilment by a person, who marks it done. Nothing counts as provisioned
 //! until the target (or that person) says so.
 
 pub mod connector;
+pub mod credential;
 mod handler;
+pub mod ldap;
+pub mod scim_client;
 pub mod sealing;
 pub mod status;
 pub mod target;
@@ -236,7 +239,9 @@ async fn write_job(
         .unwrap_or(ConnectorKind::Manual);
     let (state, assignee) = match connector {
         ConnectorKind::Manual => (JobState::Manual, fulfillers(tx, &item.id).await?),
-        ConnectorKind::Webhook => (JobState::Queued, (None, None)),
+        ConnectorKind::Webhook | ConnectorKind::Ldap | ConnectorKind::Scim => {
+            (JobState::Queued, (None, None))
+        }
     };
     let serial = serial_key(&assignment.user_id, &item.id);
     let job = NewJob {

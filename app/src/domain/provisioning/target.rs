@@ -10,10 +10,13 @@ use serde_json::json;
 
 use super::{
     Provisioning,
-    connector::{Connector, Outcome},
-    handler::open_secret,
+    connector::Outcome,
+    credential,
+    handler::{build_connector, open_secret},
+    ldap::{self, settings::LdapInput},
+    scim_client::{self, settings::ScimInput},
     sealing::SealError,
-    webhook::{self, SECRET_MIN_CHARS, Webhook},
+    webhook,
 };
 use crate::{
     db::{
@@ -26,10 +29,9 @@ use crate::{
         items::{require_admin, stale},
         now, reauth, text,
     },
-    types::{ConnectorKind, CurrentUser, ProvisioningView},
+    types::{ConnectorKind, CurrentUser, LdapSettings, ProvisioningView, ScimSettings},
 };
 
-const SECRET_MAX_CHARS: usize = 500;
 const GROUP_MAX_CHARS: usize = 200;
 
 /// What is stored beside the connector (nothing secret).
@@ -39,6 +41,12 @@ pub struct Settings {
     pub url: String,
     #[serde(default)]
     pub fulfillers_group: String,
+    /// The LDAP connector's (only when it is the target's connector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ldap: Option<Box<LdapSettings>>,
+    /// The SCIM connector's (only when it is the target's connector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scim: Option<Box<ScimSettings>>,
 }
 
 impl Settings {
@@ -52,13 +60,15 @@ impl Settings {
 /// The tab as an administrator submits it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TargetInput {
-    /// `manual` or `webhook`.
+    /// `manual`, `webhook`, `ldap` or `scim`.
     pub connector: String,
     pub url: String,
     /// A new shared secret, or empty to keep the stored one.
     pub secret: String,
     /// Who fulfils by hand (a group), or empty for the item owner.
     pub fulfillers_group: String,
+    pub ldap: LdapInput,
+    pub scim: ScimInput,
 }
 
 /// A checked change of target, as a signature covers it: the new secret only
@@ -76,16 +86,16 @@ fn no_key(err: SealError) -> DomainError {
 }
 
 fn connector_of(text: &str) -> Result<ConnectorKind, DomainError> {
-    ConnectorKind::parse(text.trim())
-        .ok_or_else(|| DomainError::invalid("connector", "choose manual fulfilment or a webhook"))
+    ConnectorKind::parse(text.trim()).ok_or_else(|| {
+        DomainError::invalid(
+            "connector",
+            "choose manual fulfilment, a webhook, an LDAP group or a SCIM application",
+        )
+    })
 }
 
-/// Checks the tab's input and seals a new secret.
-pub fn check(
-    runtime: &Provisioning,
-    item_id: &str,
-    input: &TargetInput,
-) -> Result<TargetChange, DomainError> {
+/// The tab's settings for its connector, checked (nothing secret).
+fn settings_of(input: &TargetInput) -> Result<(ConnectorKind, Settings), DomainError> {
     let connector = connector_of(&input.connector)?;
     let fulfillers_group = text(
         "fulfillers_group",
@@ -93,53 +103,45 @@ pub fn check(
         false,
         GROUP_MAX_CHARS,
     )?;
-    let (url, secret_sealed) = match connector {
-        ConnectorKind::Manual => (String::new(), None),
-        ConnectorKind::Webhook => {
-            let url = webhook::parse_url(&input.url)?.to_string();
-            let secret = input.secret.trim();
-            let sealed = if secret.is_empty() {
-                None
-            } else {
-                check_secret(secret)?;
-                let key = runtime
-                    .key
-                    .as_ref()
-                    .ok_or(SealError::NoKey)
-                    .map_err(no_key)?;
-                Some(key.seal(item_id, secret).map_err(no_key)?)
-            };
-            (url, sealed)
+    let mut settings = Settings {
+        fulfillers_group,
+        ..Settings::default()
+    };
+    match connector {
+        ConnectorKind::Manual => {}
+        ConnectorKind::Webhook => settings.url = webhook::parse_url(&input.url)?.to_string(),
+        ConnectorKind::Ldap => settings.ldap = Some(Box::new(ldap::settings::check(&input.ldap)?)),
+        ConnectorKind::Scim => {
+            settings.scim = Some(Box::new(scim_client::settings::check(&input.scim)?));
         }
+    }
+    Ok((connector, settings))
+}
+
+/// Checks the tab's input and seals a new credential.
+pub fn check(
+    runtime: &Provisioning,
+    item_id: &str,
+    input: &TargetInput,
+) -> Result<TargetChange, DomainError> {
+    let (connector, settings) = settings_of(input)?;
+    let secret = credential::given(connector, input);
+    let secret_sealed = if secret.is_empty() {
+        None
+    } else {
+        credential::check(connector, secret)?;
+        let key = runtime
+            .key
+            .as_ref()
+            .ok_or(SealError::NoKey)
+            .map_err(no_key)?;
+        Some(key.seal(item_id, secret).map_err(no_key)?)
     };
     Ok(TargetChange {
         connector,
-        settings: Settings {
-            url,
-            fulfillers_group,
-        },
+        settings,
         secret_sealed,
     })
-}
-
-fn check_secret(secret: &str) -> Result<(), DomainError> {
-    let n = secret.chars().count();
-    if !(SECRET_MIN_CHARS..=SECRET_MAX_CHARS).contains(&n) {
-        return Err(DomainError::invalid(
-            "secret",
-            format!(
-                "must be {SECRET_MIN_CHARS} to {SECRET_MAX_CHARS} characters (a random value, \
-                 e.g. `openssl rand -hex 32`)"
-            ),
-        ));
-    }
-    if secret.chars().any(char::is_control) {
-        return Err(DomainError::invalid(
-            "secret",
-            "contains control characters",
-        ));
-    }
-    Ok(())
 }
 
 fn view_of(
@@ -156,6 +158,8 @@ fn view_of(
         connector: row.map(|r| r.connector).unwrap_or(ConnectorKind::Manual),
         url: settings.url,
         fulfillers_group: settings.fulfillers_group,
+        ldap: settings.ldap.map(|l| *l).unwrap_or_default(),
+        scim: settings.scim.map(|s| *s).unwrap_or_default(),
         secret_set: row.is_some_and(|r| r.secret_sealed.is_some()),
         key_configured: runtime.key.is_some(),
         version: row.map(|r| r.version).unwrap_or(0),
@@ -180,12 +184,35 @@ pub async fn view(
 
 /// What the audit trail keeps of a target: never the secret, only whether one is set.
 fn snapshot(connector: ConnectorKind, settings: &Settings, secret_set: bool) -> serde_json::Value {
-    json!({
+    let mut out = json!({
         "connector": connector,
         "url": settings.url,
         "fulfillers_group": settings.fulfillers_group,
         "secret_set": secret_set,
-    })
+    });
+    if let Some(ldap) = &settings.ldap {
+        let mut ldap = json!(ldap);
+        // The CA certificate is public but long: its digest says which it is.
+        if let Some(pem) = ldap
+            .get("ca_pem")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+        {
+            ldap["ca_pem"] = json!(if pem.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "sha256:{}",
+                    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(pem))
+                )
+            });
+        }
+        out["ldap"] = ldap;
+    }
+    if let Some(scim) = &settings.scim {
+        out["scim"] = json!(scim);
+    }
+    out
 }
 
 /// Saves the tab (`version`: the target's, 0 when none was saved). `proof`: the
@@ -199,8 +226,16 @@ pub async fn save(
     proof: Option<&str>,
 ) -> Result<ProvisioningView, DomainError> {
     require_admin(actor)?;
-    if change.connector == ConnectorKind::Webhook {
-        webhook::parse_url(&change.settings.url)?;
+    // A signed change is re-run from its stored form: check it again.
+    match change.connector {
+        ConnectorKind::Webhook => {
+            webhook::parse_url(&change.settings.url)?;
+        }
+        ConnectorKind::Ldap => {
+            let ldap = change.settings.ldap.clone().unwrap_or_default();
+            ldap::settings::transport(&ldap).map_err(|e| DomainError::invalid("ldap_url", e))?;
+        }
+        ConnectorKind::Scim | ConnectorKind::Manual => {}
     }
     let mut tx = db.write_tx().await?;
     let item = crate::db::items::find(&mut *tx, item_id)
@@ -219,27 +254,26 @@ pub async fn save(
         .map(|t| t.connector)
         .unwrap_or(ConnectorKind::Manual);
     let before_secret = before.as_ref().and_then(|t| t.secret_sealed.clone());
-    let secret = match change.connector {
-        ConnectorKind::Manual => None,
-        ConnectorKind::Webhook => match (&change.secret_sealed, &before_secret) {
-            (Some(new), _) => {
-                // Opens with this key and for this item, or it is not ours.
-                let key = runtime
-                    .key
-                    .as_ref()
-                    .ok_or(SealError::NoKey)
-                    .map_err(no_key)?;
-                key.open(item_id, new).map_err(no_key)?;
-                Some(new.clone())
-            }
-            (None, Some(old)) if before_connector == ConnectorKind::Webhook => Some(old.clone()),
-            _ => {
-                return Err(DomainError::invalid(
-                    "secret",
-                    "is required: the receiver checks each delivery with it",
-                ));
-            }
-        },
+    let destination = credential::destination(change.connector, &change.settings);
+    let secret = match (&destination, &change.secret_sealed, &before_secret) {
+        (None, ..) => None,
+        (Some(_), Some(new), _) => {
+            // Opens with this key and for this item, or it is not ours.
+            let key = runtime
+                .key
+                .as_ref()
+                .ok_or(SealError::NoKey)
+                .map_err(no_key)?;
+            key.open(item_id, new).map_err(no_key)?;
+            Some(new.clone())
+        }
+        (Some(_), None, Some(old))
+            if before_connector == change.connector
+                && credential::destination(before_connector, &before_settings) == destination =>
+        {
+            Some(old.clone())
+        }
+        _ => return Err(credential::required(change.connector)),
     };
     let secret_changed = secret != before_secret;
     let changed = change.connector != before_connector
@@ -302,8 +336,9 @@ pub async fn save(
     ))
 }
 
-/// "Test connection": proves the receiver answers and accepts a signed
-/// delivery, before anything is saved. With no new secret, the stored one.
+/// "Test connection": proves the target answers, accepts the credential and
+/// holds the group, before anything is saved. With no new credential, the
+/// stored one, if it may go where the tab now points.
 pub async fn test_connection(
     db: &Db,
     runtime: &Provisioning,
@@ -312,35 +347,57 @@ pub async fn test_connection(
     input: &TargetInput,
 ) -> Result<String, DomainError> {
     require_admin(actor)?;
-    if connector_of(&input.connector)? == ConnectorKind::Manual {
+    let (connector, settings) = settings_of(input)?;
+    if connector == ConnectorKind::Manual {
         return Ok(
             "Manual fulfilment needs no connection: the fulfillers see each grant in their inbox."
                 .into(),
         );
     }
-    let url = webhook::parse_url(&input.url)?;
-    let secret = match input.secret.trim() {
+    let secret = match credential::given(connector, input) {
         "" => {
+            let destination = credential::destination(connector, &settings);
             let stored = store::target(db.pool(), item_id)
                 .await?
-                .filter(|t| t.connector == ConnectorKind::Webhook && t.secret_sealed.is_some())
-                .ok_or_else(|| DomainError::invalid("secret", "enter the shared secret to test"))?;
+                .filter(|t| {
+                    t.connector == connector
+                        && t.secret_sealed.is_some()
+                        && credential::destination(connector, &Settings::read(&t.settings_json))
+                            == destination
+                })
+                .ok_or_else(|| {
+                    DomainError::invalid(credential::field(connector), "enter it to test")
+                })?;
             open_secret(runtime, &stored).map_err(no_key)?
         }
         secret => {
-            check_secret(secret)?;
+            credential::check(connector, secret)?;
             secret.to_owned()
         }
     };
-    let hook = Webhook::new(url, secret, runtime.http.clone());
-    tracing::info!(item = %item_id, "webhook connection test");
-    match hook.test_connection().await {
-        Outcome::Done(answer) => Ok(format!(
-            "Connection works: the receiver accepted a signed test event ({answer})."
-        )),
+    let target = build_connector(runtime, connector, &settings, secret)
+        .map_err(|e| DomainError::invalid("connector", e))?;
+    tracing::info!(item = %item_id, connector = connector.as_str(), "connection test");
+    let field = match connector {
+        ConnectorKind::Ldap => "ldap_url",
+        ConnectorKind::Scim => "scim_base_url",
+        _ => "url",
+    };
+    match target.test_connection().await {
+        Outcome::Done(answer) => Ok(match connector {
+            ConnectorKind::Webhook => {
+                format!("Connection works: the receiver accepted a signed test event ({answer}).")
+            }
+            _ => format!("Connection works: {answer}."),
+        }),
         Outcome::Retry(answer) | Outcome::Fail(answer) => Err(DomainError::invalid(
-            "url",
-            format!("The receiver did not accept the test event: {answer}"),
+            field,
+            match connector {
+                ConnectorKind::Webhook => {
+                    format!("The receiver did not accept the test event: {answer}")
+                }
+                _ => format!("The connection test failed: {answer}"),
+            },
         )),
     }
 }

@@ -2,6 +2,7 @@
 //! its own transaction; revocations write the reverse job; people fulfil and
 //! administrators retry, within their rights.
 
+mod connectors;
 mod target;
 mod worker;
 
@@ -35,6 +36,7 @@ pub async fn send_to_webhook(w: &World, item: &AccessItem, url: &str) {
         url: url.into(),
         secret: SECRET.into(),
         fulfillers_group: String::new(),
+        ..Default::default()
     };
     let rt = runtime();
     let change = tab::check(&rt, &item.id, &input).expect("valid target");

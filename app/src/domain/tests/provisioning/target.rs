@@ -21,6 +21,7 @@ fn webhook(url: &str, secret: &str) -> TargetInput {
         url: url.into(),
         secret: secret.into(),
         fulfillers_group: String::new(),
+        ..Default::default()
     }
 }
 
@@ -108,9 +109,9 @@ async fn bad_input_is_refused_by_field() {
         field(webhook("https://hooks.example.com/", "short")),
         "secret"
     );
-    let mut ldap = webhook("https://h.example.com/", SECRET);
-    ldap.connector = "ldap".into();
-    assert_eq!(field(ldap), "connector");
+    let mut unknown = webhook("https://h.example.com/", SECRET);
+    unknown.connector = "kerberos".into();
+    assert_eq!(field(unknown), "connector");
     // A webhook needs a secret the first time.
     let change = tab::check(&rt, &item.id, &webhook("https://h.example.com/", "")).unwrap();
     let saved = tab::save(&w.db, &rt, (&w.carol, "s"), (&item.id, 0), &change, None).await;
