@@ -8,11 +8,13 @@ pub mod audit_export;
 pub mod auth;
 pub mod bench;
 pub mod bench_directory;
+pub mod bench_outbox;
 pub mod config;
 pub mod csrf;
 pub mod demo;
 pub mod health;
 mod jobs;
+pub mod provisioning_cli;
 pub mod scim;
 pub mod security_headers;
 pub mod telemetry;
@@ -71,12 +73,17 @@ pub enum StartError {
     Oidc(#[from] auth::provider::ProviderError),
     #[error("server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("cannot build the HTTP client for connectors: {0}")]
+    Http(#[from] reqwest::Error),
 }
 
 /// A running application: its state and its HTTP router.
 pub struct Countersign {
     pub state: AppState,
     pub config: Config,
+    /// This replica's outbox worker (provisioning): run by the server on its
+    /// interval, or by hand (`run_due`) in tests and benchmarks.
+    pub worker: app::domain::outbox::Worker,
 }
 
 impl Countersign {
@@ -104,7 +111,9 @@ impl Countersign {
             provider_configured: oidc.is_some(),
             directory: config.directory,
             public_url: config.public_url.to_string(),
+            provisioning: app::domain::provisioning::Provisioning::new(config.secret_key.clone())?,
         };
+        let worker = outbox_worker(&services, config.outbox_lease_secs);
         let problem_page =
             auth::problem_page_renderer(page_context(services.clone()), leptos_options.clone());
         let state = AppState {
@@ -122,7 +131,11 @@ impl Countersign {
             services,
             reauth_skew_secs: config.reauth_skew_secs,
         };
-        Ok(Countersign { state, config })
+        Ok(Countersign {
+            state,
+            config,
+            worker,
+        })
     }
 
     pub fn router(&self) -> Router {
@@ -194,7 +207,12 @@ impl Countersign {
     }
 
     pub async fn serve_on(self, listener: tokio::net::TcpListener) -> Result<(), StartError> {
-        jobs::start(&self.state.db);
+        jobs::start(
+            &self.state.db,
+            self.config
+                .outbox_interval
+                .map(|every| (self.worker.clone(), every)),
+        );
         let router = self.router();
         // Without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK hold
         // back the tail of every streamed page by tens of milliseconds.
@@ -208,6 +226,18 @@ impl Countersign {
             .await
             .map_err(StartError::Serve)
     }
+}
+
+/// The outbox worker of one replica, with a handler for each kind of job.
+pub fn outbox_worker(services: &Services, lease_secs: i64) -> app::domain::outbox::Worker {
+    use app::domain::{outbox, provisioning::ProvisioningHandler};
+    let policy = outbox::RetryPolicy {
+        lease_secs,
+        ..Default::default()
+    };
+    let handler = ProvisioningHandler::new(services.db.clone(), services.provisioning.clone());
+    outbox::Worker::new(services.db.clone(), policy)
+        .with_handler(app::types::JobKind::Provision, std::sync::Arc::new(handler))
 }
 
 /// What every page render and server function finds in its Leptos context,

@@ -17,6 +17,8 @@ pub struct Services {
     pub directory: crate::domain::directory::DirectorySettings,
     /// The address people use to reach the app (`COUNTERSIGN_PUBLIC_URL`).
     pub public_url: String,
+    /// The key for target credentials and the connectors' HTTP client.
+    pub provisioning: crate::domain::provisioning::Provisioning,
 }
 
 /// The services of this request.

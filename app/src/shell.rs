@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                                 <Route path=path!("/items/:item_id") view=ItemEditPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/directory") view=DirectoryPage ssr=SsrMode::InOrder/>
+                                <Route path=path!("/provisioning") view=crate::pages::admin::provisioning::ProvisioningPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/*any") view=NotFound ssr=SsrMode::InOrder/>
                             </ParentRoute>
                             <ParentRoute path=path!("/audit") view=RoleGate ssr=SsrMode::InOrder>

@@ -3,7 +3,9 @@
 mod calendar;
 #[macro_use]
 mod string_enum;
+mod connectors;
 mod directory;
+mod provisioning;
 
 use serde::{Deserialize, Serialize};
 use server_fn::{
@@ -12,9 +14,13 @@ use server_fn::{
 };
 
 pub use calendar::{format_date, format_utc, parse_date};
+pub use connectors::{
+    LdapSettings, MemberAttribute, ScimAuth, ScimGroupBy, ScimSettings, ScimUserName,
+};
 pub use directory::{
     DirectoryMode, DirectoryStatusView, DirectoryTokenView, ScimMatchKey, ScimOperationView,
 };
+pub use provisioning::{ConnectorKind, JobKind, JobOperation, JobState, JobView, ProvisioningView};
 pub use string_enum::UnknownValue;
 
 /// Every error a server function can answer with. The messages are written for
@@ -303,6 +309,8 @@ pub struct RequestView {
     pub status: RequestStatus,
     pub created_at: i64,
     pub tasks: Vec<TaskView>,
+    /// Its provisioning jobs (grant or revoke in the target system), oldest first.
+    pub jobs: Vec<JobView>,
 }
 
 /// A pending task in an approver's inbox.
@@ -349,6 +357,8 @@ pub struct AssignmentView {
     /// A removal request is already pending.
     #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::db::Flag"))]
     pub removal_pending: bool,
+    /// Its newest provisioning job's state (`None`: granted before provisioning).
+    pub provisioning_state: Option<JobState>,
 }
 
 /// Access a person who left (or was disabled) still holds: the Directory page's

@@ -118,6 +118,24 @@ pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcom
                 "Signed and saved: the item's approval steps are changed.",
             ))
         }
+        SignedAction::ItemProvisioning {
+            item_id,
+            version,
+            target,
+        } => {
+            crate::domain::provisioning::target::save(
+                &s.db,
+                &s.provisioning,
+                admin,
+                (&item_id, version),
+                &target,
+                proof,
+            )
+            .await?;
+            Ok(SignedOutcome::said(
+                "Signed and saved: the item's provisioning target is changed.",
+            ))
+        }
         SignedAction::TokenCreate { name, days } => {
             let (_, token) =
                 tokens::create(&s.db, admin, (&name, days), s.token_max_days, proof).await?;

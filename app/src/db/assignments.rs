@@ -42,6 +42,32 @@ pub async fn remove(tx: &mut Tx, user_id: &str, item_id: &str) -> Result<bool, D
     Ok(done.rows_affected() == 1)
 }
 
+/// One assignment as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AssignmentRow {
+    pub id: String,
+    pub user_id: String,
+    pub item_id: String,
+    pub request_id: String,
+    pub granted_at: i64,
+    pub end_date: Option<i64>,
+}
+
+pub async fn find<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    item_id: &str,
+) -> Result<Option<AssignmentRow>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, item_id, request_id, granted_at, end_date FROM assignments \
+         WHERE user_id = $1 AND item_id = $2",
+    )
+    .bind(user_id)
+    .bind(item_id)
+    .fetch_optional(ex)
+    .await?)
+}
+
 pub async fn holds<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     user_id: &str,
@@ -66,7 +92,10 @@ pub async fn of_user<'c, E: Executor<'c, Database = Any>>(
         "SELECT a.item_id, i.name AS item_name, i.kind AS item_kind, a.granted_at, a.end_date, \
          (SELECT COUNT(*) FROM access_requests r WHERE r.beneficiary_id = a.user_id \
           AND r.item_id = a.item_id AND r.kind = 'revoke' AND r.status = 'pending') \
-         AS removal_pending \
+         AS removal_pending, \
+         (SELECT o.state FROM outbox_jobs o WHERE o.user_id = a.user_id \
+          AND o.item_id = a.item_id AND o.kind = 'provision' ORDER BY o.id DESC LIMIT 1) \
+         AS provisioning_state \
          FROM assignments a JOIN access_items i ON i.id = a.item_id \
          WHERE a.user_id = $1 ORDER BY i.name_key, i.id LIMIT $2",
     )

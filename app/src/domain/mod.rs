@@ -14,6 +14,8 @@ pub mod inbox;
 pub mod items;
 pub(crate) mod on_behalf;
 pub mod org;
+pub mod outbox;
+pub mod provisioning;
 pub mod reauth;
 pub mod requests;
 pub mod routing;

@@ -280,6 +280,7 @@ async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError>
             signed_auth_time,
         });
     }
+    let jobs = super::provisioning::status::of_request(db, &s.request.id).await?;
     Ok(RequestView {
         id: s.request.id,
         kind: s.request.kind,
@@ -293,6 +294,7 @@ async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError>
         status: s.request.status,
         created_at: s.request.created_at,
         tasks,
+        jobs,
     })
 }
 

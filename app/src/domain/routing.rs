@@ -23,7 +23,7 @@ use super::{
     DomainError,
     audit::{self, AuditActor, Entry},
     identity::RoleMap,
-    new_id, now,
+    new_id, now, provisioning,
 };
 use crate::{
     db::{
@@ -290,16 +290,28 @@ async fn finish(tx: &mut Tx, request: &RequestRow, item: &AccessItem) -> Result<
                 at,
             )
             .await?;
+            let granted = assignments::find(&mut **tx, &request.beneficiary_id, &item.id)
+                .await?
+                .ok_or(DomainError::NotFound("assignment"))?;
+            // In this transaction: no approval without its job.
+            let job = provisioning::grant_assignment(tx, &granted).await?;
             (
                 "assignment.granted",
-                json!({ "user_id": request.beneficiary_id, "end_date": request.end_date }),
+                json!({ "user_id": request.beneficiary_id, "end_date": request.end_date,
+                        "provisioning_job": job }),
             )
         }
         RequestKind::Revoke => {
-            let removed = assignments::remove(tx, &request.beneficiary_id, &item.id).await?;
+            let holding = (request.beneficiary_id.as_str(), item.id.as_str());
+            let reason = provisioning::RevokeReason::RemovalApproved {
+                request_id: &request.id,
+            };
+            if provisioning::revoke_assignment(tx, holding, reason, AuditActor::System).await? {
+                return Ok(());
+            }
             (
                 "assignment.removed",
-                json!({ "user_id": request.beneficiary_id, "held": removed }),
+                json!({ "user_id": request.beneficiary_id, "held": false }),
             )
         }
     };

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod errors;
+pub mod fulfilment;
 pub mod home;
 pub mod inbox;
 pub mod my_requests;

@@ -8,6 +8,7 @@ mod directory;
 mod items;
 mod leavers;
 mod managers;
+mod provisioning;
 mod reauth;
 mod requests;
 mod security;

@@ -4,7 +4,9 @@
 
 pub mod directory;
 pub mod item_edit;
+mod item_provisioning;
 pub mod items;
+pub mod provisioning;
 pub mod settings;
 
 use leptos::prelude::*;
@@ -24,6 +26,7 @@ pub fn AdminHome() -> impl IntoView {
             <li><a class="link" href="/admin/items">"Access items"</a></li>
             <li><a class="link" href="/admin/settings">"Access-request settings"</a></li>
             <li><a class="link" href="/admin/directory">"Directory (SCIM)"</a></li>
+            <li><a class="link" href="/admin/provisioning">"Provisioning"</a>" — failed, retrying and manual jobs"</li>
             <li><a class="link" href="/audit">"Audit trail"</a></li>
         </ul>
     }
