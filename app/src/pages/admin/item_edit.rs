@@ -7,12 +7,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::{
-    api::items::{ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view},
+    api::{
+        items::{ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view},
+        provisioning::{SaveProvisioning, provisioning_target},
+    },
     components::{
         loaded::Loaded,
         ui::{Alert, SignedActionBanner, field_error, form_error},
     },
-    pages::admin::items::ItemFields,
+    pages::admin::{item_provisioning::TargetResource, items::ItemFields},
     types::{AccessItem, ApprovalStepView, Approver, PersonRef},
 };
 
@@ -39,6 +42,27 @@ pub fn ItemEditPage() -> impl IntoView {
     let steps = ServerAction::<SetItemSteps>::new();
     let reauth = ServerAction::<SetItemReauth>::new();
     let (signed, set_signed) = signal(0);
+    let save_target = ServerAction::<SaveProvisioning>::new();
+    // The Provisioning tab's resource lives here, not in the tab: a resource
+    // created by a reactive child of a Suspense or Transition can leave the
+    // streamed page unfinished on the server (leptos-rs/leptos#4866).
+    let target = Resource::new(
+        move || {
+            (
+                id(),
+                tab() == "provisioning",
+                save_target.version().get(),
+                signed.get(),
+            )
+        },
+        |(id, shown, ..)| async move {
+            if shown {
+                provisioning_target(id).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
     let data = Resource::new(
         move || {
             (
@@ -57,7 +81,7 @@ pub fn ItemEditPage() -> impl IntoView {
         {move || query.read().get("saved").map(|_| view! { <Alert message="Access item created."/> })}
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
         <Loaded resource=data keep=true let:data>
-            <Editor data tab=Signal::derive(tab) update steps reauth signed/>
+            <Editor data tab=Signal::derive(tab) update steps reauth target save_target/>
         </Loaded>
     }
 }
@@ -69,7 +93,8 @@ fn Editor(
     update: ServerAction<UpdateItem>,
     steps: ServerAction<SetItemSteps>,
     reauth: ServerAction<SetItemReauth>,
-    signed: ReadSignal<i32>,
+    target: TargetResource,
+    save_target: ServerAction<SaveProvisioning>,
 ) -> impl IntoView {
     let item = data.item.clone();
     let broken = data.steps.iter().any(|s| s.broken);
@@ -84,7 +109,7 @@ fn Editor(
             aria-labelledby=move || format!("tab-{}", tab.get())>
             {move || match tab.get().as_str() {
                 "provisioning" => EitherOf4::D(view! {
-                    <super::item_provisioning::ProvisioningTab item_id=data.item.id.clone() signed/>
+                    <super::item_provisioning::ProvisioningTab data=target save=save_target/>
                 }),
                 "approvals" => EitherOf4::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() people=data.people.clone() action=steps/> }),
                 "reauthentication" => EitherOf4::B(view! {

@@ -6,7 +6,7 @@
 use leptos::{html::Form, prelude::*};
 
 use crate::{
-    api::provisioning::{SaveProvisioning, TestProvisioning, provisioning_target},
+    api::provisioning::{SaveProvisioning, TestProvisioning},
     components::{
         loaded::Loaded,
         ui::{Alert, field_error, form_error},
@@ -19,14 +19,15 @@ use crate::{
 
 type SaveValue = MappedSignal<Option<Result<ProvisioningView, AppError>>>;
 
+/// The tab's target, loaded by the item page while this tab is shown (`None`
+/// on the other tabs).
+pub type TargetResource = Resource<Result<Option<ProvisioningView>, AppError>>;
+
 #[component]
-pub fn ProvisioningTab(item_id: String, signed: ReadSignal<i32>) -> impl IntoView {
-    let save = ServerAction::<SaveProvisioning>::new();
-    let id = item_id.clone();
-    let data = Resource::new(
-        move || (id.clone(), save.version().get(), signed.get()),
-        |(id, ..)| provisioning_target(id),
-    );
+pub fn ProvisioningTab(
+    data: TargetResource,
+    save: ServerAction<SaveProvisioning>,
+) -> impl IntoView {
     view! {
         <h2 class="text-xl font-bold">"Provisioning"</h2>
         <p class="mt-2 max-w-[40rem] text-slate-700">
@@ -35,7 +36,7 @@ pub fn ProvisioningTab(item_id: String, signed: ReadSignal<i32>) -> impl IntoVie
             "by hand, confirms it."
         </p>
         <Loaded resource=data keep=true let:view>
-            <ProvisioningForm view save/>
+            {view.map(|view| view! { <ProvisioningForm view save/> })}
         </Loaded>
     }
 }
