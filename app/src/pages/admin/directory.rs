@@ -102,8 +102,8 @@ pub fn DirectoryPage() -> impl IntoView {
     }
 }
 
-/// What people who left still hold, in the order they left: to be taken away at
-/// the targets (by hand until the item is provisioned automatically).
+/// What disabled people still hold, in the order they were disabled: to be taken
+/// away (a leaver's access is revoked when they leave).
 #[component]
 fn AccessToRemove() -> impl IntoView {
     let query = use_query_map();
@@ -113,9 +113,9 @@ fn AccessToRemove() -> impl IntoView {
         <section class="card mt-8" aria-labelledby="leavers-heading">
             <h2 id="leavers-heading" class="text-xl font-bold">"Access to remove"</h2>
             <p class="mt-2 max-w-[48rem] text-slate-700">
-                "People who left the organisation can no longer sign in or use a token, and their "
-                "pending requests and tasks were handled when they left. What they still hold at "
-                "the target systems is listed here until it is removed."
+                "When the directory says someone left, what they hold is revoked at once and each "
+                "target takes it away (see Provisioning). People disabled here can no longer sign "
+                "in or use a token; what they still hold is listed until it is removed."
             </p>
             <Loaded resource=page let:page>
                 {if page.rows.is_empty() {
