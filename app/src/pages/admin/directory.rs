@@ -11,9 +11,10 @@ use crate::{
         CreateDirectoryToken, RevokeDirectoryToken, directory_status, leavers_access,
         list_directory_tokens,
     },
+    api::provisioning::RevokeAccess,
     components::{
         loaded::{Loaded, LoadedList},
-        ui::{Pager, SignedActionBanner, field_error, form_error},
+        ui::{Alert, Pager, SignedActionBanner, field_error, form_error},
     },
     types::{
         DirectoryMode, DirectoryStatusView, DirectoryTokenView, LeaverAccess, ScimMatchKey,
@@ -108,7 +109,11 @@ pub fn DirectoryPage() -> impl IntoView {
 fn AccessToRemove() -> impl IntoView {
     let query = use_query_map();
     let after = move || query.read().get("after");
-    let page = Resource::new(after, leavers_access);
+    let revoke = ServerAction::<RevokeAccess>::new();
+    let page = Resource::new(
+        move || (after(), revoke.version().get()),
+        |(after, _)| leavers_access(after),
+    );
     view! {
         <section class="card mt-8" aria-labelledby="leavers-heading">
             <h2 id="leavers-heading" class="text-xl font-bold">"Access to remove"</h2>
@@ -117,7 +122,11 @@ fn AccessToRemove() -> impl IntoView {
                 "target takes it away (see Provisioning). People disabled here can no longer sign "
                 "in or use a token; what they still hold is listed until it is removed."
             </p>
-            <Loaded resource=page let:page>
+            {move || matches!(revoke.value().get(), Some(Ok(()))).then(|| view! {
+                <Alert message="Revoked: the target is told to take it away (see Provisioning)."/>
+            })}
+            {form_error(revoke.value())}
+            <Loaded resource=page keep=true let:page>
                 {if page.rows.is_empty() {
                     Either::Left(view! { <p class="mt-4">"Nobody who left holds any access."</p> })
                 } else {
@@ -129,9 +138,10 @@ fn AccessToRemove() -> impl IntoView {
                                     <th scope="col">"Person"</th><th scope="col">"Left"</th>
                                     <th scope="col">"Access"</th><th scope="col">"Granted"</th>
                                     <th scope="col">"Ends"</th>
+                                    <th scope="col"><span class="sr-only">"Action"</span></th>
                                 </tr></thead>
                                 <tbody>
-                                    {page.rows.into_iter().map(|row| view! { <LeaverRow row/> }).collect_view()}
+                                    {page.rows.into_iter().map(|row| view! { <LeaverRow row revoke/> }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -144,7 +154,8 @@ fn AccessToRemove() -> impl IntoView {
 }
 
 #[component]
-fn LeaverRow(row: LeaverAccess) -> impl IntoView {
+fn LeaverRow(row: LeaverAccess, revoke: ServerAction<RevokeAccess>) -> impl IntoView {
+    let label = format!("Revoke {}'s {}", row.user_name, row.item_name);
     view! {
         <tr>
             <td>{row.user_name}</td>
@@ -152,6 +163,13 @@ fn LeaverRow(row: LeaverAccess) -> impl IntoView {
             <td>{format!("{} ({})", row.item_name, row.item_kind.label())}</td>
             <td>{format_utc(row.granted_at)}</td>
             <td>{row.end_date.map(format_utc).unwrap_or_else(|| "no end date".into())}</td>
+            <td>
+                <ActionForm action=revoke>
+                    <input type="hidden" name="user_id" value=row.user_id.clone()/>
+                    <input type="hidden" name="item_id" value=row.item_id.clone()/>
+                    <button type="submit" class="button-secondary" aria-label=label>"Revoke"</button>
+                </ActionForm>
+            </td>
         </tr>
     }
 }

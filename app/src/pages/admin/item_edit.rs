@@ -9,13 +9,16 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use crate::{
     api::{
         items::{ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view},
-        provisioning::{SaveProvisioning, provisioning_target},
+        provisioning::{RevokeAccess, SaveProvisioning, item_holders, provisioning_target},
     },
     components::{
         loaded::Loaded,
         ui::{Alert, SignedActionBanner, field_error, form_error},
     },
-    pages::admin::{item_provisioning::TargetResource, items::ItemFields},
+    pages::admin::{
+        item_provisioning::{HoldersResource, TargetResource},
+        items::ItemFields,
+    },
     types::{AccessItem, ApprovalStepView, Approver, PersonRef},
 };
 
@@ -63,6 +66,24 @@ pub fn ItemEditPage() -> impl IntoView {
             }
         },
     );
+    let revoke = ServerAction::<RevokeAccess>::new();
+    let holders = Resource::new(
+        move || {
+            (
+                id(),
+                tab() == "provisioning",
+                query.read().get("after"),
+                revoke.version().get(),
+            )
+        },
+        |(id, shown, after, _)| async move {
+            if shown {
+                item_holders(id, after).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
     let data = Resource::new(
         move || {
             (
@@ -81,7 +102,7 @@ pub fn ItemEditPage() -> impl IntoView {
         {move || query.read().get("saved").map(|_| view! { <Alert message="Access item created."/> })}
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
         <Loaded resource=data keep=true let:data>
-            <Editor data tab=Signal::derive(tab) update steps reauth target save_target/>
+            <Editor data tab=Signal::derive(tab) update steps reauth target=(target, save_target) holders=(holders, revoke)/>
         </Loaded>
     }
 }
@@ -93,8 +114,8 @@ fn Editor(
     update: ServerAction<UpdateItem>,
     steps: ServerAction<SetItemSteps>,
     reauth: ServerAction<SetItemReauth>,
-    target: TargetResource,
-    save_target: ServerAction<SaveProvisioning>,
+    target: (TargetResource, ServerAction<SaveProvisioning>),
+    holders: (HoldersResource, ServerAction<RevokeAccess>),
 ) -> impl IntoView {
     let item = data.item.clone();
     let broken = data.steps.iter().any(|s| s.broken);
@@ -109,7 +130,7 @@ fn Editor(
             aria-labelledby=move || format!("tab-{}", tab.get())>
             {move || match tab.get().as_str() {
                 "provisioning" => EitherOf4::D(view! {
-                    <super::item_provisioning::ProvisioningTab data=target save=save_target/>
+                    <super::item_provisioning::ProvisioningTab item_id=data.item.id.clone() target holders/>
                 }),
                 "approvals" => EitherOf4::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() people=data.people.clone() action=steps/> }),
                 "reauthentication" => EitherOf4::B(view! {

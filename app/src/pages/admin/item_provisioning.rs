@@ -3,17 +3,18 @@
 //! group ("Test connection" before saving). Credentials are write-only: sealed
 //! when saved, never shown again.
 
-use leptos::{html::Form, prelude::*};
+use leptos::{either::Either, html::Form, prelude::*};
 
 use crate::{
-    api::provisioning::{SaveProvisioning, TestProvisioning},
+    api::provisioning::{RevokeAccess, SaveProvisioning, TestProvisioning},
     components::{
+        jobs::JobStateBadge,
         loaded::Loaded,
-        ui::{Alert, field_error, form_error},
+        ui::{Alert, Pager, field_error, form_error},
     },
     types::{
-        AppError, ConnectorKind, MemberAttribute, ProvisioningView, ScimAuth, ScimGroupBy,
-        ScimUserName,
+        AppError, ConnectorKind, Holder, MemberAttribute, Page, ProvisioningView, ScimAuth,
+        ScimGroupBy, ScimUserName, format_date, format_utc,
     },
 };
 
@@ -23,11 +24,16 @@ type SaveValue = MappedSignal<Option<Result<ProvisioningView, AppError>>>;
 /// on the other tabs).
 pub type TargetResource = Resource<Result<Option<ProvisioningView>, AppError>>;
 
+/// The item's holders, loaded by the item page while this tab is shown.
+pub type HoldersResource = Resource<Result<Option<Page<Holder>>, AppError>>;
+
 #[component]
 pub fn ProvisioningTab(
-    data: TargetResource,
-    save: ServerAction<SaveProvisioning>,
+    item_id: String,
+    target: (TargetResource, ServerAction<SaveProvisioning>),
+    holders: (HoldersResource, ServerAction<RevokeAccess>),
 ) -> impl IntoView {
+    let (data, save) = target;
     view! {
         <h2 class="text-xl font-bold">"Provisioning"</h2>
         <p class="mt-2 max-w-[40rem] text-slate-700">
@@ -38,6 +44,78 @@ pub fn ProvisioningTab(
         <Loaded resource=data keep=true let:view>
             {view.map(|view| view! { <ProvisioningForm view save/> })}
         </Loaded>
+        <Holders item_id holders/>
+    }
+}
+
+/// "People with this access": who holds the item, newest grant first, with
+/// where provisioning stands and a Revoke for each (the target is told).
+#[component]
+fn Holders(
+    item_id: String,
+    holders: (HoldersResource, ServerAction<RevokeAccess>),
+) -> impl IntoView {
+    let (page, revoke) = holders;
+    let base = format!("/admin/items/{item_id}?tab=provisioning");
+    view! {
+        <section class="mt-8" aria-labelledby="holders-heading">
+            <h3 id="holders-heading" class="text-lg font-bold">"People with this access"</h3>
+            {move || matches!(revoke.value().get(), Some(Ok(()))).then(|| view! {
+                <Alert message="Revoked: the target is told to take it away."/>
+            })}
+            {form_error(revoke.value())}
+            <Loaded resource=page keep=true let:page>
+                {page.map(|page| if page.rows.is_empty() {
+                    Either::Left(view! { <p class="mt-2">"Nobody holds this access."</p> })
+                } else {
+                    let item_id = item_id.clone();
+                    Either::Right(view! {
+                        <div class="table-scroll mt-2">
+                            <table class="data-table">
+                                <caption class="sr-only">"People with this access"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Person"</th><th scope="col">"Granted"</th>
+                                    <th scope="col">"Ends"</th><th scope="col">"Provisioning"</th>
+                                    <th scope="col"><span class="sr-only">"Action"</span></th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.rows.into_iter().map(|holder| view! {
+                                        <HolderRow holder item_id=item_id.clone() revoke/>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        <Pager next=page.next base=base.clone()/>
+                    })
+                })}
+            </Loaded>
+        </section>
+    }
+}
+
+#[component]
+fn HolderRow(holder: Holder, item_id: String, revoke: ServerAction<RevokeAccess>) -> impl IntoView {
+    let label = format!("Revoke {}'s access", holder.user_name);
+    view! {
+        <tr>
+            <td>
+                {holder.user_name.clone()}
+                {holder.user_email.clone().map(|e| view! { <span class="block text-sm text-slate-600">{e}</span> })}
+            </td>
+            <td>{format_utc(holder.granted_at)}</td>
+            <td>{holder.end_date.map(format_date).unwrap_or_else(|| "no end date".into())}</td>
+            <td>{match holder.provisioning_state {
+                Some(state) => Either::Left(view! { <JobStateBadge state/> }),
+                None => Either::Right(view! { <span>"—"</span> }),
+            }}</td>
+            <td>
+                <ActionForm action=revoke>
+                    <input type="hidden" name="user_id" value=holder.user_id.clone()/>
+                    <input type="hidden" name="item_id" value=item_id/>
+                    <button type="submit" class="button-secondary" aria-label=label>"Revoke"</button>
+                </ActionForm>
+            </td>
+        </tr>
     }
 }
 
