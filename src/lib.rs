@@ -8,6 +8,7 @@ pub mod audit_export;
 pub mod auth;
 pub mod bench;
 pub mod bench_directory;
+pub mod bench_outbox;
 pub mod config;
 pub mod csrf;
 pub mod demo;

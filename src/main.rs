@@ -44,6 +44,18 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         records: i64,
     },
+    /// Provisioning through the outbox to a webhook receiver on loopback: jobs
+    /// per second with 1 and 2 workers, and approval-to-delivery latency
+    /// (scripts/bench.sh).
+    #[command(hide = true)]
+    BenchOutbox {
+        #[arg(long, default_value_t = 2_000)]
+        jobs: usize,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        #[arg(long, default_value_t = 1_000)]
+        interval_ms: u64,
+    },
     /// Push people and groups to a SCIM service the way an identity provider's
     /// initial sync does, one request at a time, and time it (scripts/bench.sh).
     #[command(hide = true)]
@@ -92,6 +104,26 @@ async fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("countersign bench-directory: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::BenchOutbox {
+            jobs,
+            samples,
+            interval_ms,
+        } => {
+            return match countersign::bench_outbox::run(
+                &config.database_url,
+                jobs,
+                samples,
+                interval_ms.max(1),
+            )
+            .await
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("countersign bench-outbox: {err}");
                     ExitCode::FAILURE
                 }
             };
