@@ -22,9 +22,17 @@ type SaveValue = MappedSignal<Option<Result<ProvisioningView, AppError>>>;
 #[component]
 pub fn ProvisioningTab(item_id: String, signed: ReadSignal<i32>) -> impl IntoView {
     let save = ServerAction::<SaveProvisioning>::new();
+    // Reloaded after a successful save only: a refused one keeps what the
+    // person typed, the connector they chose and the error next to its field.
+    let saved = RwSignal::new(0i64);
+    Effect::new(move || {
+        if let Some(Ok(view)) = save.value().get() {
+            saved.set(view.version);
+        }
+    });
     let id = item_id.clone();
     let data = Resource::new(
-        move || (id.clone(), save.version().get(), signed.get()),
+        move || (id.clone(), saved.get(), signed.get()),
         |(id, ..)| provisioning_target(id),
     );
     view! {
@@ -35,7 +43,7 @@ pub fn ProvisioningTab(item_id: String, signed: ReadSignal<i32>) -> impl IntoVie
             "by hand, confirms it."
         </p>
         <Loaded resource=data keep=true let:view>
-            <ProvisioningForm view save/>
+            <ProvisioningForm view save saved/>
         </Loaded>
     }
 }
@@ -53,7 +61,11 @@ fn secret_hint(stored: bool, what: &str) -> String {
 }
 
 #[component]
-fn ProvisioningForm(view: ProvisioningView, save: ServerAction<SaveProvisioning>) -> impl IntoView {
+fn ProvisioningForm(
+    view: ProvisioningView,
+    save: ServerAction<SaveProvisioning>,
+    saved: RwSignal<i64>,
+) -> impl IntoView {
     let value = save.value();
     let test = ServerAction::<TestProvisioning>::new();
     let tested = test.value();
@@ -78,7 +90,11 @@ fn ProvisioningForm(view: ProvisioningView, save: ServerAction<SaveProvisioning>
             <label class="flex items-center gap-2">
                 <input type="radio" name="connector" value=kind.as_str()
                     checked=connector.get_untracked() == kind
-                    on:change=move |_| connector.set(kind)/>
+                    on:change=move |_| {
+                        connector.set(kind);
+                        // A test of another connector says nothing about this one.
+                        tested.set(None);
+                    }/>
                 {kind.label()}
             </label>
         }
@@ -105,7 +121,9 @@ fn ProvisioningForm(view: ProvisioningView, save: ServerAction<SaveProvisioning>
                 {ConnectorKind::ALL.map(choice).collect_view()}
                 {field_error(value, "connector")}
             </fieldset>
-            <fieldset class="flex flex-col gap-4" hidden=hide(ConnectorKind::Manual)>
+            // `hidden` on a wrapper: the fieldset's own `display: flex` would override it.
+            <div hidden=hide(ConnectorKind::Manual)>
+            <fieldset class="flex flex-col gap-4">
                 <legend class="font-semibold">"Manual fulfilment"</legend>
                 <div class="field">
                     <label for="fulfillers">"Fulfillers' group"</label>
@@ -115,9 +133,10 @@ fn ProvisioningForm(view: ProvisioningView, save: ServerAction<SaveProvisioning>
                     {field_error(value, "fulfillers_group")}
                 </div>
             </fieldset>
-            <div hidden=hide(ConnectorKind::Webhook)><WebhookFields view=view.clone() value/></div>
-            <div hidden=hide(ConnectorKind::Ldap)><LdapFields view=view.clone() value/></div>
-            <div hidden=hide(ConnectorKind::Scim)><ScimFields view=view.clone() value/></div>
+            </div>
+            <div hidden=hide(ConnectorKind::Webhook)><WebhookFields view=view.clone() value saved/></div>
+            <div hidden=hide(ConnectorKind::Ldap)><LdapFields view=view.clone() value saved/></div>
+            <div hidden=hide(ConnectorKind::Scim)><ScimFields view=view.clone() value saved/></div>
             <div>
                 <button type="button" class="button-secondary" on:click=run_test>"Test connection"</button>
             </div>
@@ -154,14 +173,21 @@ fn Field(
     }
 }
 
-/// A write-only credential input.
+/// A write-only credential input, emptied by each successful save.
 #[component]
-fn Secret(id: &'static str, label: &'static str, hint: String, errors: SaveValue) -> impl IntoView {
+fn Secret(
+    id: &'static str,
+    label: &'static str,
+    hint: String,
+    errors: SaveValue,
+    saved: RwSignal<i64>,
+) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     view! {
         <div class="field">
             <label for=id>{label}</label>
             <input id=id name=id type="password" autocomplete="new-password" maxlength="8000"
+                prop:value=move || { saved.track(); String::new() }
                 aria-describedby=hint_id.clone()/>
             <p id=hint_id class="hint">{hint}</p>
             {field_error(errors, id)}
@@ -170,7 +196,7 @@ fn Secret(id: &'static str, label: &'static str, hint: String, errors: SaveValue
 }
 
 #[component]
-fn WebhookFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
+fn WebhookFields(view: ProvisioningView, value: SaveValue, saved: RwSignal<i64>) -> impl IntoView {
     let webhook = view.connector == ConnectorKind::Webhook;
     let hint = if webhook && view.secret_set {
         "A secret is stored (encrypted; it is never shown again). Leave empty to keep it."
@@ -191,7 +217,8 @@ fn WebhookFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
             <div class="field">
                 <label for="webhook-secret">"Shared secret"</label>
                 <input id="webhook-secret" name="secret" type="password" autocomplete="new-password"
-                    maxlength="500" aria-describedby="webhook-secret-hint"/>
+                    maxlength="500" prop:value=move || { saved.track(); String::new() }
+                    aria-describedby="webhook-secret-hint"/>
                 <p id="webhook-secret-hint" class="hint">{hint}</p>
                 {field_error(value, "secret")}
             </div>
@@ -200,7 +227,7 @@ fn WebhookFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
 }
 
 #[component]
-fn LdapFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
+fn LdapFields(view: ProvisioningView, value: SaveValue, saved: RwSignal<i64>) -> impl IntoView {
     let ldap = view.ldap.clone();
     let stored = view.connector == ConnectorKind::Ldap && view.secret_set;
     let filter = if ldap.user_filter.is_empty() {
@@ -215,7 +242,7 @@ fn LdapFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
                 hint="ldaps://dc1.example.com:636, or ldap://…:389 (then StartTLS). The password never travels in clear."/>
             <Field id="ldap_bind_dn" label="Bind DN" value=ldap.bind_dn.clone() errors=value
                 hint="The service account, e.g. cn=countersign,ou=Service Accounts,dc=example,dc=org. It may change the group's members."/>
-            <Secret id="ldap_password" label="Bind password" errors=value hint=secret_hint(stored, "bind password")/>
+            <Secret id="ldap_password" label="Bind password" errors=value saved hint=secret_hint(stored, "bind password")/>
             <Field id="ldap_group_dn" label="Group DN" value=ldap.group_dn.clone() errors=value
                 hint="The group whose members hold this item, e.g. cn=Payroll,ou=Groups,dc=example,dc=org."/>
             <div class="field">
@@ -250,7 +277,7 @@ fn LdapFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
 }
 
 #[component]
-fn ScimFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
+fn ScimFields(view: ProvisioningView, value: SaveValue, saved: RwSignal<i64>) -> impl IntoView {
     let scim = view.scim.clone();
     let stored = view.connector == ConnectorKind::Scim && view.secret_set;
     let auth_label = |a: ScimAuth| match a {
@@ -279,7 +306,7 @@ fn ScimFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
                 </select>
                 {field_error(value, "scim_auth")}
             </div>
-            <Secret id="scim_secret" label="Token or client secret" errors=value
+            <Secret id="scim_secret" label="Token or client secret" errors=value saved
                 hint=secret_hint(stored, "token or client secret")/>
             <Field id="scim_token_url" label="OAuth token URL" value=scim.token_url.clone() errors=value kind="url"
                 hint="Client credentials only: where access tokens are asked for."/>
