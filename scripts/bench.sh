@@ -14,6 +14,7 @@ trap 'rm -rf "$dir"' EXIT
 url="${BENCH_DATABASE_URL:-sqlite:$dir/bench.db}"
 step "benchmark on ${url%%:*}"
 DATABASE_URL="$url" RUST_LOG=warn ./target/release/countersign bench --items "${1:-100000}" --records "${2:-1000000}"
+./scripts/bench_directory.sh
 
 # Provisioning through the outbox to a webhook receiver on loopback: jobs per
 # second with 1 and 2 workers, p50/p99 from approval to the receiver's 2xx.

@@ -231,3 +231,66 @@ pub async fn run(base: &str, token: &str, users: usize, groups: usize) -> Result
     add_members.report("PATCH /Groups (add members)");
     Ok(())
 }
+
+/// Why a directory token for the benchmark could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Db(#[from] app::db::DbError),
+    #[error(
+        "this database already has people in it: the benchmark only runs on a scratch database"
+    )]
+    NotScratch,
+}
+
+/// Makes a directory token in a scratch database (migrated here) and returns
+/// its text, for the push above. Refuses a database that has anybody in it, so
+/// it cannot mint a credential (without the step-up an administrator gives)
+/// in a real installation.
+pub async fn seed_token(database_url: &str) -> Result<String, SeedError> {
+    use app::db::{Db, directory::tokens};
+    use sha2::{Digest, Sha256};
+
+    let db = Db::connect(database_url).await?;
+    db.migrate().await?;
+    if app::db::users::count(&db).await? > 0 {
+        return Err(SeedError::NotScratch);
+    }
+    let admin = app::db::users::upsert_at_sign_in(
+        &db,
+        &app::db::users::SignInProfile {
+            issuer: "https://bench.invalid",
+            subject: "bench-directory-admin",
+            login_name: None,
+            name: "Bench Directory Admin",
+            email: None,
+            groups: &[],
+        },
+    )
+    .await?;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let now = chrono::Utc::now().timestamp();
+    let mut tx = db.write_tx().await?;
+    tokens::insert(
+        &mut tx,
+        &tokens::DirectoryTokenRow {
+            id: id.clone(),
+            name: "bench".into(),
+            // The same digest `domain::directory::tokens` keeps: SHA-256 of the secret.
+            secret_hash: hex::encode(Sha256::digest(secret.as_bytes())),
+            created_by: admin.id,
+            created_at: now,
+            expires_at: now + 86_400,
+            last_used_at: None,
+            revoked_at: None,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(app::db::DbError::from)?;
+    Ok(format!("csd_{id}_{secret}"))
+}

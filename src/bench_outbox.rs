@@ -108,6 +108,7 @@ async fn person(
         &users::SignInProfile {
             issuer: "https://bench.invalid",
             subject: login,
+            login_name: None,
             name: login,
             email: None,
             groups,

@@ -15,6 +15,7 @@ use app::{
 pub fn start(db: &Db, outbox: Option<(Worker, Duration)>) {
     tokio::spawn(expire_access(db.clone()));
     tokio::spawn(purge_expired_sessions_and_challenges(db.clone()));
+    tokio::spawn(prune_scim_operations(db.clone()));
     if let Some((worker, every)) = outbox {
         tokio::spawn(run_outbox(worker, every));
     }
@@ -72,6 +73,19 @@ async fn purge_expired_sessions_and_challenges(db: Db) {
                 tracing::info!(deleted = n, "expired re-authentication requests removed")
             }
             Err(err) => tracing::warn!(error = %err, "challenge clean-up failed"),
+        }
+    }
+}
+
+/// SCIM operations older than 30 days leave the log, once an hour.
+async fn prune_scim_operations(db: Db) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match app::domain::directory::log::prune(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "old SCIM operations removed"),
+            Err(err) => tracing::warn!(error = %err, "SCIM operation clean-up failed"),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod health;
 mod jobs;
 pub mod provisioning_cli;
+pub mod scim;
 pub mod security_headers;
 pub mod telemetry;
 
@@ -108,6 +109,8 @@ impl Countersign {
             },
             token_max_days: config.token_max_days,
             provider_configured: oidc.is_some(),
+            directory: config.directory,
+            public_url: config.public_url.to_string(),
             provisioning: app::domain::provisioning::Provisioning::new(config.secret_key.clone())?,
         };
         let worker = outbox_worker(&services, config.outbox_lease_secs);
@@ -149,7 +152,10 @@ impl Countersign {
 
         let routes = generate_route_list(app::App);
         let leptos_options = state.leptos_options.clone();
-        Router::new()
+        // The web app (sessions, the guard, CSRF, 64 KiB bodies) and, beside
+        // it, SCIM (a bearer token per request, no cookies, larger bodies):
+        // both behind the security headers and the request log.
+        let web = Router::new()
             .route("/healthz", get(health::healthz))
             .route("/audit/export.csv", get(audit_export::csv))
             .route("/audit/export.json", get(audit_export::json))
@@ -179,7 +185,10 @@ impl Countersign {
             .layer(session_layer)
             .layer(tower_http::limit::RequestBodyLimitLayer::new(
                 MAX_REQUEST_BODY,
-            ))
+            ));
+        Router::new()
+            .merge(web)
+            .merge(scim::routes(state.clone()))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
                 security_headers::security_headers,

@@ -71,6 +71,10 @@ enum Command {
         #[arg(long, default_value_t = 1_000)]
         groups: usize,
     },
+    /// Print a directory token made in an empty scratch database, for
+    /// `bench-directory` (refuses a database with anybody in it).
+    #[command(hide = true)]
+    BenchDirectoryToken,
 }
 
 #[tokio::main]
@@ -104,6 +108,18 @@ async fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     eprintln!("countersign bench-directory: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::BenchDirectoryToken => {
+            return match countersign::bench_directory::seed_token(&config.database_url).await {
+                Ok(token) => {
+                    println!("{token}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("countersign bench-directory-token: {err}");
                     ExitCode::FAILURE
                 }
             };

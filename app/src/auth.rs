@@ -144,12 +144,16 @@ pub fn require_session() -> Result<(CurrentUser, String), AppError> {
     }
 }
 
-/// The caller, who must hold one of `roles`.
+/// The caller, who must hold one of `roles` (by their groups as stored now);
+/// otherwise the answer is 403.
 pub fn require_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
     let user = require_user()?;
     if roles.iter().any(|r| user.has(*r)) {
         Ok(user)
     } else {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::FORBIDDEN);
+        }
         Err(AppError::Forbidden)
     }
 }

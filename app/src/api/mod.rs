@@ -3,6 +3,7 @@
 //! its error; they never decide anything themselves.
 
 pub mod audit;
+pub mod directory;
 pub mod inbox;
 pub mod items;
 pub mod provisioning;
@@ -10,4 +11,5 @@ pub mod requests;
 pub mod session;
 pub mod settings;
 pub mod signed;
+pub mod team;
 pub mod tokens;

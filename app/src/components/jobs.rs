@@ -30,11 +30,11 @@ pub fn job_title(job: &JobView) -> String {
     }
 }
 
-/// A request's provisioning jobs, oldest first.
+/// A request's provisioning jobs, oldest first (named by the heading `jobs-heading`).
 #[component]
 pub fn JobList(jobs: Vec<JobView>) -> impl IntoView {
     view! {
-        <ol class="mt-2 flex flex-col gap-2">
+        <ol class="mt-2 flex flex-col gap-2" aria-labelledby="jobs-heading">
             {jobs.into_iter().map(|job| {
                 let note = job.note.clone();
                 view! {

@@ -10,8 +10,10 @@
 pub mod assignments;
 pub mod audit;
 pub mod challenges;
+pub mod directory;
 pub mod groups;
 pub mod items;
+pub mod managers;
 mod migrations;
 pub mod org_config;
 pub mod outbox;

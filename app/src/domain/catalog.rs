@@ -3,7 +3,7 @@
 
 use super::{DomainError, items, org, search};
 use crate::{
-    db::{Db, items::ItemFilter, standing},
+    db::{Db, items::ItemFilter, managers, standing},
     types::{CatalogEntry, CurrentUser, ItemKind, Page, PersonRef},
 };
 
@@ -42,7 +42,8 @@ pub async fn page(
 }
 
 /// One item of the catalog with where the actor stands, and the people they may
-/// ask for (empty when the configuration allows only themselves).
+/// ask for: anyone, or a manager's direct reports, as the configuration allows
+/// (empty when it allows only themselves).
 pub async fn entry(
     db: &Db,
     actor: &CurrentUser,
@@ -54,14 +55,23 @@ pub async fn entry(
     }
     let (held, pending) = standing(db, actor, id).await?;
     let config = org::config(db).await?;
-    let others = if config
-        .request_on_behalf_of_config
-        .allow_request_on_behalf_of_anyone_by_anyone
-    {
+    let rules = &config.request_on_behalf_of_config;
+    let others = if rules.allow_request_on_behalf_of_anyone_by_anyone {
         search::people(db, "", 50)
             .await?
             .into_iter()
             .filter(|person| person.id != actor.id)
+            .collect()
+    } else if rules.allow_request_on_behalf_of_employee_by_manager {
+        // A manager asks for their direct reports (the rule is `domain::on_behalf`).
+        managers::reports_of(db.pool(), &actor.id, None, 50)
+            .await?
+            .into_iter()
+            .map(|r| PersonRef {
+                id: r.id,
+                name: r.name,
+                email: r.email,
+            })
             .collect()
     } else {
         Vec::new()

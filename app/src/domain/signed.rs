@@ -13,7 +13,8 @@ use crate::types::{AccessRequestConfig, Approver, Decision};
 pub enum Purpose {
     /// Approving a grant request for an item that requires it.
     Approval,
-    /// An admin weakening a control, or creating a personal access token.
+    /// An admin weakening a control, or creating a personal access token or a
+    /// directory token.
     StepUp,
     /// The admin's live test that the provider honours `max_age=0`.
     ProviderTest,
@@ -76,6 +77,8 @@ pub enum SignedAction {
     },
     /// A new personal access token.
     TokenCreate { name: String, days: i64 },
+    /// A new bearer token for the directory (the SCIM client).
+    DirectoryTokenCreate { name: String, days: i64 },
     /// The live test of the provider.
     ProviderTest { at: i64 },
 }
@@ -109,6 +112,7 @@ impl SignedAction {
                 format!("/admin/items/{item_id}?tab=provisioning")
             }
             SignedAction::TokenCreate { .. } => "/tokens".to_owned(),
+            SignedAction::DirectoryTokenCreate { .. } => "/admin/directory".to_owned(),
         }
     }
 

@@ -9,4 +9,5 @@ pub mod fulfilment;
 pub mod home;
 pub mod inbox;
 pub mod my_requests;
+pub mod team;
 pub mod tokens;

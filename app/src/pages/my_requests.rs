@@ -122,8 +122,8 @@ fn RequestDetail(request: RequestView) -> impl IntoView {
             <dt>"Justification"</dt><dd>{request.justification.clone()}</dd>
             <dt>"End date"</dt><dd>{request.end_date.map(format_date).unwrap_or_else(|| "none".into())}</dd>
         </dl>
-        <h2 class="mt-6 text-xl font-bold">"Approval steps"</h2>
-        <ol class="mt-2 flex flex-col gap-2">
+        <h2 id="steps-heading" class="mt-6 text-xl font-bold">"Approval steps"</h2>
+        <ol class="mt-2 flex flex-col gap-2" aria-labelledby="steps-heading">
             {request.tasks.into_iter().map(|t| {
                 let signed = t.signed_auth_time.map(|at| {
                     let time = format_utc(at);
@@ -159,7 +159,7 @@ fn RequestDetail(request: RequestView) -> impl IntoView {
             }).collect_view()}
         </ol>
         {(!jobs.is_empty()).then(|| view! {
-            <h2 class="mt-6 text-xl font-bold">"Provisioning"</h2>
+            <h2 id="jobs-heading" class="mt-6 text-xl font-bold">"Provisioning"</h2>
             <p class="mt-2 text-slate-700">"Access counts as given only once the target system (or the person fulfilling it by hand) confirms it."</p>
             <JobList jobs/>
         })}

@@ -162,7 +162,8 @@ fn DetailsTab(
 }
 
 /// The step the "Add step" fields describe: the item owner, a person known by
-/// `who`'s exact name, or the group named `who`; `None` when `who` names nobody.
+/// `who`'s exact name, the group named `who`, or the beneficiary's manager;
+/// `None` when `who` names nobody.
 fn step_to_add(kind: &str, who: &str, people: &[PersonRef]) -> Option<ApprovalStepView> {
     match kind {
         "user" => people
@@ -185,6 +186,11 @@ fn step_to_add(kind: &str, who: &str, people: &[PersonRef]) -> Option<ApprovalSt
         "owner" => Some(ApprovalStepView {
             approver: Approver::Owner,
             label: "Item owner".into(),
+            broken: false,
+        }),
+        "manager" => Some(ApprovalStepView {
+            approver: Approver::Manager,
+            label: Approver::MANAGER_LABEL.into(),
             broken: false,
         }),
         _ => None,
@@ -262,6 +268,7 @@ fn ApprovalsTab(
                     <option value="owner">"Item owner"</option>
                     <option value="user">"A named person"</option>
                     <option value="group">"Any member of a group"</option>
+                    <option value="manager">"The beneficiary's manager"</option>
                 </select>
             </div>
             <div class="field">
@@ -272,7 +279,7 @@ fn ApprovalsTab(
                 <datalist id="people-list">
                     {names.into_iter().map(|name| view! { <option value=name/> }).collect_view()}
                 </datalist>
-                <p id="step-who-hint" class="hint">"A person's name, or a group of your identity provider."</p>
+                <p id="step-who-hint" class="hint">"A person's name, or a group of your identity provider (nothing for the item owner or the beneficiary's manager)."</p>
             </div>
             <button type="button" class="button-secondary" on:click=add_step>"Add step"</button>
         </fieldset>
