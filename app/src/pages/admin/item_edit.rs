@@ -12,7 +12,10 @@ use crate::{
         loaded::Loaded,
         ui::{Alert, SignedActionBanner, field_error, form_error},
     },
-    pages::admin::items::ItemFields,
+    pages::admin::{
+        item_provisioning::{ProvisioningData, ProvisioningTab},
+        items::ItemFields,
+    },
     types::{AccessItem, ApprovalStepView, Approver, PersonRef},
 };
 
@@ -51,13 +54,14 @@ pub fn ItemEditPage() -> impl IntoView {
         },
         |(id, ..)| item_edit_view(id),
     );
+    let provisioning = ProvisioningData::new(id, move || tab() == "provisioning", signed);
     view! {
         <Title text="Edit access item"/>
         <p><a class="link" href="/admin/items">"← Access items"</a></p>
         {move || query.read().get("saved").map(|_| view! { <Alert message="Access item created."/> })}
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
         <Loaded resource=data keep=true let:data>
-            <Editor data tab=Signal::derive(tab) update steps reauth signed/>
+            <Editor data tab=Signal::derive(tab) update steps reauth provisioning/>
         </Loaded>
     }
 }
@@ -69,7 +73,7 @@ fn Editor(
     update: ServerAction<UpdateItem>,
     steps: ServerAction<SetItemSteps>,
     reauth: ServerAction<SetItemReauth>,
-    signed: ReadSignal<i32>,
+    provisioning: ProvisioningData,
 ) -> impl IntoView {
     let item = data.item.clone();
     let broken = data.steps.iter().any(|s| s.broken);
@@ -84,7 +88,7 @@ fn Editor(
             aria-labelledby=move || format!("tab-{}", tab.get())>
             {move || match tab.get().as_str() {
                 "provisioning" => EitherOf4::D(view! {
-                    <super::item_provisioning::ProvisioningTab item_id=data.item.id.clone() signed/>
+                    <ProvisioningTab data=provisioning/>
                 }),
                 "approvals" => EitherOf4::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() people=data.people.clone() action=steps/> }),
                 "reauthentication" => EitherOf4::B(view! {

@@ -19,22 +19,58 @@ use crate::{
 
 type SaveValue = MappedSignal<Option<Result<ProvisioningView, AppError>>>;
 
-#[component]
-pub fn ProvisioningTab(item_id: String, signed: ReadSignal<i32>) -> impl IntoView {
-    let save = ServerAction::<SaveProvisioning>::new();
-    // Reloaded after a successful save only: a refused one keeps what the
-    // person typed, the connector they chose and the error next to its field.
-    let saved = RwSignal::new(0i64);
-    Effect::new(move || {
-        if let Some(Ok(view)) = save.value().get() {
-            saved.set(view.version);
+/// The Provisioning tab's data. The item page creates it with itself, not
+/// inside its loaded item: a resource first created under another `Suspense`
+/// does not find the server's answer when the page hydrates, so the browser
+/// fetched it again and showed the form twice. It loads only while the tab is open.
+#[derive(Clone, Copy)]
+pub struct ProvisioningData {
+    save: ServerAction<SaveProvisioning>,
+    /// The version of the last successful save: a refused one reloads nothing,
+    /// so the form keeps what the person typed, the connector they chose and
+    /// the error next to its field.
+    saved: RwSignal<i64>,
+    target: Resource<Result<Option<ProvisioningView>, AppError>>,
+}
+
+impl ProvisioningData {
+    pub fn new(
+        item_id: impl Fn() -> String + Send + Sync + 'static,
+        open: impl Fn() -> bool + Send + Sync + 'static,
+        signed: ReadSignal<i32>,
+    ) -> Self {
+        let save = ServerAction::<SaveProvisioning>::new();
+        let saved = RwSignal::new(0i64);
+        Effect::new(move || {
+            if let Some(Ok(view)) = save.value().get() {
+                saved.set(view.version);
+            }
+        });
+        let target = Resource::new(
+            move || (item_id(), open(), saved.get(), signed.get()),
+            |(id, open, ..)| async move {
+                if open {
+                    provisioning_target(id).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
+        );
+        Self {
+            save,
+            saved,
+            target,
         }
-    });
-    let id = item_id.clone();
-    let data = Resource::new(
-        move || (id.clone(), saved.get(), signed.get()),
-        |(id, ..)| provisioning_target(id),
-    );
+    }
+}
+
+#[component]
+pub fn ProvisioningTab(data: ProvisioningData) -> impl IntoView {
+    let ProvisioningData {
+        save,
+        saved,
+        target,
+    } = data;
     view! {
         <h2 class="text-xl font-bold">"Provisioning"</h2>
         <p class="mt-2 max-w-[40rem] text-slate-700">
@@ -42,8 +78,8 @@ pub fn ProvisioningTab(item_id: String, signed: ReadSignal<i32>) -> impl IntoVie
             "out here. Nothing shows as provisioned until the target, or the person fulfilling it "
             "by hand, confirms it."
         </p>
-        <Loaded resource=data keep=true let:view>
-            <ProvisioningForm view save saved/>
+        <Loaded resource=target keep=true let:view>
+            {view.map(|view| view! { <ProvisioningForm view save saved/> })}
         </Loaded>
     }
 }
