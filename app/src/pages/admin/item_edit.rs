@@ -128,8 +128,30 @@ fn TabList(item_id: String, tab: Signal<String>, broken: bool) -> impl IntoView 
             }
         }
     };
+    // On a phone the tabs scroll sideways: the selected one is brought into view.
+    let list = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::JsCast;
+        let slug = tab.get();
+        let Some(list) = list.get() else { return };
+        let Some(el) = document().get_element_by_id(&format!("tab-{slug}")) else {
+            return;
+        };
+        let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() else {
+            return;
+        };
+        // Offsets are from the tab list (`.tabs` is positioned).
+        let (left, right) = (el.offset_left(), el.offset_left() + el.offset_width());
+        let (start, width) = (list.scroll_left(), list.client_width());
+        if left < start {
+            list.set_scroll_left(left);
+        } else if right > start + width {
+            list.set_scroll_left(right - width);
+        }
+    });
     view! {
-        <div role="tablist" aria-label="Access item" class="tabs mt-6" on:keydown=on_key>
+        <div role="tablist" aria-label="Access item" class="tabs mt-6" node_ref=list on:keydown=on_key>
             {TABS.into_iter().map(|(slug, label)| {
                 let href = format!("/admin/items/{item_id}?tab={slug}");
                 let selected = move || tab.get() == slug;
