@@ -81,7 +81,7 @@ pub fn DirectoryPage() -> impl IntoView {
             <LoadedList resource=tokens keep=true
                 empty=|| view! { <p class="mt-4">"No directory token yet: the provider cannot connect."</p> }
                 let:rows>
-                <div class="table-scroll mt-4">
+                <div class="table-scroll mt-4" tabindex="0" role="region" aria-label="Directory tokens">
                     <table class="data-table">
                         <caption class="sr-only">"Directory tokens"</caption>
                         <thead><tr>
@@ -131,7 +131,7 @@ fn AccessToRemove() -> impl IntoView {
                     Either::Left(view! { <p class="mt-4">"Nobody who left holds any access."</p> })
                 } else {
                     Either::Right(view! {
-                        <div class="table-scroll mt-4">
+                        <div class="table-scroll mt-4" tabindex="0" role="region" aria-label="Access held by people who left">
                             <table class="data-table">
                                 <caption class="sr-only">"Access held by people who left"</caption>
                                 <thead><tr>
@@ -159,10 +159,10 @@ fn LeaverRow(row: LeaverAccess, revoke: ServerAction<RevokeAccess>) -> impl Into
     view! {
         <tr>
             <td>{row.user_name}</td>
-            <td>{format_utc(row.left_at)}</td>
+            <td class="nowrap">{format_utc(row.left_at)}</td>
             <td>{format!("{} ({})", row.item_name, row.item_kind.label())}</td>
-            <td>{format_utc(row.granted_at)}</td>
-            <td>{row.end_date.map(format_utc).unwrap_or_else(|| "no end date".into())}</td>
+            <td class="nowrap">{format_utc(row.granted_at)}</td>
+            <td class="nowrap">{row.end_date.map(format_utc).unwrap_or_else(|| "no end date".into())}</td>
             <td>
                 <ActionForm action=revoke>
                     <input type="hidden" name="user_id" value=row.user_id.clone()/>
@@ -229,9 +229,9 @@ fn TokenRow(
     view! {
         <tr>
             <td>{t.name.clone()}</td>
-            <td>{format!("{} by {}", format_utc(t.created_at), t.created_by)}</td>
-            <td>{format_utc(t.expires_at)}</td>
-            <td>{t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
+            <td><span class="nowrap">{format_utc(t.created_at)}</span>{format!(" by {}", t.created_by)}</td>
+            <td class="nowrap">{format_utc(t.expires_at)}</td>
+            <td class="nowrap">{t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
             <td>
                 {match t.revoked_at {
                     Some(at) => Either::Left(view! { <span>{format!("Revoked {}", format_utc(at))}</span> }),
@@ -258,7 +258,7 @@ fn Operations(operations: Vec<ScimOperationView>) -> impl IntoView {
                 Either::Left(view! { <p class="mt-4">"The provider has not connected yet."</p> })
             } else {
                 Either::Right(view! {
-                    <div class="table-scroll mt-4">
+                    <div class="table-scroll mt-4" tabindex="0" role="region" aria-label="The last 100 SCIM operations">
                         <table class="data-table">
                             <caption class="sr-only">"The last 100 SCIM operations"</caption>
                             <thead><tr>
@@ -270,8 +270,8 @@ fn Operations(operations: Vec<ScimOperationView>) -> impl IntoView {
                                     let failed = op.status >= 400;
                                     view! {
                                         <tr>
-                                            <td>{format_utc(op.at)}</td>
-                                            <td><code class="break-all">{format!("{} {}", op.method, op.path)}</code></td>
+                                            <td class="nowrap">{format_utc(op.at)}</td>
+                                            <td><code class="nowrap">{format!("{} {}", op.method, op.path)}</code></td>
                                             <td>{op.status}</td>
                                             <td>
                                                 <span class=if failed { "badge badge-bad" } else { "badge badge-ok" }>

@@ -7,16 +7,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::{
-    api::{
-        items::{ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view},
-        provisioning::{RevokeAccess, SaveProvisioning, item_holders, provisioning_target},
-    },
+    api::items::{ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view},
     components::{
         loaded::Loaded,
         ui::{Alert, SignedActionBanner, field_error, form_error},
     },
     pages::admin::{
-        item_provisioning::{HoldersResource, TargetResource},
+        item_provisioning::{ProvisioningData, ProvisioningTab},
         items::ItemFields,
     },
     types::{AccessItem, ApprovalStepView, Approver, PersonRef},
@@ -45,45 +42,6 @@ pub fn ItemEditPage() -> impl IntoView {
     let steps = ServerAction::<SetItemSteps>::new();
     let reauth = ServerAction::<SetItemReauth>::new();
     let (signed, set_signed) = signal(0);
-    let save_target = ServerAction::<SaveProvisioning>::new();
-    // The Provisioning tab's resource lives here, not in the tab: a resource
-    // created by a reactive child of a Suspense or Transition can leave the
-    // streamed page unfinished on the server (leptos-rs/leptos#4866).
-    let target = Resource::new(
-        move || {
-            (
-                id(),
-                tab() == "provisioning",
-                save_target.version().get(),
-                signed.get(),
-            )
-        },
-        |(id, shown, ..)| async move {
-            if shown {
-                provisioning_target(id).await.map(Some)
-            } else {
-                Ok(None)
-            }
-        },
-    );
-    let revoke = ServerAction::<RevokeAccess>::new();
-    let holders = Resource::new(
-        move || {
-            (
-                id(),
-                tab() == "provisioning",
-                query.read().get("after"),
-                revoke.version().get(),
-            )
-        },
-        |(id, shown, after, _)| async move {
-            if shown {
-                item_holders(id, after).await.map(Some)
-            } else {
-                Ok(None)
-            }
-        },
-    );
     let data = Resource::new(
         move || {
             (
@@ -96,13 +54,14 @@ pub fn ItemEditPage() -> impl IntoView {
         },
         |(id, ..)| item_edit_view(id),
     );
+    let provisioning = ProvisioningData::new(id, move || tab() == "provisioning", signed);
     view! {
         <Title text="Edit access item"/>
         <p><a class="link" href="/admin/items">"← Access items"</a></p>
         {move || query.read().get("saved").map(|_| view! { <Alert message="Access item created."/> })}
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
         <Loaded resource=data keep=true let:data>
-            <Editor data tab=Signal::derive(tab) update steps reauth target=(target, save_target) holders=(holders, revoke)/>
+            <Editor data tab=Signal::derive(tab) update steps reauth provisioning/>
         </Loaded>
     }
 }
@@ -114,8 +73,7 @@ fn Editor(
     update: ServerAction<UpdateItem>,
     steps: ServerAction<SetItemSteps>,
     reauth: ServerAction<SetItemReauth>,
-    target: (TargetResource, ServerAction<SaveProvisioning>),
-    holders: (HoldersResource, ServerAction<RevokeAccess>),
+    provisioning: ProvisioningData,
 ) -> impl IntoView {
     let item = data.item.clone();
     let broken = data.steps.iter().any(|s| s.broken);
@@ -130,7 +88,7 @@ fn Editor(
             aria-labelledby=move || format!("tab-{}", tab.get())>
             {move || match tab.get().as_str() {
                 "provisioning" => EitherOf4::D(view! {
-                    <super::item_provisioning::ProvisioningTab item_id=data.item.id.clone() target holders/>
+                    <ProvisioningTab item_id=data.item.id.clone() data=provisioning/>
                 }),
                 "approvals" => EitherOf4::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() people=data.people.clone() action=steps/> }),
                 "reauthentication" => EitherOf4::B(view! {
@@ -170,8 +128,30 @@ fn TabList(item_id: String, tab: Signal<String>, broken: bool) -> impl IntoView 
             }
         }
     };
+    // On a phone the tabs scroll sideways: the selected one is brought into view.
+    let list = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::JsCast;
+        let slug = tab.get();
+        let Some(list) = list.get() else { return };
+        let Some(el) = document().get_element_by_id(&format!("tab-{slug}")) else {
+            return;
+        };
+        let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() else {
+            return;
+        };
+        // Offsets are from the tab list (`.tabs` is positioned).
+        let (left, right) = (el.offset_left(), el.offset_left() + el.offset_width());
+        let (start, width) = (list.scroll_left(), list.client_width());
+        if left < start {
+            list.set_scroll_left(left);
+        } else if right > start + width {
+            list.set_scroll_left(right - width);
+        }
+    });
     view! {
-        <div role="tablist" aria-label="Access item" class="tabs mt-6" on:keydown=on_key>
+        <div role="tablist" aria-label="Access item" class="tabs mt-6" node_ref=list on:keydown=on_key>
             {TABS.into_iter().map(|(slug, label)| {
                 let href = format!("/admin/items/{item_id}?tab={slug}");
                 let selected = move || tab.get() == slug;
