@@ -45,8 +45,8 @@ fn NotificationsForm(
         })}
         <p class="mt-2 max-w-[48rem] text-slate-700">
             "Mail goes to " <span class="font-semibold" data-testid="mail-address">{address}</span>
-            ". You always get mail about work that waits for you: an approval task, its reminders "
-            "and escalations, and, for administrators, a provisioning job that failed."
+            ". You always get mail about work that waits for you: an approval task and, for "
+            "administrators, a provisioning job that failed."
         </p>
         <ActionForm action=save attr:class="card mt-6 flex flex-col gap-4 max-w-[48rem]">
             <input type="hidden" name="choices[form]" value="notifications"/>

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 string_enum! {
     /// A kind of mail a person may turn off. Mail about work waiting for them
-    /// (a task, a reminder, an escalation, a failed provisioning job for
-    /// administrators) is essential and cannot be turned off.
+    /// (a task, a failed provisioning job for administrators) is essential and
+    /// cannot be turned off.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum NotificationTopic {
