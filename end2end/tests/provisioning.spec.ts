@@ -1,6 +1,8 @@
 // Issue 17, manual fulfilment: an item without a connector. The owner sees the
 // grant as a fulfilment task in the inbox, does it by hand, marks it done with a
 // note; until then the requester's page says it waits, then that it is done.
+// Then an administrator revokes it from the item's holders, and the revoke
+// waits for the owner in the same way.
 import { expectAccessible } from './a11y';
 import {
   createItem,
@@ -12,6 +14,7 @@ import {
   setNamedApprovers,
   test,
   uniqueName,
+  waitForHydration,
 } from './flows';
 
 test.slow();
@@ -20,7 +23,7 @@ test('a grant without a connector waits for the owner, who marks it done with a 
   await people.provision('bob');
   const carol = await people.as('carol');
   const name = uniqueName('Badge access');
-  await createItem(carol, { name, kind: 'Entitlement', owner: 'Carol Example' });
+  const itemPath = await createItem(carol, { name, kind: 'Entitlement', owner: 'Carol Example' });
   await setNamedApprovers(carol, ['Bob Example']);
 
   // The Provisioning tab: manual fulfilment is the default; the webhook's secret is write-only.
@@ -75,6 +78,23 @@ test('a grant without a connector waits for the owner, who marks it done with a 
   await expect(carol.getByRole('link', { name: 'Failed' })).toHaveAttribute('aria-current', 'page');
   await expectAccessible(carol);
   await screenshot(carol, 'provisioning-admin');
+
+  // The item's holders: alice, provisioned; carol revokes it.
+  await carol.goto(`${itemPath}?tab=provisioning`);
+  const holders = carol.getByRole('table', { name: 'People with this access' });
+  await expect(holders.getByRole('row', { name: /Alice Example/ })).toContainText('Done');
+  await expectAccessible(carol);
+  await screenshot(carol, 'provisioning-holders');
+  await waitForHydration(carol);
+  await carol.getByRole('button', { name: "Revoke Alice Example's access" }).click();
+  await expect(carol.getByText('Revoked: the target is told to take it away.')).toBeVisible();
+  await expect(carol.getByText('Nobody holds this access.')).toBeVisible();
+  await carol.goto('/inbox');
+  await expect(
+    carol
+      .getByRole('region', { name: 'Fulfilment tasks' })
+      .getByRole('heading', { name: `Revoke ${name} from Alice Example` }),
+  ).toBeVisible();
 });
 
 test('a webhook that does not answer is retried, and the request and the admin page say so', async ({ people }) => {
