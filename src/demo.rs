@@ -6,6 +6,7 @@ use app::{
     db::{Db, items as item_store, users},
     domain::{
         DomainError,
+        identity::RoleMap,
         items::{self, ItemInput},
     },
     types::{Approver, CurrentUser, Role},
@@ -226,7 +227,7 @@ pub async fn seed(config: Config, issuer: &str) -> Result<(), StartError> {
         if let Err(err) = seed_item(
             &db,
             &carol,
-            &ids,
+            (&ids, &config.roles),
             (kind, name, description, owner, steps, reauth),
         )
         .await
@@ -243,7 +244,7 @@ pub async fn seed(config: Config, issuer: &str) -> Result<(), StartError> {
 async fn seed_item(
     db: &Db,
     carol: &CurrentUser,
-    ids: &std::collections::HashMap<&str, String>,
+    (ids, roles): (&std::collections::HashMap<&str, String>, &RoleMap),
     (kind, name, description, owner, steps, reauth): Item,
 ) -> Result<(), DomainError> {
     let item = items::create(
@@ -275,7 +276,7 @@ async fn seed_item(
         db,
         (carol, "demo-seed"),
         (&item.id, item.version),
-        &approvers,
+        (&approvers, roles),
         None,
     )
     .await?;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod inbox;
 pub mod items;
+pub mod people;
 pub mod requests;
 pub mod session;
 pub mod settings;

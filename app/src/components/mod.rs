@@ -2,6 +2,7 @@
 
 pub mod layout;
 pub mod loaded;
+pub mod person_picker;
 pub mod role_gate;
 pub mod session;
 pub mod ui;

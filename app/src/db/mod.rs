@@ -14,6 +14,7 @@ pub mod groups;
 pub mod items;
 mod migrations;
 pub mod org_config;
+pub mod people;
 pub mod requests;
 pub mod session_store;
 pub mod standing;

@@ -1,10 +1,11 @@
 //! The catalog as a person sees it: the items they may request, each with where
-//! they stand (held, or waiting for a decision), and whom they may ask for.
+//! they stand (held, or waiting for a decision), and whether they may ask for
+//! someone else.
 
-use super::{DomainError, items, org, search};
+use super::{DomainError, items, org, people::OnBehalfOf};
 use crate::{
     db::{Db, items::ItemFilter, standing},
-    types::{CatalogEntry, CurrentUser, ItemKind, Page, PersonRef},
+    types::{CatalogEntry, CurrentUser, ItemKind, Page},
 };
 
 /// One page of the catalog, narrowed by `search` and `kind`.
@@ -41,38 +42,27 @@ pub async fn page(
     })
 }
 
-/// One item of the catalog with where the actor stands, and the people they may
-/// ask for (empty when the configuration allows only themselves).
+/// One item of the catalog with where the actor stands, and whether they may
+/// ask for someone else (whom: `people::on_behalf_candidates`).
 pub async fn entry(
     db: &Db,
     actor: &CurrentUser,
     id: &str,
-) -> Result<(CatalogEntry, Vec<PersonRef>), DomainError> {
+) -> Result<(CatalogEntry, bool), DomainError> {
     let item = items::get(db, actor, id).await?;
     if !(item.enabled && item.requestable) {
         return Err(DomainError::NotFound("access item"));
     }
     let (held, pending) = standing(db, actor, id).await?;
     let config = org::config(db).await?;
-    let others = if config
-        .request_on_behalf_of_config
-        .allow_request_on_behalf_of_anyone_by_anyone
-    {
-        search::people(db, "", 50)
-            .await?
-            .into_iter()
-            .filter(|person| person.id != actor.id)
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let for_others = OnBehalfOf::under(&config.request_on_behalf_of_config) != OnBehalfOf::Nobody;
     Ok((
         CatalogEntry {
             item,
             held,
             pending,
         },
-        others,
+        for_others,
     ))
 }
 

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod inbox;
 pub mod items;
 pub mod org;
+pub mod people;
 pub mod reauth;
 pub mod requests;
 pub mod routing;

@@ -5,6 +5,7 @@ mod approvals;
 mod audit;
 mod catalog;
 mod items;
+mod people;
 mod reauth;
 mod requests;
 mod security;
@@ -113,7 +114,7 @@ impl World {
             &self.db,
             (&self.carol, "carol-session"),
             (&item.id, item.version),
-            steps,
+            (steps, &self.fallback.roles),
             None,
         )
         .await
