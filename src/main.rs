@@ -38,6 +38,9 @@ enum Command {
         items: i64,
         #[arg(long, default_value_t = 1_000_000)]
         records: i64,
+        /// People in the directory the people pickers search.
+        #[arg(long, default_value_t = 10_000)]
+        people: i64,
     },
 }
 
@@ -59,11 +62,13 @@ async fn main() -> ExitCode {
             return countersign::audit_cli::run(config, command).await;
         }
         Command::DemoSeed { issuer } => countersign::demo::seed(config, &issuer).await,
-        Command::Bench { items, records } => {
-            countersign::bench::run(&config.database_url, items, records)
-                .await
-                .map_err(countersign::StartError::from)
-        }
+        Command::Bench {
+            items,
+            records,
+            people,
+        } => countersign::bench::run(&config.database_url, (items, records), people)
+            .await
+            .map_err(countersign::StartError::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

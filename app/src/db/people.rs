@@ -5,11 +5,19 @@
 //! The index `users_picker` is (name, id, email, search_key) over the people who
 //! have not left: a search over everyone walks it in page order and stops at its
 //! page, and a search that matches nobody reads that index alone (1–2 ms at
-//! 10,000 people, `countersign bench`). A search among groups starts from their
-//! members instead, so a small group costs little whatever the query.
+//! 10,000 people, `countersign bench`). A search among groups does the same,
+//! checking each person's membership on the way, when the groups are large; when
+//! they are small (at most [`SMALL_GROUPS`] members) it starts from their members
+//! instead, so that a common word does not walk everyone to find a few.
+
+use sqlx::AnyConnection;
 
 use super::DbError;
 use crate::types::PersonRef;
+
+/// Groups with at most this many members (together) are searched from their
+/// members; larger ones by walking everyone in page order.
+pub const SMALL_GROUPS: i64 = 2_000;
 
 /// Whom a search may return (besides: never anybody who left).
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +82,20 @@ impl Conditions {
         self.bind(Value::Text(value.to_owned()))
     }
 
+    /// `query` with the values bound, in order.
+    fn bound<'q, T>(
+        self,
+        mut query: sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>> {
+        for value in self.values {
+            query = match value {
+                Value::Text(s) => query.bind(s),
+                Value::Int(n) => query.bind(n),
+            };
+        }
+        query
+    }
+
     fn list(&mut self, values: &[&str]) -> String {
         values
             .iter()
@@ -83,10 +105,66 @@ impl Conditions {
     }
 }
 
+/// The ids of the groups named `names` (those that exist).
+async fn group_ids(conn: &mut AnyConnection, names: &[String]) -> Result<Vec<String>, DbError> {
+    let mut c = Conditions::default();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let list = c.list(&names);
+    let sql = format!("SELECT id FROM directory_groups WHERE display_name IN ({list})");
+    let rows: Vec<(String,)> = c.bound(sqlx::query_as(&sql)).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// How many memberships the groups `ids` have, counted up to `cap`.
+async fn members_up_to(conn: &mut AnyConnection, ids: &[&str], cap: i64) -> Result<i64, DbError> {
+    let mut c = Conditions::default();
+    let list = c.list(ids);
+    let limit = c.bind(Value::Int(cap));
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM group_members \
+         WHERE group_id IN ({list}) LIMIT {limit}) counted"
+    );
+    let (count,): (i64,) = c.bound(sqlx::query_as(&sql)).fetch_one(conn).await?;
+    Ok(count)
+}
+
+/// How a search among groups meets their members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Membership {
+    /// From the members, sorted afterwards: cheap when they are few.
+    FromMembers,
+    /// Along the page order, each person's membership looked up: cheap when
+    /// they are many (the page fills quickly).
+    AlongPageOrder,
+}
+
 /// One page of the people `search` finds, by name.
-pub async fn search<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
-    ex: E,
+pub async fn search(
+    conn: &mut AnyConnection,
     search: &Search<'_>,
+) -> Result<Vec<PersonRef>, DbError> {
+    let Among::Groups(names) = search.among else {
+        return search_by(conn, search, None).await;
+    };
+    let ids = group_ids(conn, names).await?;
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let membership = if members_up_to(conn, &ids, SMALL_GROUPS + 1).await? <= SMALL_GROUPS {
+        Membership::FromMembers
+    } else {
+        Membership::AlongPageOrder
+    };
+    search_by(conn, search, Some((&ids, membership))).await
+}
+
+/// `search`, among the members of the groups `ids` (met by `membership`) when
+/// given.
+async fn search_by(
+    conn: &mut AnyConnection,
+    search: &Search<'_>,
+    groups: Option<(&[&str], Membership)>,
 ) -> Result<Vec<PersonRef>, DbError> {
     let mut c = Conditions::default();
     c.clauses.push("u.disabled_at IS NULL".into());
@@ -95,21 +173,21 @@ pub async fn search<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
         c.clauses
             .push(format!("u.search_key LIKE lower({p}) ESCAPE '\\'"));
     }
-    match search.among {
-        Among::Everyone => {}
-        Among::Groups([]) => return Ok(Vec::new()),
-        Among::Groups(groups) => {
-            let names: Vec<&str> = groups.iter().map(String::as_str).collect();
-            let list = c.list(&names);
-            c.clauses.push(format!(
-                "u.id IN (SELECT m.user_id FROM group_members m \
-                 JOIN directory_groups g ON g.id = m.group_id WHERE g.display_name IN ({list}))"
-            ));
-        }
-        Among::ReportsOf(manager) => {
-            let p = c.text(manager);
-            c.clauses.push(format!("u.manager_id = {p}"));
-        }
+    if let Among::ReportsOf(manager) = search.among {
+        let p = c.text(manager);
+        c.clauses.push(format!("u.manager_id = {p}"));
+    }
+    if let Some((ids, membership)) = groups {
+        let list = c.list(ids);
+        c.clauses.push(match membership {
+            Membership::FromMembers => format!(
+                "u.id IN (SELECT m.user_id FROM group_members m WHERE m.group_id IN ({list}))"
+            ),
+            Membership::AlongPageOrder => format!(
+                "EXISTS (SELECT 1 FROM group_members m \
+                 WHERE m.user_id = u.id AND m.group_id IN ({list}))"
+            ),
+        });
     }
     if !search.except.is_empty() {
         let list = c.list(search.except);
@@ -125,19 +203,64 @@ pub async fn search<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
         "SELECT u.id, u.name, u.email FROM users u WHERE {} ORDER BY u.name, u.id LIMIT {limit}",
         c.clauses.join(" AND ")
     );
-    let mut query = sqlx::query_as::<_, PersonRef>(&sql);
-    for value in c.values {
-        query = match value {
-            Value::Text(s) => query.bind(s),
-            Value::Int(n) => query.bind(n),
-        };
-    }
-    Ok(query.fetch_all(ex).await?)
+    // On PostgreSQL, planned for its values each time (an unnamed statement gets
+    // no generic plan): whether a term is rare decides between the trigram index
+    // and the page order, and which groups decide where to start. SQLite plans
+    // without the values anyway, so it keeps its prepared statement.
+    let postgres = conn.backend_name() == "PostgreSQL";
+    let query = c.bound(sqlx::query_as(&sql)).persistent(!postgres);
+    Ok(query.fetch_all(conn).await?)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::contains;
+    use super::*;
+    use crate::db::{test_db::TestDatabase, users};
+
+    /// Both ways of meeting a group's members find the same people, in order.
+    #[tokio::test]
+    async fn both_membership_plans_find_the_same_page() {
+        let (db, _database) = TestDatabase::migrated().await.unwrap();
+        for (login, name, groups) in [
+            ("a", "Ann Finance", vec!["finance".to_string()]),
+            ("b", "Bea Finance", vec!["finance".into(), "ops".into()]),
+            ("c", "Cid Ops", vec!["ops".into()]),
+            ("d", "Dan Nobody", vec![]),
+        ] {
+            let profile = users::SignInProfile {
+                issuer: "https://idp.example.test",
+                subject: login,
+                name,
+                email: None,
+                groups: &groups,
+            };
+            users::upsert_at_sign_in(&db, &profile).await.unwrap();
+        }
+        let groups = ["finance".to_string(), "ops".to_string()];
+        let terms = ["n".to_string()];
+        let search = Search {
+            terms: &terms,
+            among: Among::Groups(&groups),
+            except: &[],
+            after: None,
+            limit: 10,
+        };
+        let mut conn = db.pool().acquire().await.unwrap();
+        let ids = group_ids(&mut conn, &groups).await.unwrap();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut found = Vec::new();
+        for plan in [Membership::FromMembers, Membership::AlongPageOrder] {
+            let page = search_by(&mut conn, &search, Some((&ids, plan)))
+                .await
+                .unwrap();
+            found.push(page.into_iter().map(|p| p.name).collect::<Vec<_>>());
+        }
+        assert_eq!(found[0], ["Ann Finance", "Bea Finance"]);
+        assert_eq!(found[0], found[1]);
+        assert_eq!(ids.len(), 2);
+        assert_eq!(members_up_to(&mut conn, &ids, 10).await.unwrap(), 4);
+        assert_eq!(members_up_to(&mut conn, &ids, 2).await.unwrap(), 2);
+    }
 
     #[test]
     fn a_term_is_matched_literally() {

@@ -59,14 +59,14 @@ impl PeopleQuery {
     }
 
     /// One page of the people it finds `among`, never those in `except`.
-    pub(crate) async fn page<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    pub(crate) async fn page(
         &self,
-        ex: E,
+        conn: &mut sqlx::AnyConnection,
         among: Among<'_>,
         except: &[&str],
     ) -> Result<Page<PersonRef>, DomainError> {
         let rows = store::search(
-            ex,
+            conn,
             &Search {
                 terms: &self.terms,
                 among,
@@ -94,7 +94,8 @@ pub async fn anyone(
             "only administrators and auditors look people up",
         ));
     }
-    query.page(db.pool(), Among::Everyone, &[]).await
+    let mut conn = db.pool().acquire().await?;
+    query.page(&mut conn, Among::Everyone, &[]).await
 }
 
 /// Person `id` as the audit trail's actor filter shows them (administrators
@@ -125,8 +126,9 @@ pub async fn approvers(
     roles: &RoleMap,
 ) -> Result<Page<PersonRef>, DomainError> {
     super::items::require_admin(actor)?;
+    let mut conn = db.pool().acquire().await?;
     query
-        .page(db.pool(), Among::Groups(&roles.approver_groups), &[])
+        .page(&mut conn, Among::Groups(&roles.approver_groups), &[])
         .await
 }
 
@@ -174,7 +176,8 @@ pub async fn on_behalf_candidates(
         OnBehalfOf::Anyone => Among::Everyone,
         OnBehalfOf::DirectReports => Among::ReportsOf(&actor.id),
     };
-    query.page(db.pool(), among, &[&actor.id]).await
+    let mut conn = db.pool().acquire().await?;
+    query.page(&mut conn, among, &[&actor.id]).await
 }
 
 /// The person `id`, when they may own an item: known and not left.

@@ -154,6 +154,6 @@ pub async fn eligible_assignees(
         &d.request.beneficiary_id,
     ];
     query
-        .page(&mut *tx, Among::Groups(&eligible), &except)
+        .page(&mut tx, Among::Groups(&eligible), &except)
         .await
 }
