@@ -14,6 +14,7 @@ mod hostile_tokens;
 mod idp;
 mod limits;
 mod people_audit;
+mod pickers;
 mod reauth;
 mod security_headers;
 mod server_logs;

@@ -121,11 +121,19 @@ pub fn PersonPicker(
     };
     let list_id = ids.list.clone();
     let option_id = ids.option.clone();
+    let list_ids = ids.clone();
+    let described_by = {
+        let (hint, chosen_id) = (ids.hint.clone(), ids.chosen.clone());
+        move || match hydrated.get() {
+            true => format!("{hint} {chosen_id}"),
+            false => hint.clone(),
+        }
+    };
     let controls = view! {
         <div class="picker-search">
             <input id=ids.input.clone() node_ref=input_ref type="search" autocomplete="off"
                 maxlength="200" value=initial_text
-                aria-describedby=ids.hint.clone()
+                aria-describedby=described_by
                 name=move || (!hydrated.get()).then_some(search_param)
                 role=move || hydrated.get().then_some("combobox")
                 aria-autocomplete=move || hydrated.get().then_some("list")
@@ -142,10 +150,14 @@ pub fn PersonPicker(
                 on:focus=move |_| live.first_look(text.get_untracked())
                 on:blur=move |_| live.close()
                 on:keydown=on_key/>
-            {move || (!hydrated.get()).then(|| view! {
-                <button type="submit" class="button-secondary" formmethod="get"
-                    formaction=search_action.clone() formnovalidate>"Search"</button>
-            })}
+            {move || if hydrated.get() {
+                view! { <Listbox ids=list_ids.clone() label live choose=Callback::new(choose)/> }.into_any()
+            } else {
+                view! {
+                    <button type="submit" class="button-secondary" formmethod="get"
+                        formaction=search_action.clone() formnovalidate>"Search"</button>
+                }.into_any()
+            }}
         </div>
     };
     let picker_ids = ids.clone();
@@ -156,7 +168,7 @@ pub fn PersonPicker(
             <p id=ids.hint.clone() class="hint">"Type part of a name, user name or email."</p>
             {move || if hydrated.get() {
                 view! {
-                    <Listbox ids=picker_ids.clone() label live choose=Callback::new(choose)/>
+                    <SearchStatus live/>
                     <ChosenPerson name label chosen nobody ids=picker_ids.clone()/>
                 }.into_any()
             } else {
@@ -216,8 +228,17 @@ impl LiveSearch {
         }
     }
 
+    /// The people of the latest answer (tracked: for the view).
     fn people(&self) -> Vec<PersonRef> {
         match self.answer.get() {
+            Some(Ok(page)) => page.rows,
+            _ => Vec::new(),
+        }
+    }
+
+    /// The same, read in an event handler.
+    fn people_now(&self) -> Vec<PersonRef> {
+        match self.answer.get_untracked() {
             Some(Ok(page)) => page.rows,
             _ => Vec::new(),
         }
@@ -258,7 +279,7 @@ impl LiveSearch {
 
     /// Arrow keys: opens the list, moves through it (wrapping).
     fn step(self, down: bool, text: String) {
-        let count = self.people().len();
+        let count = self.people_now().len();
         if self.answer.get_untracked().is_none() {
             self.search(text, 0);
             return;
@@ -281,7 +302,7 @@ impl LiveSearch {
             .active
             .get_untracked()
             .filter(|_| self.open.get_untracked())?;
-        self.people().into_iter().nth(i)
+        self.people_now().into_iter().nth(i)
     }
 
     fn close(self) {
@@ -290,15 +311,9 @@ impl LiveSearch {
     }
 }
 
-/// The matches as a listbox under the search field (hydrated).
+/// What the latest search found, in words (hydrated; read out as it changes).
 #[component]
-fn Listbox(
-    ids: PickerIds,
-    label: &'static str,
-    live: LiveSearch,
-    choose: Callback<PersonRef>,
-) -> impl IntoView {
-    let option_id = ids.option.clone();
+fn SearchStatus(live: LiveSearch) -> impl IntoView {
     let status = move || match live.answer.get() {
         Some(Ok(page)) if page.rows.is_empty() => {
             Some("Nobody matches: try another part of the name.".to_owned())
@@ -311,6 +326,18 @@ fn Listbox(
         Some(Err(err)) => Some(err.to_string()),
         None => None,
     };
+    view! { <p class="hint" role="status">{move || live.open.get().then(status).flatten()}</p> }
+}
+
+/// The matches as a listbox under the search field (hydrated).
+#[component]
+fn Listbox(
+    ids: PickerIds,
+    label: &'static str,
+    live: LiveSearch,
+    choose: Callback<PersonRef>,
+) -> impl IntoView {
+    let option_id = ids.option.clone();
     view! {
         <ul id=ids.list.clone() role="listbox" class="picker-list"
             aria-label=format!("{label}: matching people")
@@ -331,7 +358,6 @@ fn Listbox(
                 }
             }).collect_view()}
         </ul>
-        <p class="hint" role="status">{move || live.open.get().then(status).flatten()}</p>
     }
 }
 

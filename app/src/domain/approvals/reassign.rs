@@ -153,7 +153,5 @@ pub async fn eligible_assignees(
         &d.request.requester_id,
         &d.request.beneficiary_id,
     ];
-    query
-        .page(&mut tx, Among::Groups(&eligible), &except)
-        .await
+    query.page(&mut tx, Among::Groups(&eligible), &except).await
 }

@@ -267,7 +267,7 @@ fn ApprovalsTab(
                 </div>
                 {move || match kind.get().as_str() {
                     "user" => Some(view! {
-                        <PersonPicker name="approver_id" label="Approver" id="step-person"
+                        <PersonPicker name="approver_id" label="Named approver" id="step-person"
                             purpose=PickFor::Approver selection=person
                             search_action=search_action.clone() search_param="approver_q"/>
                     }.into_any()),
