@@ -248,16 +248,19 @@ impl LiveSearch {
     fn search(self, text: String, delay_ms: u64) {
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
+        // The picker may be gone when the timer fires or the answer comes (the
+        // form was sent, the page left): then nothing is done.
+        let current = move || self.generation.try_get_value() == Some(generation);
         let run = move || {
-            if self.generation.get_value() != generation {
+            let Some(task_id) = self.task_id.try_get_value().filter(|_| current()) else {
                 return;
-            }
+            };
             leptos::task::spawn_local(async move {
-                let answer = find_people(self.purpose, self.task_id.get_value(), text, None).await;
-                if self.generation.get_value() == generation {
-                    self.answer.set(Some(answer));
-                    self.active.set(None);
-                    self.open.set(true);
+                let answer = find_people(self.purpose, task_id, text, None).await;
+                if current() {
+                    self.answer.try_set(Some(answer));
+                    self.active.try_set(None);
+                    self.open.try_set(true);
                 }
             });
         };
@@ -305,9 +308,10 @@ impl LiveSearch {
         self.people_now().into_iter().nth(i)
     }
 
+    /// (Also on blur, which may come as the picker leaves the page.)
     fn close(self) {
-        self.open.set(false);
-        self.active.set(None);
+        self.open.try_set(false);
+        self.active.try_set(None);
     }
 }
 
