@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what they need first (scripts/setup.sh).
-.PHONY: run test build release sizes
+.PHONY: run test build release sizes bench
 
 run:
 	./scripts/run.sh
@@ -15,3 +15,7 @@ release:
 
 sizes:
 	./scripts/setup.sh && ./scripts/sizes.sh
+
+# Benchmarks (release builds, scratch databases): never part of `make test`.
+bench:
+	./scripts/setup.sh && ./scripts/bench.sh

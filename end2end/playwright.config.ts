@@ -64,6 +64,8 @@ export default defineConfig({
         OIDC_ISSUER_URL: IDP_URL,
         OIDC_CLIENT_ID: 'countersign',
         OIDC_CLIENT_SECRET: 'countersign-demo-secret',
+        // Seals provisioning targets' secrets (a fixed test key).
+        COUNTERSIGN_SECRET_KEY: 'e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0',
         RUST_LOG: 'warn',
       },
     },

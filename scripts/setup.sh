@@ -5,6 +5,10 @@
 #   - the wasm32 target, rustfmt and clippy (rustup)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (crates.io)
 #   - chromium and postgresql (Debian), only when missing
+#   - slapd + ldap-utils (Debian), for the LDAP connector's tests: installed without
+#     configuring a system instance (the tests run their own slapd as a user process)
+#   - scim2-server (PyPI) in a virtual environment, for the SCIM connector's tests:
+#     $COUNTERSIGN_VENV, default ~/.cache/countersign/venv (outside the repository)
 #   - end2end/node_modules: Playwright, axe-core, oidc-provider, binaryen's wasm-opt (npm)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,11 +31,39 @@ fi
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 { command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } || missing+=(postgresql)
+[[ -x /usr/sbin/slapd ]] || missing+=(slapd)
+command -v ldapsearch >/dev/null || missing+=(ldap-utils)
+command -v openssl >/dev/null || missing+=(openssl)
+{ command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; } || missing+=(python3-venv)
 if ((${#missing[@]})); then
   step "Debian packages: ${missing[*]}"
   sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  # slapd's post-install would configure and start a system directory: not wanted.
+  echo "slapd slapd/no_configuration boolean true" | "${sudo_cmd[@]}" debconf-set-selections
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# A system slapd started anyway (an earlier, configured install) is stopped and
+# kept from starting at boot; the tests run their own.
+if [[ -x /usr/sbin/slapd ]]; then
+  sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  if command -v systemctl >/dev/null && systemctl is-active --quiet slapd 2>/dev/null; then
+    step "stopping the system slapd (tests run their own)"
+    "${sudo_cmd[@]}" systemctl disable --now slapd
+  elif [[ -s /run/slapd/slapd.pid ]] && kill -0 "$(cat /run/slapd/slapd.pid)" 2>/dev/null; then
+    step "stopping the system slapd (tests run their own)"
+    "${sudo_cmd[@]}" service slapd stop
+    "${sudo_cmd[@]}" update-rc.d slapd disable >/dev/null 2>&1 || true
+  fi
+fi
+
+# PyPI: the reference SCIM server the SCIM connector's tests talk to.
+scim_server_version=0.8.3
+venv="${COUNTERSIGN_VENV:-$HOME/.cache/countersign/venv}"
+if [[ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("scim2-server"))' 2>/dev/null)" != "$scim_server_version" ]]; then
+  step "scim2-server $scim_server_version (PyPI) in $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "scim2-server==$scim_server_version"
 fi
 
 # npm: reinstall only when package-lock.json changed since the last install.

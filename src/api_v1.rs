@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
             get(get_config).put(put_config),
         )
         .route("/api/v1/access-items", get(list_items))
+        .route("/api/v1/access-items/{id}", get(get_item))
         .route("/api/v1/access-requests", post(create_request))
         .route("/api/v1/access-requests/{id}", get(get_request))
         .route("/api/v1/approvals", get(list_approvals))
@@ -206,6 +207,16 @@ async fn list_items(
     let page =
         domain::items::list(&state.db, &caller.user, filter, q.after.as_deref(), 100).await?;
     Ok(Json(json!({ "items": page.rows, "next": page.next })))
+}
+
+/// One item with its approval steps (administrators).
+async fn get_item(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (item, steps) = domain::items::with_steps(&state.db, &caller.user, &id).await?;
+    Ok(Json(json!({ "item": item, "approval_steps": steps })))
 }
 
 #[derive(Deserialize)]

@@ -150,6 +150,7 @@ async fn seed_admin(db: &Db) -> Result<CurrentUser, DbError> {
             subject: "bench-admin",
             name: "Bench Admin",
             email: None,
+            login_name: None,
             groups: &[],
         },
     )

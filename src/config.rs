@@ -26,6 +26,18 @@ pub struct Config {
     pub reauth_skew_secs: i64,
     /// The longest lifetime of a personal access token, in days.
     pub token_max_days: i64,
+    /// Who is the truth for people and groups (`COUNTERSIGN_DIRECTORY`) and
+    /// how a sign-in finds the person the directory pushed
+    /// (`COUNTERSIGN_SCIM_MATCH`).
+    pub directory: app::domain::directory::DirectorySettings,
+    /// Seals provisioning targets' credentials at rest (`COUNTERSIGN_SECRET_KEY`);
+    /// without it no credential can be saved.
+    pub secret_key: Option<app::domain::provisioning::sealing::SecretKey>,
+    /// How often this replica's outbox worker looks for due jobs; `None` when
+    /// `COUNTERSIGN_OUTBOX_INTERVAL_MS` is 0 (this replica runs no jobs).
+    pub outbox_interval: Option<std::time::Duration>,
+    /// How long a worker holds a job it runs (`COUNTERSIGN_OUTBOX_LEASE_SECS`).
+    pub outbox_lease_secs: i64,
 }
 
 /// How to reach and trust the OpenID Connect provider.
@@ -145,7 +157,30 @@ impl Config {
             app::domain::tokens::DEFAULT_MAX_DAYS,
             1..=app::domain::tokens::MAX_DAYS,
         )?;
+        let directory = app::domain::directory::DirectorySettings {
+            mode: one_of(get, "COUNTERSIGN_DIRECTORY")?,
+            match_key: one_of(get, "COUNTERSIGN_SCIM_MATCH")?,
+        };
+        let secret_key = match get("COUNTERSIGN_SECRET_KEY") {
+            None => None,
+            Some(raw) => Some(
+                app::domain::provisioning::sealing::SecretKey::parse(raw).map_err(|err| {
+                    ConfigError {
+                        variable: "COUNTERSIGN_SECRET_KEY",
+                        problem: err.to_string(),
+                    }
+                })?,
+            ),
+        };
+        let interval_ms = bounded(get, "COUNTERSIGN_OUTBOX_INTERVAL_MS", 1000, 0..=600_000)?;
+        let outbox_interval =
+            (interval_ms > 0).then(|| std::time::Duration::from_millis(interval_ms as u64));
+        let outbox_lease_secs = bounded(get, "COUNTERSIGN_OUTBOX_LEASE_SECS", 120, 30..=3600)?;
         Ok(Config {
+            directory,
+            secret_key,
+            outbox_interval,
+            outbox_lease_secs,
             reauth_skew_secs,
             token_max_days,
             database_url,
@@ -246,6 +281,47 @@ fn bounded<'a>(
     }
 }
 
+/// A variable that takes one of a string enum's spellings, or its default.
+fn one_of<'a, T>(
+    get: impl Fn(&str) -> Option<&'a str>,
+    variable: &'static str,
+) -> Result<T, ConfigError>
+where
+    T: FromStr + Default + Copy + SpelledAs,
+{
+    let Some(raw) = get(variable) else {
+        return Ok(T::default());
+    };
+    raw.parse().map_err(|_| ConfigError {
+        variable,
+        problem: format!(
+            "{raw:?} is not one of {}",
+            T::spellings()
+                .iter()
+                .map(|s| format!("{s:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+/// The spellings a configuration enum accepts.
+trait SpelledAs {
+    fn spellings() -> Vec<&'static str>;
+}
+
+impl SpelledAs for app::types::DirectoryMode {
+    fn spellings() -> Vec<&'static str> {
+        Self::ALL.iter().map(|m| m.as_str()).collect()
+    }
+}
+
+impl SpelledAs for app::types::ScimMatchKey {
+    fn spellings() -> Vec<&'static str> {
+        Self::ALL.iter().map(|m| m.as_str()).collect()
+    }
+}
+
 fn parse<'a, T: FromStr>(
     get: impl Fn(&str) -> Option<&'a str>,
     variable: &'static str,
@@ -341,6 +417,57 @@ mod tests {
         )]))
         .unwrap();
         assert_eq!(config.roles.admin_groups, vec!["it-admins", "sec-admins"]);
+    }
+
+    #[test]
+    fn the_directory_defaults_to_the_id_token() {
+        let config = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(config.directory.mode, app::types::DirectoryMode::Oidc);
+        assert_eq!(
+            config.directory.match_key,
+            app::types::ScimMatchKey::ExternalId
+        );
+        let config = Config::from_vars(&vars(&[
+            ("COUNTERSIGN_DIRECTORY", "scim"),
+            ("COUNTERSIGN_SCIM_MATCH", "user_name"),
+        ]))
+        .unwrap();
+        assert_eq!(config.directory.mode, app::types::DirectoryMode::Scim);
+        assert_eq!(
+            config.directory.match_key,
+            app::types::ScimMatchKey::UserName
+        );
+    }
+
+    #[test]
+    fn an_unknown_directory_setting_names_the_variable() {
+        let err = Config::from_vars(&vars(&[("COUNTERSIGN_DIRECTORY", "ldap")])).unwrap_err();
+        assert_eq!(err.variable, "COUNTERSIGN_DIRECTORY");
+        assert!(err.problem.contains("\"scim\""), "{}", err.problem);
+        let err = Config::from_vars(&vars(&[("COUNTERSIGN_SCIM_MATCH", "email")])).unwrap_err();
+        assert_eq!(err.variable, "COUNTERSIGN_SCIM_MATCH");
+    }
+
+    #[test]
+    fn a_secret_key_must_be_32_bytes_and_never_shows() {
+        let err = Config::from_vars(&vars(&[("COUNTERSIGN_SECRET_KEY", "too-short")])).unwrap_err();
+        assert_eq!(err.variable, "COUNTERSIGN_SECRET_KEY");
+        assert!(!err.to_string().contains("too-short"));
+        let key = "0123456789abcdef".repeat(4);
+        let config = Config::from_vars(&vars(&[("COUNTERSIGN_SECRET_KEY", &key)])).unwrap();
+        assert!(config.secret_key.is_some());
+        assert!(!format!("{config:?}").contains(&key));
+    }
+
+    #[test]
+    fn an_outbox_interval_of_zero_turns_the_worker_off() {
+        let config = Config::from_vars(&vars(&[("COUNTERSIGN_OUTBOX_INTERVAL_MS", "0")])).unwrap();
+        assert!(config.outbox_interval.is_none());
+        let config = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(
+            config.outbox_interval,
+            Some(std::time::Duration::from_secs(1))
+        );
     }
 
     #[test]

@@ -6,8 +6,10 @@ use app::{
     db::{Db, items as item_store, users},
     domain::{
         DomainError,
-        identity::RoleMap,
+        audit::AuditActor,
+        identity::{self, RoleMap},
         items::{self, ItemInput},
+        routing::Fallback,
     },
     types::{Approver, CurrentUser, Role},
 };
@@ -22,6 +24,15 @@ const PEOPLE: [(&str, &str, &[&str]); 5] = [
     ("erin", "Erin Example", &["staff", "countersign-auditors"]),
 ];
 
+/// Who manages whom, as a directory would push it: (person, manager). bob and
+/// carol have reports, so My team shows something.
+const MANAGERS: [(&str, &str); 4] = [
+    ("alice", "bob"),
+    ("erin", "bob"),
+    ("bob", "carol"),
+    ("dave", "carol"),
+];
+
 /// (kind, name, description, owner, steps, require re-authentication)
 type Item = (
     &'static str,
@@ -32,7 +43,7 @@ type Item = (
     bool,
 );
 
-const ITEMS: [Item; 20] = [
+const ITEMS: [Item; 21] = [
     (
         "application",
         "Payroll (Workday)",
@@ -186,6 +197,14 @@ const ITEMS: [Item; 20] = [
         false,
     ),
     (
+        "application",
+        "Expenses",
+        "Submit expense reports; your manager approves.",
+        "carol",
+        &["manager"],
+        false,
+    ),
+    (
         "access_profile",
         "Finance Close Team",
         "Everything the month-end close needs.",
@@ -207,10 +226,20 @@ pub async fn seed(config: Config, issuer: &str) -> Result<(), StartError> {
             subject: login,
             name,
             email: Some(&email),
+            login_name: None,
             groups: &groups,
         };
         let row = users::upsert_at_sign_in(&db, &profile).await?;
         ids.insert(login, row.id);
+    }
+    let fallback = Fallback {
+        admin_group: config.roles.admin_groups.first().cloned(),
+        roles: config.roles.clone(),
+    };
+    for (login, manager) in MANAGERS {
+        if let Err(err) = set_manager(&db, (&ids[login], &ids[manager]), &fallback).await {
+            eprintln!("demo manager of {login}: {err}");
+        }
     }
     if item_store::count(db.pool()).await? > 0 {
         println!("demo data already present");
@@ -241,6 +270,18 @@ pub async fn seed(config: Config, issuer: &str) -> Result<(), StartError> {
     Ok(())
 }
 
+/// The directory's way: `person`'s manager is `manager` (no change when it already is).
+async fn set_manager(
+    db: &Db,
+    (person, manager): (&str, &str),
+    fallback: &Fallback,
+) -> Result<(), DomainError> {
+    let mut tx = db.write_tx().await?;
+    identity::set_manager(&mut tx, person, Some(manager), AuditActor::System, fallback).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn seed_item(
     db: &Db,
     carol: &CurrentUser,
@@ -264,6 +305,7 @@ async fn seed_item(
         .iter()
         .map(|s| match *s {
             "owner" => Approver::Owner,
+            "manager" => Approver::Manager,
             s if s.starts_with("group:") => Approver::Group {
                 group: s["group:".len()..].to_owned(),
             },

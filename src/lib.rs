@@ -7,11 +7,15 @@ pub mod audit_cli;
 pub mod audit_export;
 pub mod auth;
 pub mod bench;
+pub mod bench_directory;
+pub mod bench_outbox;
 pub mod config;
 pub mod csrf;
 pub mod demo;
 pub mod health;
 mod jobs;
+pub mod provisioning_cli;
+pub mod scim;
 pub mod security_headers;
 pub mod telemetry;
 
@@ -69,12 +73,17 @@ pub enum StartError {
     Oidc(#[from] auth::provider::ProviderError),
     #[error("server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("cannot build the HTTP client for connectors: {0}")]
+    Http(#[from] reqwest::Error),
 }
 
 /// A running application: its state and its HTTP router.
 pub struct Countersign {
     pub state: AppState,
     pub config: Config,
+    /// This replica's outbox worker (provisioning): run by the server on its
+    /// interval, or by hand (`run_due`) in tests and benchmarks.
+    pub worker: app::domain::outbox::Worker,
 }
 
 impl Countersign {
@@ -100,7 +109,11 @@ impl Countersign {
             },
             token_max_days: config.token_max_days,
             provider_configured: oidc.is_some(),
+            directory: config.directory,
+            public_url: config.public_url.to_string(),
+            provisioning: app::domain::provisioning::Provisioning::new(config.secret_key.clone())?,
         };
+        let worker = outbox_worker(&services, config.outbox_lease_secs);
         let problem_page =
             auth::problem_page_renderer(page_context(services.clone()), leptos_options.clone());
         let state = AppState {
@@ -112,12 +125,17 @@ impl Countersign {
             roles: config.roles.clone(),
             limits: SessionLimits {
                 absolute_secs: config.session_max_hours * 3600,
+                idle_secs: config.session_idle_minutes * 60,
             },
             problem_page,
             services,
             reauth_skew_secs: config.reauth_skew_secs,
         };
-        Ok(Countersign { state, config })
+        Ok(Countersign {
+            state,
+            config,
+            worker,
+        })
     }
 
     pub fn router(&self) -> Router {
@@ -134,7 +152,10 @@ impl Countersign {
 
         let routes = generate_route_list(app::App);
         let leptos_options = state.leptos_options.clone();
-        Router::new()
+        // The web app (sessions, the guard, CSRF, 64 KiB bodies) and, beside
+        // it, SCIM (a bearer token per request, no cookies, larger bodies):
+        // both behind the security headers and the request log.
+        let web = Router::new()
             .route("/healthz", get(health::healthz))
             .route("/audit/export.csv", get(audit_export::csv))
             .route("/audit/export.json", get(audit_export::json))
@@ -164,7 +185,10 @@ impl Countersign {
             .layer(session_layer)
             .layer(tower_http::limit::RequestBodyLimitLayer::new(
                 MAX_REQUEST_BODY,
-            ))
+            ));
+        Router::new()
+            .merge(web)
+            .merge(scim::routes(state.clone()))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
                 security_headers::security_headers,
@@ -183,13 +207,37 @@ impl Countersign {
     }
 
     pub async fn serve_on(self, listener: tokio::net::TcpListener) -> Result<(), StartError> {
-        jobs::start(&self.state.db);
+        jobs::start(
+            &self.state.db,
+            self.config
+                .outbox_interval
+                .map(|every| (self.worker.clone(), every)),
+        );
         let router = self.router();
+        // Without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK hold
+        // back the tail of every streamed page by tens of milliseconds.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(StartError::Serve)
     }
+}
+
+/// The outbox worker of one replica, with a handler for each kind of job.
+pub fn outbox_worker(services: &Services, lease_secs: i64) -> app::domain::outbox::Worker {
+    use app::domain::{outbox, provisioning::ProvisioningHandler};
+    let policy = outbox::RetryPolicy {
+        lease_secs,
+        ..Default::default()
+    };
+    let handler = ProvisioningHandler::new(services.db.clone(), services.provisioning.clone());
+    outbox::Worker::new(services.db.clone(), policy)
+        .with_handler(app::types::JobKind::Provision, std::sync::Arc::new(handler))
 }
 
 /// What every page render and server function finds in its Leptos context,

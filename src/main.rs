@@ -23,6 +23,11 @@ enum Command {
         #[command(subcommand)]
         command: countersign::audit_cli::AuditCommand,
     },
+    /// Provisioning through the outbox: failed, retrying and manual jobs.
+    Provisioning {
+        #[command(subcommand)]
+        command: countersign::provisioning_cli::ProvisioningCommand,
+    },
     /// Fill the database with the demo organisation's people and access items
     /// (idempotent; for `make run`, never for production).
     DemoSeed {
@@ -42,6 +47,37 @@ enum Command {
         #[arg(long, default_value_t = 10_000)]
         people: i64,
     },
+    /// Provisioning through the outbox to a webhook receiver on loopback: jobs
+    /// per second with 1 and 2 workers, and approval-to-delivery latency
+    /// (scripts/bench.sh).
+    #[command(hide = true)]
+    BenchOutbox {
+        #[arg(long, default_value_t = 2_000)]
+        jobs: usize,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        #[arg(long, default_value_t = 1_000)]
+        interval_ms: u64,
+    },
+    /// Push people and groups to a SCIM service the way an identity provider's
+    /// initial sync does, one request at a time, and time it (scripts/bench.sh).
+    #[command(hide = true)]
+    BenchDirectory {
+        /// The SCIM base URL, e.g. http://127.0.0.1:3000/scim/v2.
+        #[arg(long)]
+        url: String,
+        /// The directory token.
+        #[arg(long, env = "BENCH_SCIM_TOKEN", hide_env_values = true)]
+        token: String,
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long, default_value_t = 1_000)]
+        groups: usize,
+    },
+    /// Print a directory token made in an empty scratch database, for
+    /// `bench-directory` (refuses a database with anybody in it).
+    #[command(hide = true)]
+    BenchDirectoryToken,
 }
 
 #[tokio::main]
@@ -61,7 +97,56 @@ async fn main() -> ExitCode {
         Command::Audit { command } => {
             return countersign::audit_cli::run(config, command).await;
         }
+        Command::Provisioning { command } => {
+            return countersign::provisioning_cli::run(config, command).await;
+        }
         Command::DemoSeed { issuer } => countersign::demo::seed(config, &issuer).await,
+        Command::BenchDirectory {
+            url,
+            token,
+            users,
+            groups,
+        } => {
+            return match countersign::bench_directory::run(&url, &token, users, groups).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("countersign bench-directory: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::BenchDirectoryToken => {
+            return match countersign::bench_directory::seed_token(&config.database_url).await {
+                Ok(token) => {
+                    println!("{token}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("countersign bench-directory-token: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Command::BenchOutbox {
+            jobs,
+            samples,
+            interval_ms,
+        } => {
+            return match countersign::bench_outbox::run(
+                &config.database_url,
+                jobs,
+                samples,
+                interval_ms.max(1),
+            )
+            .await
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("countersign bench-outbox: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::Bench {
             items,
             records,
@@ -82,6 +167,11 @@ async fn main() -> ExitCode {
 
 async fn serve(config: Config) -> Result<(), countersign::StartError> {
     let app = Countersign::build(config).await?;
+    let addr = app.config.addr;
+    // Said once it listens, so whoever waits for the line can connect at once.
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| countersign::StartError::Bind { addr, source })?;
     tracing::info!(
         addr = %app.config.addr,
         public_url = %app.config.public_url,
@@ -89,7 +179,7 @@ async fn serve(config: Config) -> Result<(), countersign::StartError> {
         "Countersign listening"
     );
     println!("Countersign is running at {}", app.config.public_url);
-    app.serve().await
+    app.serve_on(listener).await
 }
 
 async fn migrate(config: Config) -> Result<(), countersign::StartError> {

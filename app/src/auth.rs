@@ -36,11 +36,25 @@ pub struct SessionUser {
 #[derive(Debug, Clone)]
 pub struct SessionKey(pub String);
 
-/// How long a sign-in lasts at most, whatever the activity.
+/// How long a sign-in lasts at most, whatever the activity, and how long it
+/// lasts without any.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLimits {
     pub absolute_secs: i64,
+    pub idle_secs: i64,
 }
+
+impl SessionLimits {
+    /// How often a session in use has its idle window pushed back: a write every
+    /// few minutes of activity, not one per request, and always well inside the
+    /// window so that somebody at work is never signed out for being idle.
+    pub fn touch_every_secs(&self) -> i64 {
+        (self.idle_secs / 4).clamp(1, 300)
+    }
+}
+
+/// Session key of the moment the session's idle window was last pushed back.
+const TOUCHED_AT: &str = "touched_at";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -72,6 +86,7 @@ pub async fn signed_in_user(
         session.flush().await?;
         return Ok(None);
     };
+    keep_alive(session, limits).await?;
     Ok(Some((
         CurrentUser {
             roles: roles.roles_for(&user.groups),
@@ -81,6 +96,17 @@ pub async fn signed_in_user(
         },
         SessionKey(signed_in.session_key),
     )))
+}
+
+/// Pushes the idle window of a session in use back: changing the session makes
+/// the session layer store it with a new expiry and send the cookie again.
+async fn keep_alive(session: &Session, limits: SessionLimits) -> Result<(), SessionError> {
+    let now = now_epoch();
+    let touched = session.get::<i64>(TOUCHED_AT).await?.unwrap_or(0);
+    if now - touched >= limits.touch_every_secs() {
+        session.insert(TOUCHED_AT, now).await?;
+    }
+    Ok(())
 }
 
 /// Audits the sign-out of the person signed in on `session`; call it before the
@@ -118,12 +144,16 @@ pub fn require_session() -> Result<(CurrentUser, String), AppError> {
     }
 }
 
-/// The caller, who must hold one of `roles`.
+/// The caller, who must hold one of `roles` (by their groups as stored now);
+/// otherwise the answer is 403.
 pub fn require_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
     let user = require_user()?;
     if roles.iter().any(|r| user.has(*r)) {
         Ok(user)
     } else {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::FORBIDDEN);
+        }
         Err(AppError::Forbidden)
     }
 }

@@ -13,6 +13,12 @@ pub struct Services {
     pub token_max_days: i64,
     /// An OIDC provider is configured (re-authentication is possible at all).
     pub provider_configured: bool,
+    /// Who is the truth for people and groups, and how sign-ins match them.
+    pub directory: crate::domain::directory::DirectorySettings,
+    /// The address people use to reach the app (`COUNTERSIGN_PUBLIC_URL`).
+    pub public_url: String,
+    /// The key for target credentials and the connectors' HTTP client.
+    pub provisioning: crate::domain::provisioning::Provisioning,
 }
 
 /// The services of this request.

@@ -16,6 +16,7 @@ use crate::components::{
 use crate::pages::{
     admin::{
         AdminHome,
+        directory::DirectoryPage,
         item_edit::ItemEditPage,
         items::{AdminItemsPage, NewItemPage},
         settings::SettingsPage,
@@ -27,6 +28,7 @@ use crate::pages::{
     home::HomePage,
     inbox::{InboxHistoryPage, InboxPage},
     my_requests::{MyAccessPage, MyRequestsPage, RequestPage},
+    team::TeamPage,
     tokens::TokensPage,
 };
 
@@ -79,6 +81,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/access") view=MyAccessPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/inbox/history") view=InboxHistoryPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/team") view=TeamPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::InOrder/>
                             <ParentRoute path=path!("/admin") view=RoleGate ssr=SsrMode::InOrder>
                                 <Route path=path!("") view=AdminHome ssr=SsrMode::InOrder/>
@@ -86,6 +89,8 @@ pub fn App() -> impl IntoView {
                                 <Route path=path!("/items/new") view=NewItemPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/items/:item_id") view=ItemEditPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::InOrder/>
+                                <Route path=path!("/directory") view=DirectoryPage ssr=SsrMode::InOrder/>
+                                <Route path=path!("/provisioning") view=crate::pages::admin::provisioning::ProvisioningPage ssr=SsrMode::InOrder/>
                                 <Route path=path!("/*any") view=NotFound ssr=SsrMode::InOrder/>
                             </ParentRoute>
                             <ParentRoute path=path!("/audit") view=RoleGate ssr=SsrMode::InOrder>

@@ -3,6 +3,9 @@
 mod calendar;
 #[macro_use]
 mod string_enum;
+mod connectors;
+mod directory;
+mod provisioning;
 
 use serde::{Deserialize, Serialize};
 use server_fn::{
@@ -11,6 +14,13 @@ use server_fn::{
 };
 
 pub use calendar::{format_date, format_utc, parse_date};
+pub use connectors::{
+    LdapSettings, MemberAttribute, ScimAuth, ScimGroupBy, ScimSettings, ScimUserName,
+};
+pub use directory::{
+    DirectoryMode, DirectoryStatusView, DirectoryTokenView, ScimMatchKey, ScimOperationView,
+};
+pub use provisioning::{ConnectorKind, JobKind, JobOperation, JobState, JobView, ProvisioningView};
 pub use string_enum::UnknownValue;
 
 /// Every error a server function can answer with. The messages are written for
@@ -111,6 +121,14 @@ pub enum Approver {
     User { user_id: String },
     /// Any member of a group of the provider's groups claim.
     Group { group: String },
+    /// The manager of the request's beneficiary, as the directory says
+    /// (`users.manager_id`), at the time the step opens.
+    Manager,
+}
+
+impl Approver {
+    /// How a manager step reads on the Approvals tab.
+    pub const MANAGER_LABEL: &'static str = "The beneficiary's manager";
 }
 
 /// An approval step as the admin pages show it.
@@ -311,6 +329,8 @@ pub struct RequestView {
     pub status: RequestStatus,
     pub created_at: i64,
     pub tasks: Vec<TaskView>,
+    /// Its provisioning jobs (grant or revoke in the target system), oldest first.
+    pub jobs: Vec<JobView>,
 }
 
 /// A pending task in an approver's inbox.
@@ -357,6 +377,44 @@ pub struct AssignmentView {
     /// A removal request is already pending.
     #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::db::Flag"))]
     pub removal_pending: bool,
+    /// Its newest provisioning job's state (`None`: granted before provisioning).
+    pub provisioning_state: Option<JobState>,
+}
+
+/// Access a person who left (or was disabled) still holds: the Directory page's
+/// "Access to remove".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct LeaverAccess {
+    pub user_id: String,
+    pub user_name: String,
+    /// When they left (`users.disabled_at`).
+    pub left_at: i64,
+    pub item_id: String,
+    pub item_name: String,
+    pub item_kind: ItemKind,
+    pub granted_at: i64,
+    pub end_date: Option<i64>,
+}
+
+/// A pending request, in one line (My team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct PendingRequestLine {
+    pub request_id: String,
+    pub kind: RequestKind,
+    pub item_name: String,
+    pub requested_at: i64,
+}
+
+/// A person who reports to the manager looking, with what they hold and wait for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub person: PersonRef,
+    pub access: Vec<AssignmentView>,
+    /// More is held than `access` shows.
+    pub more_access: bool,
+    pub pending: Vec<PendingRequestLine>,
 }
 
 /// A catalog row: an item and where the person stands with it.

@@ -88,7 +88,7 @@ function createProvider(issuer) {
     jwks: { keys: signingKeys() },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     pkce: { required: () => true },
-    claims: { openid: ['sub', 'groups'], profile: ['name'], email: ['email', 'email_verified'] },
+    claims: { openid: ['sub', 'groups'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     conformIdTokenClaims: false,
     features: {
       devInteractions: { enabled: false },

@@ -32,7 +32,14 @@ export async function findAccount(_ctx, id) {
   return {
     accountId: id,
     async claims() {
-      return { sub: id, name: user.name, email: user.email, email_verified: true, groups: user.groups };
+      return {
+        sub: id,
+        name: user.name,
+        preferred_username: id,
+        email: user.email,
+        email_verified: true,
+        groups: user.groups,
+      };
     },
   };
 }

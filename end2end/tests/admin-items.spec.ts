@@ -80,7 +80,7 @@ test('the item tabs are real tabs: arrow keys move to the next tab and the addre
   await expect(carol.getByRole('tab', { name: 'Reauthentication', selected: true })).toBeVisible();
   // Only the selected tab is in the Tab order.
   await expect(carol.getByRole('tab', { name: 'Reauthentication' })).toHaveAttribute('tabindex', '0');
-  await expect(carol.getByRole('tab', { selected: false })).toHaveCount(2);
+  await expect(carol.getByRole('tab', { selected: false })).toHaveCount(3);
   for (const tab of await carol.getByRole('tab', { selected: false }).all()) {
     await expect(tab).toHaveAttribute('tabindex', '-1');
   }
@@ -89,6 +89,7 @@ test('the item tabs are real tabs: arrow keys move to the next tab and the addre
   await pressOnSelectedTab(carol, 'ArrowLeft', 'approvals');
   const cycle = [
     { slug: 'reauthentication', tab: 'Reauthentication', heading: 'Reauthentication' },
+    { slug: 'provisioning', tab: 'Provisioning', heading: 'Provisioning' },
     { slug: 'details', tab: 'Details', heading: null }, // ArrowRight on the last tab wraps to the first
     { slug: 'approvals', tab: 'Approvals', heading: 'Approval steps' },
   ];

@@ -77,7 +77,7 @@ test('two named approvers approve in turn from their inboxes and the requester g
   // Alice: the request is approved, step by step, and she holds the access.
   await alice.goto(requestPage);
   await expect(requestStatus(alice)).toHaveText('Approved');
-  const steps = alice.getByRole('main').getByRole('listitem');
+  const steps = alice.getByRole('list', { name: 'Approval steps' }).getByRole('listitem');
   await expect(steps).toHaveCount(2);
   await expect(steps.nth(0)).toContainText('Step 1: Bob Example');
   await expect(steps.nth(0)).toContainText('Approved by Bob Example');

@@ -11,7 +11,7 @@ use std::{future::Future, pin::Pin, sync::Arc};
 use app::{
     auth::{SESSION_USER, SessionUser},
     db::{now_epoch, users},
-    domain::identity,
+    domain::{directory::sign_in::SignInRefused, identity},
     pages::auth::SignInProblem,
 };
 use axum::{
@@ -227,20 +227,28 @@ async fn callback(
         subject: &token.subject,
         name: &name,
         email: token.email.as_deref(),
+        login_name: token.preferred_username.as_deref(),
         groups: &token.groups,
     };
-    let user = match identity::record_sign_in(&state.db, &profile, &state.roles).await {
-        Ok(user) => user,
-        Err(app::domain::DomainError::Forbidden(why)) => {
-            tracing::warn!(reason = why, "sign-in refused");
-            let _ = session.flush().await;
-            return problem(SignInProblem::Disabled).await;
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "cannot record the signed-in user");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
+    let directory = &state.services.directory;
+    let user =
+        match identity::record_sign_in_with(&state.db, &profile, &state.roles, directory).await {
+            Ok(user) => user,
+            Err(SignInRefused::Failed(err)) => {
+                tracing::error!(error = %err, "cannot record the signed-in user");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+            Err(refused) => {
+                tracing::warn!(reason = %refused, "sign-in refused");
+                let _ = session.flush().await;
+                return problem(match refused {
+                    SignInRefused::NotInDirectory => SignInProblem::NotInDirectory,
+                    SignInRefused::LinkConflict => SignInProblem::LinkConflict,
+                    _ => SignInProblem::Disabled,
+                })
+                .await;
+            }
+        };
     // A new session id at sign-in: an id planted before it (session fixation) is worthless.
     let signed_in_at = now_epoch();
     let signed_in = SessionUser {

@@ -73,6 +73,9 @@ pub struct VerifiedIdToken {
     pub subject: String,
     pub name: Option<String>,
     pub email: Option<String>,
+    /// The person's login at the provider (`preferred_username`; the UPN at
+    /// Microsoft Entra ID): how the directory's `userName` is matched.
+    pub preferred_username: Option<String>,
     pub groups: Vec<String>,
     pub auth_time: Option<i64>,
     pub acr: Option<String>,
@@ -370,6 +373,7 @@ impl Provider {
             subject,
             name: text("name"),
             email: text("email"),
+            preferred_username: text("preferred_username"),
             groups,
             auth_time: payload.get("auth_time").and_then(|v| v.as_i64()),
             acr: text("acr"),

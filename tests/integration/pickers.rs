@@ -30,7 +30,7 @@ async fn offered(browser: &Browser, form: &[(&str, &str)]) -> (StatusCode, Vec<S
 async fn leaves(app: &TestApp, login: &str) -> String {
     let who = app.person(login, &[]).await;
     let mut tx = app.db.write_tx().await.unwrap();
-    identity::leave(&mut tx, &who.id, AuditActor::System)
+    identity::leave(&mut tx, &who.id, AuditActor::System, &app.fallback)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -158,9 +158,15 @@ async fn a_forged_request_for_someone_not_a_direct_report_is_refused() {
     let alice = app.person("alice", &[]).await;
     let bob = app.person("bob", &[]).await;
     let mut tx = app.db.write_tx().await.unwrap();
-    identity::set_manager(&mut tx, &bob.id, Some(&alice.id), AuditActor::System)
-        .await
-        .unwrap();
+    identity::set_manager(
+        &mut tx,
+        &bob.id,
+        Some(&alice.id),
+        AuditActor::System,
+        &app.fallback,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     configure(
         &app,

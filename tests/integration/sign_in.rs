@@ -440,3 +440,62 @@ async fn sign_out_sends_the_sign_ins_id_token_as_id_token_hint() {
         .expect("the hint is a JWT");
     assert_eq!(claims["sub"], "alice");
 }
+
+/// The idle limit ends sessions nobody uses, never one in use: a request made
+/// when the window was last pushed back minutes ago pushes it back again (and
+/// sends the cookie with its new lifetime); requests in between write nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_in_use_has_its_idle_window_pushed_back() {
+    let app = TestApp::builder()
+        .with_config(&[("COUNTERSIGN_SESSION_IDLE_MINUTES", "60")])
+        .signed_in_as("alice")
+        .spawn()
+        .await;
+    let now = chrono::Utc::now().timestamp();
+    // Alice last used it 50 minutes ago: ten minutes of the window are left.
+    let (id, data): (String, String) =
+        sqlx::query_as("SELECT id, data FROM sessions WHERE data LIKE '%signed_in%'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let mut data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    data["touched_at"] = serde_json::json!(now - 50 * 60);
+    sqlx::query("UPDATE sessions SET data = $1, expires_at = $2 WHERE id = $3")
+        .bind(data.to_string())
+        .bind(now + 10 * 60)
+        .bind(&id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let expires_at = || async {
+        let (at,): (i64,) = sqlx::query_as("SELECT expires_at FROM sessions WHERE id = $1")
+            .bind(&id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        at
+    };
+    let sets_cookie = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|c| c.to_str().ok())
+            .any(|c| c.starts_with("countersign_session=") && c.contains("Max-Age="))
+    };
+
+    let used = app.get("/catalog").await;
+    assert_eq!(used.status(), StatusCode::OK);
+    assert!(sets_cookie(&used), "the cookie's lifetime is renewed");
+    let renewed = expires_at().await;
+    assert!(
+        renewed >= now + 59 * 60,
+        "a whole idle window from now: {}",
+        renewed - now
+    );
+
+    let again = app.get("/catalog").await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert!(!sets_cookie(&again), "nothing to renew a moment later");
+    assert_eq!(expires_at().await, renewed, "no write a moment later");
+}

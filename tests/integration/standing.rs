@@ -90,6 +90,7 @@ async fn a_token_acts_with_the_persons_current_roles() {
             subject: "carol",
             name: "Carol Example",
             email: None,
+            login_name: None,
             groups: &groups,
         },
         &RoleMap::default(),

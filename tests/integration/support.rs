@@ -19,6 +19,9 @@ pub struct TestApp {
     pub db: Db,
     /// Where approval work goes, as the running app routes it (its role map).
     pub fallback: app::domain::routing::Fallback,
+    /// The app's outbox worker: tests run due jobs with `worker.run_due(now)`
+    /// (set `COUNTERSIGN_OUTBOX_INTERVAL_MS=0` so the app's own loop stays off).
+    pub worker: app::domain::outbox::Worker,
     /// The real OIDC provider this app trusts (taken out to stop it).
     pub idp: Option<Idp>,
     /// The test's first browser; `new_browser` gives more.
@@ -173,6 +176,7 @@ impl TestAppBuilder {
         let app = Countersign::build(config).await.expect("start the app");
         let db = app.state.db.clone();
         let fallback = app.state.services.fallback.clone();
+        let worker = app.worker.clone();
         self.listener
             .set_nonblocking(true)
             .expect("a non-blocking listener");
@@ -186,6 +190,7 @@ impl TestAppBuilder {
         let test_app = TestApp {
             db,
             fallback,
+            worker,
             idp: Some(idp),
             browser: Browser::new(self.origin),
             server,

@@ -3,11 +3,14 @@
 //! its error; they never decide anything themselves.
 
 pub mod audit;
+pub mod directory;
 pub mod inbox;
 pub mod items;
 pub mod people;
+pub mod provisioning;
 pub mod requests;
 pub mod session;
 pub mod settings;
 pub mod signed;
+pub mod team;
 pub mod tokens;

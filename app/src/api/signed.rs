@@ -10,7 +10,7 @@ use crate::types::AppError;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignedOutcome {
     pub message: String,
-    /// A secret to show once (a new personal access token).
+    /// A secret to show once (a new personal access token or directory token).
     pub secret: Option<String>,
 }
 
@@ -28,6 +28,7 @@ impl SignedOutcome {
 pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcome, AppError> {
     use crate::domain::{
         approvals::{self, Caller, Channel, DecideCommand},
+        directory,
         items::{self, ReauthRule},
         org, reauth,
         reauth::SignedAction,
@@ -118,11 +119,38 @@ pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcom
                 "Signed and saved: the item's approval steps are changed.",
             ))
         }
+        SignedAction::ItemProvisioning {
+            item_id,
+            version,
+            target,
+        } => {
+            crate::domain::provisioning::target::save(
+                &s.db,
+                &s.provisioning,
+                admin,
+                (&item_id, version),
+                &target,
+                proof,
+            )
+            .await?;
+            Ok(SignedOutcome::said(
+                "Signed and saved: the item's provisioning target is changed.",
+            ))
+        }
         SignedAction::TokenCreate { name, days } => {
             let (_, token) =
                 tokens::create(&s.db, admin, (&name, days), s.token_max_days, proof).await?;
             Ok(SignedOutcome {
                 message: "Signed and created. Copy your token now: it is shown only once.".into(),
+                secret: Some(token),
+            })
+        }
+        SignedAction::DirectoryTokenCreate { name, days } => {
+            let (_, token) = directory::tokens::create(&s.db, admin, (&name, days), proof).await?;
+            Ok(SignedOutcome {
+                message: "Signed and created. Copy the directory token now: it is shown only \
+                          once."
+                    .into(),
                 secret: Some(token),
             })
         }

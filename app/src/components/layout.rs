@@ -16,6 +16,8 @@ pub fn Header() -> impl IntoView {
     // server's first bytes already carry it.
     let changed = expect_context::<crate::components::session::InboxChanged>().0;
     let count = Resource::new_blocking(move || changed.get(), |_| crate::api::inbox::inbox_count());
+    // Whether anybody reports to the person: My team is shown only then.
+    let has_reports = Resource::new_blocking(|| (), |_| crate::api::team::has_reports());
     let signed_in = use_signed_in();
     view! {
         <header class="border-b border-slate-200 bg-white">
@@ -59,6 +61,12 @@ pub fn Header() -> impl IntoView {
                                 </Transition>
                             </A>
                         </li>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let manager = matches!(has_reports.await, Ok(true));
+                                manager.then(|| view! { <NavLink href="/team" label="My team"/> })
+                            })}
+                        </Transition>
                         <Transition fallback=|| ()>
                             {move || Suspend::new(async move {
                                 let user = signed_in.0.await.ok().flatten();

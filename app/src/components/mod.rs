@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod jobs;
 pub mod layout;
 pub mod loaded;
 pub mod person_picker;

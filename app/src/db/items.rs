@@ -261,6 +261,7 @@ pub async fn steps<'c, E: Executor<'c, Database = Any>>(
             "owner" => Some(Approver::Owner),
             "user" => user_id.map(|user_id| Approver::User { user_id }),
             "group" => group.map(|group| Approver::Group { group }),
+            "manager" => Some(Approver::Manager),
             _ => {
                 return Err(DbError::UnknownValue {
                     table: "approval_steps",
@@ -289,6 +290,7 @@ pub async fn replace_steps(
             Approver::Owner => ("owner", None, None),
             Approver::User { user_id } => ("user", Some(user_id.as_str()), None),
             Approver::Group { group } => ("group", None, Some(group.as_str())),
+            Approver::Manager => ("manager", None, None),
         };
         sqlx::query(
             "INSERT INTO approval_steps (item_id, position, approver_kind, approver_user_id, \

@@ -10,11 +10,15 @@
 pub mod assignments;
 pub mod audit;
 pub mod challenges;
+pub mod directory;
 pub mod groups;
 pub mod items;
+pub mod managers;
 mod migrations;
 pub mod org_config;
+pub mod outbox;
 pub mod people;
+pub mod provisioning;
 pub mod requests;
 pub mod session_store;
 pub mod standing;
@@ -122,11 +126,15 @@ pub enum DbError {
 }
 
 /// Where each string enum is stored (by the name [`UnknownValue`] carries).
-const STORED_ENUMS: [(&str, &str, &str); 4] = [
+const STORED_ENUMS: [(&str, &str, &str); 8] = [
     ("RequestKind", "access_requests", "kind"),
     ("RequestStatus", "access_requests", "status"),
     ("TaskState", "approval_tasks", "state"),
     ("ItemKind", "access_items", "kind"),
+    ("JobState", "outbox_jobs", "state"),
+    ("JobKind", "outbox_jobs", "kind"),
+    ("JobOperation", "outbox_jobs", "operation"),
+    ("ConnectorKind", "provisioning_targets", "connector"),
 ];
 
 impl From<sqlx::Error> for DbError {

@@ -232,6 +232,7 @@ mod tests {
                 subject: login,
                 name,
                 email: None,
+                login_name: None,
                 groups: &groups,
             };
             users::upsert_at_sign_in(&db, &profile).await.unwrap();

@@ -172,3 +172,37 @@ pub async fn of_person<'c, E: Executor<'c, Database = Any>>(
     )
     .await
 }
+
+/// The pending requests for `beneficiary_id` (made by them or for them),
+/// oldest first (`access_requests_by_beneficiary`).
+pub async fn pending_of_beneficiary<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    beneficiary_id: &str,
+) -> Result<Vec<RequestRow>, DbError> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE r.beneficiary_id = $1 AND r.status = 'pending' \
+         ORDER BY r.created_at, r.id"
+    ))
+    .bind(beneficiary_id)
+    .fetch_all(ex)
+    .await?)
+}
+
+/// At most `limit` pending requests for `beneficiary_id`, oldest first, in one
+/// line each (My team).
+pub async fn pending_lines_of<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    beneficiary_id: &str,
+    limit: i64,
+) -> Result<Vec<crate::types::PendingRequestLine>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT r.id AS request_id, r.kind, i.name AS item_name, r.created_at AS requested_at \
+         FROM access_requests r JOIN access_items i ON i.id = r.item_id \
+         WHERE r.beneficiary_id = $1 AND r.status = 'pending' \
+         ORDER BY r.created_at, r.id LIMIT $2",
+    )
+    .bind(beneficiary_id)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?)
+}

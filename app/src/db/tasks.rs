@@ -23,12 +23,17 @@ pub struct TaskRow {
     #[sqlx(try_from = "Flag")]
     pub automatic: bool,
     pub created_at: i64,
+    /// Opened for a "the beneficiary's manager" step: follows the manager when
+    /// the directory changes it.
+    #[sqlx(try_from = "Flag")]
+    pub manager_step: bool,
 }
 
 /// The columns of a [`TaskRow`] but `request_id` (which a join with the request
 /// reads from there), over `approval_tasks t` and [`DECIDER`].
 const TASK_COLUMNS: &str = "t.id, t.position, t.approver_user_id, t.approver_group, t.state, \
-     t.decided_by, d.name AS decided_by_name, t.decided_at, t.comment, t.automatic, t.created_at";
+     t.decided_by, d.name AS decided_by_name, t.decided_at, t.comment, t.automatic, t.created_at, \
+     t.manager_step";
 
 const DECIDER: &str = "LEFT JOIN users d ON d.id = t.decided_by";
 
@@ -43,13 +48,15 @@ pub struct NewTask<'a> {
     pub position: i64,
     pub approver_user_id: Option<&'a str>,
     pub approver_group: Option<&'a str>,
+    /// Opened for a "the beneficiary's manager" step (see [`TaskRow::manager_step`]).
+    pub manager_step: bool,
     pub now: i64,
 }
 
 pub async fn insert(tx: &mut Tx, new: &NewTask<'_>) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO approval_tasks (id, request_id, position, approver_user_id, approver_group, \
-         state, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+         state, created_at, manager_step) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
     )
     .bind(new.id)
     .bind(new.request_id)
@@ -57,6 +64,7 @@ pub async fn insert(tx: &mut Tx, new: &NewTask<'_>) -> Result<(), DbError> {
     .bind(new.approver_user_id)
     .bind(new.approver_group)
     .bind(new.now)
+    .bind(super::flag(new.manager_step))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -122,6 +130,62 @@ pub async fn cancel_pending(tx: &mut Tx, request_id: &str, now: i64) -> Result<(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Closes a pending task as handed on by the system (its approver left, or the
+/// beneficiary's manager changed), with `reason` as its comment and `by` (a
+/// person, or nobody for the directory) as who did it. `false` when it was no
+/// longer pending.
+pub async fn hand_on(
+    tx: &mut Tx,
+    id: &str,
+    by: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE approval_tasks SET state = 'reassigned', decided_by = $1, decided_at = $2, \
+         comment = $3 WHERE id = $4 AND state = 'pending'",
+    )
+    .bind(by)
+    .bind(now)
+    .bind(reason)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The pending tasks given to `user_id` by name (not through a group), oldest
+/// first (`approval_tasks_for_user`).
+pub async fn pending_for_person<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> Result<Vec<TaskRow>, DbError> {
+    Ok(sqlx::query_as(&tasks(
+        "t.approver_user_id = $1 AND t.state = 'pending' ORDER BY t.created_at, t.id",
+    ))
+    .bind(user_id)
+    .fetch_all(ex)
+    .await?)
+}
+
+/// The pending tasks opened for a manager step of `beneficiary_id`'s pending
+/// requests, oldest first.
+pub async fn pending_manager_steps_of<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    beneficiary_id: &str,
+) -> Result<Vec<TaskRow>, DbError> {
+    let sql = format!(
+        "SELECT t.request_id, {TASK_COLUMNS} FROM access_requests r \
+         JOIN approval_tasks t ON t.request_id = r.id {DECIDER} \
+         WHERE r.beneficiary_id = $1 AND r.status = 'pending' AND t.state = 'pending' \
+         AND t.manager_step = 1 ORDER BY t.created_at, t.id"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(beneficiary_id)
+        .fetch_all(ex)
+        .await?)
 }
 
 /// Which tasks are someone's to decide: `$1` is the person, `$2…` their groups.

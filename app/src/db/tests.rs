@@ -20,6 +20,7 @@ async fn pending_request(db: &Db) -> (String, String, String) {
             subject: "bob",
             name: "Bob",
             email: None,
+            login_name: None,
             groups: &[],
         },
     )
@@ -54,6 +55,7 @@ async fn pending_request(db: &Db) -> (String, String, String) {
         position: 0,
         approver_user_id: Some(&bob.id),
         approver_group: None,
+        manager_step: false,
         now: 2,
     };
     tasks::insert(&mut tx, &task).await.expect("task");

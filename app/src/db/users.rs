@@ -22,6 +22,8 @@ pub struct SignInProfile<'a> {
     pub subject: &'a str,
     pub name: &'a str,
     pub email: Option<&'a str>,
+    /// `preferred_username`, when the provider sends it.
+    pub login_name: Option<&'a str>,
     pub groups: &'a [String],
 }
 

@@ -14,11 +14,13 @@ mod read;
 
 pub use read::{Export, FilterForm, export, get, given, list};
 
-/// Who did it: a person, or the system itself (expiry).
+/// Who did it: a person, the system itself (expiry), or the organisation's
+/// directory through the directory token with this id (SCIM).
 #[derive(Debug, Clone)]
 pub enum AuditActor<'a> {
     User(&'a str),
     System,
+    Directory(&'a str),
 }
 
 /// What happened to what.
@@ -74,6 +76,18 @@ pub async fn append(
             None => (Some(id.to_owned()), None, None, "unknown user".to_owned()),
         },
         AuditActor::System => (None, None, None, "Countersign (system)".to_owned()),
+        // Stored in the same columns as any actor, so the hash encodings of
+        // old and new records are unchanged: `actor_id` names the token.
+        AuditActor::Directory(token_id) => {
+            let token = crate::db::directory::tokens::find(&mut **tx, token_id).await?;
+            let name = token.map_or_else(|| token_id.to_owned(), |t| t.name);
+            (
+                Some(format!("directory:{token_id}")),
+                None,
+                None,
+                format!("Directory sync ({name})"),
+            )
+        }
     };
     let (seq, prev_hash) = store::lock_head(tx).await?;
     let mut record = store::StoredRecord {

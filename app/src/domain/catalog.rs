@@ -4,7 +4,7 @@
 
 use super::{DomainError, items, org, people::OnBehalfOf};
 use crate::{
-    db::{Db, items::ItemFilter, standing},
+    db::{Db, items::ItemFilter, managers, standing},
     types::{CatalogEntry, CurrentUser, ItemKind, Page},
 };
 
@@ -43,7 +43,8 @@ pub async fn page(
 }
 
 /// One item of the catalog with where the actor stands, and whether they may
-/// ask for someone else (whom: `people::on_behalf_candidates`).
+/// ask for someone else: anyone may, or a manager may for their direct reports,
+/// as the configuration allows (whom: `people::on_behalf_candidates`).
 pub async fn entry(
     db: &Db,
     actor: &CurrentUser,
@@ -55,7 +56,12 @@ pub async fn entry(
     }
     let (held, pending) = standing(db, actor, id).await?;
     let config = org::config(db).await?;
-    let for_others = OnBehalfOf::under(&config.request_on_behalf_of_config) != OnBehalfOf::Nobody;
+    let for_others = match OnBehalfOf::under(&config.request_on_behalf_of_config) {
+        OnBehalfOf::Nobody => false,
+        OnBehalfOf::Anyone => true,
+        // Only a manager is offered the choice (of their direct reports).
+        OnBehalfOf::DirectReports => managers::has_reports(db.pool(), &actor.id).await?,
+    };
     Ok((
         CatalogEntry {
             item,

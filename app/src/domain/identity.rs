@@ -9,13 +9,16 @@ use serde_json::json;
 use super::{
     DomainError,
     audit::{self, AuditActor, Entry},
+    directory::{DirectorySettings, sign_in::SignInRefused},
+    handover,
+    routing::Fallback,
 };
 use crate::{
     db::{
-        Db,
+        Db, assignments,
         users::{self, SignInProfile, UserRow},
     },
-    types::Role,
+    types::{AssignmentView, CurrentUser, DirectoryMode, LeaverAccess, Page, Role},
 };
 
 /// Records a sign-in the provider vouched for: creates or refreshes the person,
@@ -27,12 +30,37 @@ pub async fn record_sign_in(
     profile: &SignInProfile<'_>,
     roles: &RoleMap,
 ) -> Result<UserRow, DomainError> {
+    record_sign_in_with(db, profile, roles, &DirectorySettings::default())
+        .await
+        .map_err(|refused| match refused {
+            SignInRefused::Failed(err) => err,
+            SignInRefused::Disabled => DomainError::Forbidden("this account is disabled"),
+            SignInRefused::NotInDirectory | SignInRefused::LinkConflict => {
+                DomainError::Forbidden("the directory does not let this person in")
+            }
+        })
+}
+
+/// [`record_sign_in`] with the directory's settings: a person the directory
+/// pushed is linked at their first sign-in (`directory::sign_in`); with the
+/// directory as the truth (`scim`), the sign-in changes neither their profile
+/// nor their groups, and a person it does not know is refused.
+pub async fn record_sign_in_with(
+    db: &Db,
+    profile: &SignInProfile<'_>,
+    roles: &RoleMap,
+    directory: &DirectorySettings,
+) -> Result<UserRow, SignInRefused> {
     let mut tx = db.write_tx().await?;
-    let before = users::find_by_identity_in(&mut *tx, profile.issuer, profile.subject).await?;
-    if before.as_ref().is_some_and(|u| u.disabled_at.is_some()) {
-        return Err(DomainError::Forbidden("this account is disabled"));
-    }
-    let user = users::upsert_in(&mut tx, profile).await?;
+    let resolved = super::directory::sign_in::resolve(&mut tx, profile, directory).await?;
+    let before = resolved.user;
+    let user = match (&before, directory.mode) {
+        (Some(known), DirectoryMode::Scim) => {
+            crate::db::directory::people::signed_in(&mut tx, &known.id, super::now()).await?;
+            known.clone()
+        }
+        _ => users::upsert_in(&mut tx, profile).await?,
+    };
     let entry = |action, details| Entry {
         action,
         target_kind: "user",
@@ -55,7 +83,7 @@ pub async fn record_sign_in(
         entry(
             "user.signed_in",
             json!({
-                "first_sign_in": before.is_none(),
+                "first_sign_in": before.is_none() || resolved.linked,
                 "groups": after,
                 "roles": role_names(&user.groups),
             }),
@@ -117,14 +145,18 @@ pub struct Ended {
 }
 
 /// Ends every session of `user_id` and revokes every token of theirs, and
-/// records it as `action` by `by`, in `tx`.
+/// records it as `action` by `by` (with `details` besides the counts), in `tx`.
 async fn end_standing(
     tx: &mut crate::db::Tx,
     user_id: &str,
     (by, action): (AuditActor<'_>, &'static str),
+    details: serde_json::Map<String, serde_json::Value>,
 ) -> Result<Ended, DomainError> {
     let sessions = crate::db::session_store::end_all_of(tx, user_id).await?;
     let tokens = crate::db::tokens::revoke_all_of(tx, user_id, super::now()).await?;
+    let mut details = details;
+    details.insert("sessions_ended".into(), json!(sessions));
+    details.insert("tokens_revoked".into(), json!(tokens));
     audit::append(
         tx,
         by,
@@ -134,7 +166,7 @@ async fn end_standing(
             target_id: user_id,
             item_id: None,
             request_id: None,
-            details: json!({ "sessions_ended": sessions, "tokens_revoked": tokens }),
+            details: serde_json::Value::Object(details),
         },
     )
     .await?;
@@ -146,18 +178,14 @@ async fn end_standing(
 pub async fn sign_out_everywhere(db: &Db, user_id: &str) -> Result<Ended, DomainError> {
     let mut tx = db.write_tx().await?;
     let by = (AuditActor::User(user_id), "user.signed_out_everywhere");
-    let ended = end_standing(&mut tx, user_id, by).await?;
+    let ended = end_standing(&mut tx, user_id, by, Default::default()).await?;
     tx.commit().await?;
     Ok(ended)
 }
 
 /// Disables a person (an administrator, or later the directory): they cannot
 /// sign in again, their sessions end and their tokens are revoked at once.
-pub async fn disable(
-    db: &Db,
-    actor: &crate::types::CurrentUser,
-    user_id: &str,
-) -> Result<Ended, DomainError> {
+pub async fn disable(db: &Db, actor: &CurrentUser, user_id: &str) -> Result<Ended, DomainError> {
     if !actor.has(Role::Admin) {
         return Err(DomainError::Forbidden("only administrators disable people"));
     }
@@ -174,34 +202,121 @@ pub async fn disable(
         ));
     }
     let by = (AuditActor::User(&actor.id), "user.disabled");
-    let ended = end_standing(&mut tx, user_id, by).await?;
+    let ended = end_standing(&mut tx, user_id, by, Default::default()).await?;
     tx.commit().await?;
     Ok(ended)
 }
 
+/// What a person's leaving did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Left {
+    pub ended: Ended,
+    /// The pending requests for them, cancelled.
+    pub requests_cancelled: Vec<String>,
+    /// The pending tasks given to them by name, handed to their step's fallback.
+    pub tasks_moved: Vec<String>,
+    /// What they still hold: to be removed in the systems that grant it (the
+    /// Directory page's "Access to remove", [`access_of_leavers`]).
+    pub assignments_to_remove: Vec<AssignmentView>,
+}
+
 /// A person leaves the organisation: the directory deactivated or deleted them.
-/// In `tx` (the directory's change): they are disabled (cannot sign in), their
-/// sessions end and their tokens are revoked, audited as `user.left` by `by`.
-/// Returns `None` when they had already left.
+/// In `tx` (the directory's change), each step audited with `by` as the actor:
+/// - they are disabled: they cannot sign in, their sessions end and their
+///   personal tokens are revoked;
+/// - the pending requests for them are cancelled with their tasks
+///   (`request.cancelled`);
+/// - the pending tasks given to them by name go to their step's fallback, the
+///   item's owner or else the first administrators' group
+///   (`approval.reassigned`, reason "approver left");
+/// - requests they made for someone else stay: that person still wants them;
+/// - what they hold is listed in `user.left`, and stays listed in
+///   [`access_of_leavers`] until it is removed.
+///
+/// Returns `None` (and changes nothing) when they had already left.
 pub async fn leave(
     tx: &mut crate::db::Tx,
     user_id: &str,
     by: AuditActor<'_>,
-) -> Result<Option<Ended>, DomainError> {
+    fallback: &Fallback,
+) -> Result<Option<Left>, DomainError> {
     if !users::disable(tx, user_id, super::now()).await? {
         return Ok(None);
     }
-    let ended = end_standing(tx, user_id, (by, "user.left")).await?;
-    Ok(Some(ended))
+    let requests_cancelled = super::requests::cancel_for_leaver(tx, user_id, &by).await?;
+    let tasks_moved = handover::tasks_of_leaver(tx, user_id, &by, fallback).await?;
+    let assignments_to_remove = assignments::of_user(&mut **tx, user_id, HELD_MAX).await?;
+    let held: Vec<_> = assignments_to_remove
+        .iter()
+        .map(|a| json!({ "item_id": a.item_id, "item_name": a.item_name, "end_date": a.end_date }))
+        .collect();
+    let mut details = serde_json::Map::new();
+    details.insert("requests_cancelled".into(), json!(requests_cancelled));
+    details.insert("tasks_moved".into(), json!(tasks_moved));
+    details.insert("assignments_to_remove".into(), json!(held));
+    let ended = end_standing(tx, user_id, (by, "user.left"), details).await?;
+    Ok(Some(Left {
+        ended,
+        requests_cancelled,
+        tasks_moved,
+        assignments_to_remove,
+    }))
+}
+
+/// The most assignments one person's leaving lists (more than any catalog
+/// gives one person).
+const HELD_MAX: i64 = 10_000;
+
+/// One page of what people who left (or were disabled) still hold, in the order
+/// they left: the Directory page's "Access to remove". Administrators only.
+/// `after` is the `next` of the previous page.
+pub async fn access_of_leavers(
+    db: &Db,
+    actor: &CurrentUser,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Page<LeaverAccess>, DomainError> {
+    if !actor.has(Role::Admin) {
+        return Err(DomainError::Forbidden(
+            "only administrators see the access of people who left",
+        ));
+    }
+    let limit = limit.clamp(1, 100);
+    let after = match after {
+        None => None,
+        Some(cursor) => Some(parse_leaver_cursor(cursor).ok_or_else(|| {
+            DomainError::invalid(
+                "after",
+                "this page link is damaged: start from the first page",
+            )
+        })?),
+    };
+    let rows = assignments::of_leavers(db.pool(), after, limit + 1).await?;
+    Ok(Page::from_overfetch(rows, limit, |r| {
+        format!("{}\u{1f}{}\u{1f}{}", r.left_at, r.user_id, r.item_id)
+    }))
+}
+
+fn parse_leaver_cursor(cursor: &str) -> Option<(i64, &str, &str)> {
+    let mut parts = cursor.split('\u{1f}');
+    let at = parts.next()?.parse().ok()?;
+    let user = parts.next()?;
+    let item = parts.next()?;
+    parts.next().is_none().then_some((at, user, item))
 }
 
 /// Sets `user_id`'s manager (the directory's `manager.value`), audited as
-/// `user.manager_changed` by `by` when it changes. Returns whether it changed.
+/// `user.manager_changed` by `by` when it changes. The open tasks of their
+/// pending requests' manager steps follow: each goes to the new manager (or,
+/// when there is none, they left, or they made the request, to the step's
+/// fallback), audited as `approval.reassigned` (reason "manager changed").
+/// Returns whether the manager changed.
 pub async fn set_manager(
     tx: &mut crate::db::Tx,
     user_id: &str,
     manager_id: Option<&str>,
     by: AuditActor<'_>,
+    fallback: &Fallback,
 ) -> Result<bool, DomainError> {
     if manager_id == Some(user_id) {
         return Err(DomainError::invalid(
@@ -215,7 +330,7 @@ pub async fn set_manager(
     }
     audit::append(
         tx,
-        by,
+        by.clone(),
         Entry {
             action: "user.manager_changed",
             target_kind: "user",
@@ -226,6 +341,7 @@ pub async fn set_manager(
         },
     )
     .await?;
+    handover::follow_manager(tx, user_id, &by, fallback).await?;
     Ok(true)
 }
 

@@ -134,8 +134,8 @@ pub async fn approvers(
 
 /// Whom a requester may ask access for, besides themselves, under the
 /// organisation's `requestOnBehalfOfConfig`. The one reading of that rule: the
-/// candidates offered here and the check when a request is made
-/// (`domain::requests`) both start from it.
+/// candidates offered here and the check on the chosen person when a request
+/// is made (`on_behalf::beneficiary`) both start from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnBehalfOf {
     Nobody,

@@ -1,19 +1,20 @@
 //! Requests for access (and for its removal), made by requesters for themselves
-//! or, where the configuration allows, for someone else.
+//! or, where the configuration allows, for someone else: anyone, or a manager's
+//! direct reports.
 
 use serde_json::json;
 
 use super::{
     DomainError, approvals,
     audit::{self, AuditActor, Entry},
-    new_id, now, org,
+    new_id, now, on_behalf, org,
     routing::{self, Fallback},
     text,
 };
 use crate::{
     db::{
-        Db, assignments, items,
-        requests::{self as store, NewRequest, RequestSummary},
+        Db, Tx, assignments, items,
+        requests::{self as store, NewRequest, RequestRow, RequestSummary},
         tasks, users,
     },
     types::{
@@ -81,19 +82,7 @@ pub async fn request_access(
     let beneficiary = match input.for_user_id.trim() {
         "" => actor.id.clone(),
         id if id == actor.id => actor.id.clone(),
-        id => {
-            let rules = &config.request_on_behalf_of_config;
-            if !rules.allow_request_on_behalf_of_anyone_by_anyone {
-                return Err(DomainError::invalid(
-                    "for_user_id",
-                    "your organisation does not allow requesting access for someone else",
-                ));
-            }
-            users::find(db, id)
-                .await?
-                .ok_or_else(|| DomainError::invalid("for_user_id", "no such person"))?
-                .id
-        }
+        id => on_behalf::beneficiary(db, actor, &config.request_on_behalf_of_config, id).await?,
     };
     if assignments::holds(db.pool(), &beneficiary, &item.id).await? {
         return Err(DomainError::invalid(
@@ -205,29 +194,66 @@ pub async fn cancel(db: &Db, actor: &CurrentUser, request_id: &str) -> Result<()
         .await?
         .filter(|r| r.requester_id == actor.id || r.beneficiary_id == actor.id)
         .ok_or(DomainError::NotFound("request"))?;
-    let at = now();
     let mut tx = db.write_tx().await?;
-    if !store::close(&mut tx, &request.id, RequestStatus::Cancelled, at).await? {
+    let by = AuditActor::User(&actor.id);
+    if !close_cancelled(&mut tx, &request, by, json!({})).await? {
         return Err(DomainError::Conflict(
             "This request is no longer pending, so it cannot be cancelled.".into(),
         ));
     }
-    tasks::cancel_pending(&mut tx, &request.id, at).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Cancels every pending request for `leaver_id` (made by them or for them),
+/// with their pending tasks, audited as `request.cancelled` by `by`. Returns
+/// the cancelled requests' ids.
+///
+/// Requests the leaver made for someone else stay: the beneficiary still works
+/// here and still wants the access; their approvers decide as before.
+pub(crate) async fn cancel_for_leaver(
+    tx: &mut Tx,
+    leaver_id: &str,
+    by: &AuditActor<'_>,
+) -> Result<Vec<String>, DomainError> {
+    let mut cancelled = Vec::new();
+    for request in store::pending_of_beneficiary(&mut **tx, leaver_id).await? {
+        let reason = json!({ "reason": "the beneficiary left the organisation" });
+        if close_cancelled(tx, &request, by.clone(), reason).await? {
+            cancelled.push(request.id);
+        }
+    }
+    Ok(cancelled)
+}
+
+/// Closes a pending request as cancelled with its pending tasks, audited as
+/// `request.cancelled`; `false` (and nothing written) when it was no longer
+/// pending.
+async fn close_cancelled(
+    tx: &mut Tx,
+    request: &RequestRow,
+    by: AuditActor<'_>,
+    details: serde_json::Value,
+) -> Result<bool, DomainError> {
+    let at = now();
+    if !store::close(tx, &request.id, RequestStatus::Cancelled, at).await? {
+        return Ok(false);
+    }
+    tasks::cancel_pending(tx, &request.id, at).await?;
     audit::append(
-        &mut tx,
-        AuditActor::User(&actor.id),
+        tx,
+        by,
         Entry {
             action: "request.cancelled",
             target_kind: "request",
             target_id: &request.id,
             item_id: Some(&request.item_id),
             request_id: Some(&request.id),
-            details: json!({}),
+            details,
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError> {
@@ -254,6 +280,7 @@ async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError>
             signed_auth_time,
         });
     }
+    let jobs = super::provisioning::status::of_request(db, &s.request.id).await?;
     Ok(RequestView {
         id: s.request.id,
         kind: s.request.kind,
@@ -267,6 +294,7 @@ async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError>
         status: s.request.status,
         created_at: s.request.created_at,
         tasks,
+        jobs,
     })
 }
 
@@ -276,15 +304,20 @@ async fn signed_auth_time(db: &Db, task_id: &str) -> Result<Option<i64>, DomainE
     Ok(record.and_then(|r| r.details["e_signature"]["auth_time"].as_i64()))
 }
 
-/// May `actor` read this request? Its requester and beneficiary, everybody who
-/// was ever given one of its tasks (by name, or as a member of the task's group)
-/// or decided one, administrators and auditors; nobody else.
+/// May `actor` read this request? Its requester and beneficiary, the
+/// beneficiary's manager (My team), everybody who was ever given one of its
+/// tasks (by name, or as a member of the task's group) or decided one,
+/// administrators and auditors; nobody else.
 async fn may_read(db: &Db, actor: &CurrentUser, s: &RequestSummary) -> Result<bool, DomainError> {
     if s.request.requester_id == actor.id
         || s.request.beneficiary_id == actor.id
         || actor.has(Role::Admin)
         || actor.has(Role::Auditor)
     {
+        return Ok(true);
+    }
+    let manager = crate::db::managers::manager_of(db.pool(), &s.request.beneficiary_id).await?;
+    if manager.as_deref() == Some(actor.id.as_str()) {
         return Ok(true);
     }
     let groups = approvals::actor_groups(db, actor).await?;

@@ -9,7 +9,10 @@
 //! off. That goes to the **fallback**: the item's owner when that is someone
 //! else, otherwise the first administrators' group. A step whose named approver
 //! no longer exists or no longer holds the approver role goes to the same
-//! fallback.
+//! fallback. A step "the beneficiary's manager" goes to the manager the directory
+//! names when the step opens; no manager, or one who left, is the fallback too,
+//! and a manager who is the requester or the beneficiary is their own approver
+//! as above. Nobody who left is given a task.
 //!
 //! Every rule here reads the configuration and the item inside the writing
 //! transaction, so what it decides is what the committed state says.
@@ -20,11 +23,11 @@ use super::{
     DomainError,
     audit::{self, AuditActor, Entry},
     identity::RoleMap,
-    new_id, now,
+    new_id, now, provisioning,
 };
 use crate::{
     db::{
-        Tx, assignments, items, org_config,
+        Tx, assignments, items, managers, org_config,
         requests::{self as store, RequestRow},
         tasks::{self, NewTask},
         users,
@@ -69,9 +72,12 @@ pub fn needs_reauth(
 }
 
 /// Who a task goes to.
-struct Target {
-    user_id: Option<String>,
-    group: Option<String>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub(crate) user_id: Option<String>,
+    pub(crate) group: Option<String>,
+    /// It is the beneficiary's manager's step (whoever ends up with it).
+    pub(crate) manager_step: bool,
 }
 
 impl Target {
@@ -79,19 +85,49 @@ impl Target {
         Target {
             user_id: Some(id.to_owned()),
             group: None,
+            manager_step: false,
         }
     }
 }
 
-fn fallback_target(item: &AccessItem, request: &RequestRow, fallback: &Fallback) -> Target {
-    match &item.owner_id {
-        Some(owner) if owner != &request.requester_id && owner != &request.beneficiary_id => {
-            Target::user(owner)
-        }
-        _ => Target {
-            user_id: None,
-            group: fallback.admin_group.clone(),
-        },
+/// Is `user_id` a person who has not left (nor been disabled)?
+async fn present(tx: &mut Tx, user_id: &str) -> Result<bool, DomainError> {
+    Ok(users::find_in(&mut **tx, user_id)
+        .await?
+        .is_some_and(|u| u.disabled_at.is_none()))
+}
+
+/// The fallback of a step of `request`: the item's owner when that is someone
+/// else who has not left, otherwise the first administrators' group.
+pub(crate) async fn fallback_target(
+    tx: &mut Tx,
+    item: &AccessItem,
+    request: &RequestRow,
+    fallback: &Fallback,
+) -> Result<Target, DomainError> {
+    if let Some(owner) = &item.owner_id
+        && owner != &request.requester_id
+        && owner != &request.beneficiary_id
+        && present(tx, owner).await?
+    {
+        return Ok(Target::user(owner));
+    }
+    Ok(Target {
+        user_id: None,
+        group: fallback.admin_group.clone(),
+        manager_step: false,
+    })
+}
+
+/// The beneficiary's manager as the directory says now, when they have not
+/// left; `None` otherwise (no manager, or one who left).
+pub(crate) async fn manager_of_beneficiary(
+    tx: &mut Tx,
+    request: &RequestRow,
+) -> Result<Option<String>, DomainError> {
+    match managers::manager_of(&mut **tx, &request.beneficiary_id).await? {
+        Some(manager) if present(tx, &manager).await? => Ok(Some(manager)),
+        _ => Ok(None),
     }
 }
 
@@ -105,17 +141,30 @@ async fn step_target(
 ) -> Result<Target, DomainError> {
     Ok(match approver {
         Approver::Owner => match &item.owner_id {
-            Some(owner) => Target::user(owner),
-            None => fallback_target(item, request, fallback),
+            Some(owner) if present(tx, owner).await? => Target::user(owner),
+            _ => fallback_target(tx, item, request, fallback).await?,
         },
         Approver::User { user_id } => match users::find_in(&mut **tx, user_id).await? {
-            Some(user) if fallback.is_approver(&user.groups) => Target::user(user_id),
-            _ => fallback_target(item, request, fallback),
+            Some(user) if user.disabled_at.is_none() && fallback.is_approver(&user.groups) => {
+                Target::user(user_id)
+            }
+            _ => fallback_target(tx, item, request, fallback).await?,
         },
         Approver::Group { group } => Target {
             user_id: None,
             group: Some(group.clone()),
+            manager_step: false,
         },
+        Approver::Manager => {
+            let target = match manager_of_beneficiary(tx, request).await? {
+                Some(manager) => Target::user(&manager),
+                None => fallback_target(tx, item, request, fallback).await?,
+            };
+            Target {
+                manager_step: true,
+                ..target
+            }
+        }
     })
 }
 
@@ -149,7 +198,10 @@ pub(crate) async fn open_step(
     let auto_approve = config.auto_approval_enabled && !must_sign;
     let target = step_target(tx, approver, &item, request, fallback).await?;
     let target = match &target.user_id {
-        Some(user) if own(user) && !auto_approve => fallback_target(&item, request, fallback),
+        Some(user) if own(user) && !auto_approve => Target {
+            manager_step: target.manager_step,
+            ..fallback_target(tx, &item, request, fallback).await?
+        },
         _ => target,
     };
     let task_id = new_id();
@@ -162,6 +214,7 @@ pub(crate) async fn open_step(
             position,
             approver_user_id: target.user_id.as_deref(),
             approver_group: target.group.as_deref(),
+            manager_step: target.manager_step,
             now: at,
         },
     )
@@ -237,16 +290,28 @@ async fn finish(tx: &mut Tx, request: &RequestRow, item: &AccessItem) -> Result<
                 at,
             )
             .await?;
+            let granted = assignments::find(&mut **tx, &request.beneficiary_id, &item.id)
+                .await?
+                .ok_or(DomainError::NotFound("assignment"))?;
+            // In this transaction: no approval without its job.
+            let job = provisioning::grant_assignment(tx, &granted).await?;
             (
                 "assignment.granted",
-                json!({ "user_id": request.beneficiary_id, "end_date": request.end_date }),
+                json!({ "user_id": request.beneficiary_id, "end_date": request.end_date,
+                        "provisioning_job": job }),
             )
         }
         RequestKind::Revoke => {
-            let removed = assignments::remove(tx, &request.beneficiary_id, &item.id).await?;
+            let holding = (request.beneficiary_id.as_str(), item.id.as_str());
+            let reason = provisioning::RevokeReason::RemovalApproved {
+                request_id: &request.id,
+            };
+            if provisioning::revoke_assignment(tx, holding, reason, AuditActor::System).await? {
+                return Ok(());
+            }
             (
                 "assignment.removed",
-                json!({ "user_id": request.beneficiary_id, "held": removed }),
+                json!({ "user_id": request.beneficiary_id, "held": false }),
             )
         }
     };

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{audit::canonical_json, items::ItemInput};
+use super::{audit::canonical_json, items::ItemInput, provisioning::target::TargetChange};
 use crate::types::{AccessRequestConfig, Approver, Decision};
 
 /// Why a challenge exists: what the signature will mean.
@@ -13,7 +13,8 @@ use crate::types::{AccessRequestConfig, Approver, Decision};
 pub enum Purpose {
     /// Approving a grant request for an item that requires it.
     Approval,
-    /// An admin weakening a control, or creating a personal access token.
+    /// An admin weakening a control, or creating a personal access token or a
+    /// directory token.
     StepUp,
     /// The admin's live test that the provider honours `max_age=0`.
     ProviderTest,
@@ -67,8 +68,17 @@ pub enum SignedAction {
         version: i64,
         steps: Vec<Approver>,
     },
+    /// The Provisioning tab of an item that requires re-authentication: its
+    /// grants go elsewhere (a new secret only sealed).
+    ItemProvisioning {
+        item_id: String,
+        version: i64,
+        target: TargetChange,
+    },
     /// A new personal access token.
     TokenCreate { name: String, days: i64 },
+    /// A new bearer token for the directory (the SCIM client).
+    DirectoryTokenCreate { name: String, days: i64 },
     /// The live test of the provider.
     ProviderTest { at: i64 },
 }
@@ -98,7 +108,11 @@ impl SignedAction {
             SignedAction::ItemSteps { item_id, .. } => {
                 format!("/admin/items/{item_id}?tab=approvals")
             }
+            SignedAction::ItemProvisioning { item_id, .. } => {
+                format!("/admin/items/{item_id}?tab=provisioning")
+            }
             SignedAction::TokenCreate { .. } => "/tokens".to_owned(),
+            SignedAction::DirectoryTokenCreate { .. } => "/admin/directory".to_owned(),
         }
     }
 

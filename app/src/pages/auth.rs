@@ -13,6 +13,12 @@ pub enum SignInProblem {
     Expired,
     /// The person's account is disabled here.
     Disabled,
+    /// The directory (SCIM) is the truth for people, and it does not know
+    /// this person.
+    NotInDirectory,
+    /// The directory's record of this person and the record of their
+    /// earlier sign-ins are two different people here.
+    LinkConflict,
 }
 
 impl SignInProblem {
@@ -23,6 +29,8 @@ impl SignInProblem {
             SignInProblem::Rejected => "rejected",
             SignInProblem::Expired => "expired",
             SignInProblem::Disabled => "disabled",
+            SignInProblem::NotInDirectory => "not-in-directory",
+            SignInProblem::LinkConflict => "link-conflict",
         }
     }
 
@@ -33,6 +41,8 @@ impl SignInProblem {
             SignInProblem::Rejected,
             SignInProblem::Expired,
             SignInProblem::Disabled,
+            SignInProblem::NotInDirectory,
+            SignInProblem::LinkConflict,
         ]
         .into_iter()
         .find(|p| p.slug() == slug)
@@ -44,7 +54,9 @@ impl SignInProblem {
             SignInProblem::ProviderUnavailable => 503,
             SignInProblem::Cancelled => 200,
             SignInProblem::Rejected | SignInProblem::Expired => 400,
-            SignInProblem::Disabled => 403,
+            SignInProblem::Disabled
+            | SignInProblem::NotInDirectory
+            | SignInProblem::LinkConflict => 403,
         }
     }
 
@@ -55,6 +67,8 @@ impl SignInProblem {
             SignInProblem::Rejected => "Sign-in refused",
             SignInProblem::Expired => "Sign-in expired",
             SignInProblem::Disabled => "Account disabled",
+            SignInProblem::NotInDirectory => "Not in the directory",
+            SignInProblem::LinkConflict => "Account could not be matched",
         }
     }
 
@@ -78,6 +92,17 @@ impl SignInProblem {
             SignInProblem::Disabled => {
                 "Your Countersign account is disabled, so you cannot sign in. If you think this \
                  is a mistake, ask your administrator."
+            }
+            SignInProblem::NotInDirectory => {
+                "Your organisation's directory has not given you access to Countersign, so you \
+                 cannot sign in. Ask your administrator to assign Countersign to you in the \
+                 identity provider; you can sign in once the directory has sent your account."
+            }
+            SignInProblem::LinkConflict => {
+                "Countersign holds two records that could both be you (one from an earlier \
+                 sign-in, one from the directory), so it did not pick one. Nothing was changed. \
+                 Ask your administrator to check how the directory identifies people \
+                 (COUNTERSIGN_SCIM_MATCH)."
             }
         }
     }

@@ -63,6 +63,7 @@ pub fn InboxPage() -> impl IntoView {
             <strong>"Signature required"</strong>" ask you to sign in again at your identity provider."
         </p>
         <SignedActionBanner on_done=Callback::new(move |_| set_signed_done.update(|n| *n += 1))/>
+        <crate::pages::fulfilment::FulfilmentTasks/>
         {move || match decide.value().get() {
             Some(Ok(n)) => Some(view! { <Alert message=format!("Done: {n} task{} decided.", if n == 1 { "" } else { "s" })/> }.into_any()),
             _ => None,

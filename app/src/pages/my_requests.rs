@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::{
     api::requests::{CancelRequest, RequestRemoval, get_request, my_access, my_requests},
     components::{
+        jobs::{JobList, JobStateBadge},
         loaded::{Loaded, LoadedList},
         ui::{Alert, Pager, RequestStatusBadge, TaskStateBadge, field_error, form_error},
     },
@@ -108,6 +109,7 @@ pub fn RequestPage() -> impl IntoView {
 
 #[component]
 fn RequestDetail(request: RequestView) -> impl IntoView {
+    let jobs = request.jobs.clone();
     view! {
         <h1 class="mt-2 text-2xl font-bold">
             {kind_label(request.kind)} " request: " {request.item_name.clone()}
@@ -120,8 +122,8 @@ fn RequestDetail(request: RequestView) -> impl IntoView {
             <dt>"Justification"</dt><dd>{request.justification.clone()}</dd>
             <dt>"End date"</dt><dd>{request.end_date.map(format_date).unwrap_or_else(|| "none".into())}</dd>
         </dl>
-        <h2 class="mt-6 text-xl font-bold">"Approval steps"</h2>
-        <ol class="mt-2 flex flex-col gap-2">
+        <h2 id="steps-heading" class="mt-6 text-xl font-bold">"Approval steps"</h2>
+        <ol class="mt-2 flex flex-col gap-2" aria-labelledby="steps-heading">
             {request.tasks.into_iter().map(|t| {
                 let signed = t.signed_auth_time.map(|at| {
                     let time = format_utc(at);
@@ -156,6 +158,11 @@ fn RequestDetail(request: RequestView) -> impl IntoView {
                 }
             }).collect_view()}
         </ol>
+        {(!jobs.is_empty()).then(|| view! {
+            <h2 id="jobs-heading" class="mt-6 text-xl font-bold">"Provisioning"</h2>
+            <p class="mt-2 text-slate-700">"Access counts as given only once the target system (or the person fulfilling it by hand) confirms it."</p>
+            <JobList jobs/>
+        })}
     }
 }
 
@@ -179,7 +186,7 @@ pub fn MyAccessPage() -> impl IntoView {
                 <thead><tr>
                     <th scope="col">"Item"</th><th scope="col">"Kind"</th>
                     <th scope="col">"Granted"</th><th scope="col">"Ends"</th>
-                    <th scope="col">"Remove"</th>
+                    <th scope="col">"Provisioning"</th><th scope="col">"Remove"</th>
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|a| view! { <AccessRow assignment=a remove/> }).collect_view()}
@@ -198,6 +205,10 @@ fn AccessRow(assignment: AssignmentView, remove: ServerAction<RequestRemoval>) -
             <td>{assignment.item_kind.label()}</td>
             <td>{format_utc(assignment.granted_at)}</td>
             <td>{assignment.end_date.map(format_date).unwrap_or_else(|| "no end date".into())}</td>
+            <td>{match assignment.provisioning_state {
+                Some(state) => Either::Left(view! { <JobStateBadge state/> }),
+                None => Either::Right(view! { <span>"—"</span> }),
+            }}</td>
             <td>
                 {if assignment.removal_pending {
                     Either::Left(view! { <span>"Removal pending"</span> })

@@ -81,8 +81,8 @@ pub(super) fn refuse_external(
 
 /// The task, its request and item, if `actor` may decide it now: it is assigned
 /// to them (by name or group), they hold the approver role (or own the item, or
-/// are an administrator working the administrators' fallback), and it is not
-/// their own request.
+/// are the beneficiary's manager given its manager step, or are an administrator
+/// working the administrators' fallback), and it is not their own request.
 pub(super) async fn decidable(
     tx: &mut Tx,
     actor: &CurrentUser,
@@ -113,8 +113,11 @@ pub(super) async fn decidable(
     let item = items::find(&mut **tx, &request.item_id)
         .await?
         .ok_or(DomainError::NotFound("access item"))?;
+    let me = Some(actor.id.as_str());
+    // The beneficiary's manager approves as their manager, approver role or not.
     let qualified = actor.has(Role::Approver)
-        || item.owner_id.as_deref() == Some(actor.id.as_str())
+        || item.owner_id.as_deref() == me
+        || (task.manager_step && task.approver_user_id.as_deref() == me)
         || (actor.has(Role::Admin)
             && task.approver_group.is_some()
             && task.approver_group == fallback.admin_group);
@@ -131,6 +134,13 @@ pub(super) async fn decidable(
 }
 
 fn already_decided(task: &TaskRow) -> DomainError {
+    if task.state == TaskState::Reassigned
+        && task.decided_by_name.is_none()
+        && let Some(reason) = &task.comment
+    {
+        // Handed on by the directory's change (`domain::handover`).
+        return DomainError::Conflict(format!("This step was already handed on ({reason})."));
+    }
     let by = task.decided_by_name.as_deref().unwrap_or("someone else");
     DomainError::Conflict(format!(
         "This step was already {} by {by}.",

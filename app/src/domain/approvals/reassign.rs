@@ -60,14 +60,14 @@ pub async fn reassign(
     let to = users::find_in(&mut *tx, to_user_id)
         .await?
         .ok_or_else(|| DomainError::invalid("to", "choose a person to hand this task to"))?;
+    if to.id == actor.id {
+        return Err(DomainError::invalid("to", "the task is already yours"));
+    }
     if to.disabled_at.is_some() {
         return Err(DomainError::invalid(
             "to",
             format!("{} has left the organisation: choose someone else", to.name),
         ));
-    }
-    if to.id == actor.id {
-        return Err(DomainError::invalid("to", "the task is already yours"));
     }
     if to.id == request.requester_id || to.id == request.beneficiary_id {
         return Err(DomainError::invalid(
@@ -109,6 +109,7 @@ pub async fn reassign(
             position: task.position,
             approver_user_id: Some(&to.id),
             approver_group: None,
+            manager_step: false,
             now: at,
         },
     )

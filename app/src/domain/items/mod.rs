@@ -217,6 +217,18 @@ pub async fn get(db: &Db, actor: &CurrentUser, id: &str) -> Result<AccessItem, D
     }
 }
 
+/// An item with its approval steps, for administrators (the JSON API's item).
+pub async fn with_steps(
+    db: &Db,
+    actor: &CurrentUser,
+    id: &str,
+) -> Result<(AccessItem, Vec<crate::types::ApprovalStepView>), DomainError> {
+    require_admin(actor)?;
+    let item = get(db, actor, id).await?;
+    let steps = steps_view(db, id).await?;
+    Ok((item, steps))
+}
+
 /// Cursor of keyset paging over (`name_key`, `id`), or (`updated_at`, `id`).
 pub fn cursor_of(item: &AccessItem, recent_first: bool) -> String {
     if recent_first {

@@ -34,7 +34,7 @@ pub async fn set_steps(
     }
     for step in steps {
         match step {
-            Approver::Owner => {}
+            Approver::Owner | Approver::Manager => {}
             Approver::User { user_id } => {
                 people::eligible_approver(db.pool(), user_id, roles).await?;
             }
@@ -109,6 +109,8 @@ pub async fn steps_view(db: &Db, id: &str) -> Result<Vec<ApprovalStepView>, Doma
                 format!("Any member of {group}"),
                 !users::group_exists(db, group).await?,
             ),
+            // Whoever manages each beneficiary; without one, the fallback decides.
+            Approver::Manager => (Approver::MANAGER_LABEL.to_owned(), false),
         };
         out.push(ApprovalStepView {
             approver,

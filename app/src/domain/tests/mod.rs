@@ -4,11 +4,16 @@
 mod approvals;
 mod audit;
 mod catalog;
+mod directory;
 mod items;
+mod leavers;
+mod managers;
 mod people;
+mod provisioning;
 mod reauth;
 mod requests;
 mod security;
+mod team;
 
 use serde_json::json;
 
@@ -43,6 +48,7 @@ async fn person(db: &Db, login: &str, name: &str, groups: &[&str], roles: &[Role
             subject: login,
             name,
             email: None,
+            login_name: None,
             groups: &groups,
         },
     )
@@ -209,6 +215,44 @@ impl World {
         crate::db::audit::list(self.db.pool(), &filter, None, 100)
             .await
             .expect("audit records")
+    }
+
+    /// `who` leaves the organisation (the directory's change), in one transaction.
+    pub async fn leave(&self, who: &CurrentUser) -> Option<super::identity::Left> {
+        let mut tx = self.db.write_tx().await.expect("tx");
+        let left = super::identity::leave(
+            &mut tx,
+            &who.id,
+            super::audit::AuditActor::System,
+            &self.fallback,
+        )
+        .await
+        .expect("leave");
+        tx.commit().await.expect("commit");
+        left
+    }
+
+    /// The directory sets `who`'s manager, in one transaction.
+    pub async fn set_manager(&self, who: &CurrentUser, manager: Option<&CurrentUser>) -> bool {
+        let mut tx = self.db.write_tx().await.expect("tx");
+        let changed = super::identity::set_manager(
+            &mut tx,
+            &who.id,
+            manager.map(|m| m.id.as_str()),
+            super::audit::AuditActor::System,
+            &self.fallback,
+        )
+        .await
+        .expect("set manager");
+        tx.commit().await.expect("commit");
+        changed
+    }
+
+    /// The pending task of a request (exactly one).
+    pub async fn pending_task(&self, request_id: &str) -> crate::db::tasks::TaskRow {
+        let mut pending = self.pending_tasks(request_id).await;
+        assert_eq!(pending.len(), 1, "one pending task");
+        pending.remove(0)
     }
 
     pub async fn audit_count(&self) -> i64 {

@@ -5,7 +5,7 @@ use super::*;
 use crate::{
     db::people::Among,
     domain::{
-        DomainError, approvals, identity,
+        DomainError, approvals, catalog,
         items::{self as item_rules, ItemInput},
         people::{self, PeopleQuery},
     },
@@ -23,6 +23,7 @@ async fn directory_person(w: &World, login: &str, name: &str, groups: &[&str]) -
             subject: login,
             name,
             email: Some(&email),
+            login_name: None,
             groups: &groups,
         },
     )
@@ -58,24 +59,14 @@ async fn find(w: &World, text: &str) -> Vec<String> {
 }
 
 async fn leave(w: &World, who: &CurrentUser) {
-    let mut tx = w.db.write_tx().await.unwrap();
-    identity::leave(&mut tx, &who.id, crate::domain::audit::AuditActor::System)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    w.leave(who).await.expect("they had not left");
 }
 
 async fn set_manager(w: &World, who: &CurrentUser, manager: &CurrentUser) {
-    let mut tx = w.db.write_tx().await.unwrap();
-    identity::set_manager(
-        &mut tx,
-        &who.id,
-        Some(&manager.id),
-        crate::domain::audit::AuditActor::System,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    assert!(
+        w.set_manager(who, Some(manager)).await,
+        "the manager changed"
+    );
 }
 
 #[tokio::test]
@@ -289,7 +280,14 @@ async fn on_behalf_candidates_follow_the_organisations_rule() {
                 .collect::<Vec<_>>()
         }
     };
+    // The catalog offers the choice only to those who have someone to choose.
+    let item = w.item_approved_by("Licence", &w.bob).await;
+    let offered = |who: &CurrentUser| {
+        let (db, who, id) = (w.db.clone(), who.clone(), item.id.clone());
+        async move { catalog::entry(&db, &who, &id).await.unwrap().1 }
+    };
     assert!(candidates(&w.bob).await.is_empty(), "off by default");
+    assert!(!offered(&w.bob).await);
     w.configure(AccessRequestConfig {
         request_on_behalf_of_config: RequestOnBehalfOfConfig {
             allow_request_on_behalf_of_employee_by_manager: true,
@@ -299,7 +297,9 @@ async fn on_behalf_candidates_follow_the_organisations_rule() {
     })
     .await;
     assert_eq!(candidates(&w.bob).await, ["Rita Report"], "direct reports");
+    assert!(offered(&w.bob).await, "bob manages Rita");
     assert!(candidates(&w.dave).await.is_empty(), "dave manages nobody");
+    assert!(!offered(&w.dave).await, "nobody to ask for");
     w.configure(AccessRequestConfig {
         request_on_behalf_of_config: RequestOnBehalfOfConfig {
             allow_request_on_behalf_of_anyone_by_anyone: true,
@@ -311,6 +311,7 @@ async fn on_behalf_candidates_follow_the_organisations_rule() {
     let anyone = candidates(&w.bob).await;
     assert_eq!(anyone.len(), 6, "everybody but bob: {anyone:?}");
     assert!(!anyone.contains(&"Bob Example".to_owned()));
+    assert!(offered(&w.dave).await);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
-//! `/admin/items/{item_id}?tab=details|approvals|reauthentication`: the edit page
-//! with its three tabs. The selected tab is in the URL, so it can be linked.
+//! `/admin/items/{item_id}?tab=details|approvals|reauthentication|provisioning`:
+//! the edit page with its four tabs. The selected tab is in the URL, so it can be linked.
 
-use leptos::either::EitherOf3;
+use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -17,10 +17,11 @@ use crate::{
     types::{AccessItem, ApprovalStepView, Approver, PersonRef, PickFor},
 };
 
-const TABS: [(&str, &str); 3] = [
+const TABS: [(&str, &str); 4] = [
     ("details", "Details"),
     ("approvals", "Approvals"),
     ("reauthentication", "Reauthentication"),
+    ("provisioning", "Provisioning"),
 ];
 
 #[component]
@@ -57,7 +58,7 @@ pub fn ItemEditPage() -> impl IntoView {
         {move || query.read().get("saved").map(|_| view! { <Alert message="Access item created."/> })}
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
         <Loaded resource=data keep=true let:data>
-            <Editor data tab=Signal::derive(tab) update steps reauth/>
+            <Editor data tab=Signal::derive(tab) update steps reauth signed/>
         </Loaded>
     }
 }
@@ -69,6 +70,7 @@ fn Editor(
     update: ServerAction<UpdateItem>,
     steps: ServerAction<SetItemSteps>,
     reauth: ServerAction<SetItemReauth>,
+    signed: ReadSignal<i32>,
 ) -> impl IntoView {
     let item = data.item.clone();
     let broken = data.steps.iter().any(|s| s.broken);
@@ -82,12 +84,15 @@ fn Editor(
         <div class="card mt-0" role="tabpanel" id="tab-panel"
             aria-labelledby=move || format!("tab-{}", tab.get())>
             {move || match tab.get().as_str() {
-                "approvals" => EitherOf3::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() action=steps/> }),
-                "reauthentication" => EitherOf3::B(view! {
+                "provisioning" => EitherOf4::D(view! {
+                    <super::item_provisioning::ProvisioningTab item_id=data.item.id.clone() signed/>
+                }),
+                "approvals" => EitherOf4::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() action=steps/> }),
+                "reauthentication" => EitherOf4::B(view! {
                     <ReauthTab item=data.item.clone() org_enabled=data.org_reauth_enabled
                         org_window=data.org_default_window action=reauth/>
                 }),
-                _ => EitherOf3::C(view! { <DetailsTab item=data.item.clone() action=update/> }),
+                _ => EitherOf4::C(view! { <DetailsTab item=data.item.clone() action=update/> }),
             }}
         </div>
     }
@@ -164,7 +169,8 @@ fn DetailsTab(item: AccessItem, action: ServerAction<UpdateItem>) -> impl IntoVi
 }
 
 /// The step the "Add step" fields describe: the item owner, the person chosen,
-/// or the group named `group`; `None` when nobody is chosen or named.
+/// the group named `group`, or the beneficiary's manager; `None` when nobody is
+/// chosen or named.
 fn step_to_add(kind: &str, person: Option<PersonRef>, group: &str) -> Option<ApprovalStepView> {
     match kind {
         "user" => person.map(|p| ApprovalStepView {
@@ -182,6 +188,11 @@ fn step_to_add(kind: &str, person: Option<PersonRef>, group: &str) -> Option<App
         "owner" => Some(ApprovalStepView {
             approver: Approver::Owner,
             label: "Item owner".into(),
+            broken: false,
+        }),
+        "manager" => Some(ApprovalStepView {
+            approver: Approver::Manager,
+            label: Approver::MANAGER_LABEL.into(),
             broken: false,
         }),
         _ => None,
@@ -263,6 +274,7 @@ fn ApprovalsTab(
                         <option value="owner">"Item owner"</option>
                         <option value="user">"A named person"</option>
                         <option value="group">"Any member of a group"</option>
+                        <option value="manager">"The beneficiary's manager"</option>
                     </select>
                 </div>
                 {move || match kind.get().as_str() {

@@ -1,9 +1,12 @@
-//! `/admin/…`: access items (list, new, edit with tabs) and the organisation's
-//! access-request settings. Admins only (the route's `RoleGate`, and every
+//! `/admin/…`: access items (list, new, edit with tabs), the organisation's
+//! access-request settings and the directory connection. Admins only (the route's `RoleGate`, and every
 //! server function again through the domain).
 
+pub mod directory;
 pub mod item_edit;
+mod item_provisioning;
 pub mod items;
+pub mod provisioning;
 pub mod settings;
 
 use leptos::prelude::*;
@@ -22,6 +25,8 @@ pub fn AdminHome() -> impl IntoView {
         <ul class="mt-4 flex flex-col gap-2">
             <li><a class="link" href="/admin/items">"Access items"</a></li>
             <li><a class="link" href="/admin/settings">"Access-request settings"</a></li>
+            <li><a class="link" href="/admin/directory">"Directory (SCIM)"</a></li>
+            <li><a class="link" href="/admin/provisioning">"Provisioning"</a>" — failed, retrying and manual jobs"</li>
             <li><a class="link" href="/audit">"Audit trail"</a></li>
         </ul>
     }

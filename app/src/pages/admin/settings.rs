@@ -95,7 +95,7 @@ fn SettingsForm(
                 explanation="Requesters may ask for access on behalf of any other person."
                 checked=c.request_on_behalf_of_config.allow_request_on_behalf_of_anyone_by_anyone/>
             <Switch name="allow_employee_by_manager" label="Managers may request for their reports (allowRequestOnBehalfOfEmployeeByManager)"
-                explanation="A manager may ask for access for people who report to them. Stored now; it takes effect once manager relations come from the provider (not yet: until then only the switch above allows requests on behalf)."
+                explanation="A manager may ask for access for the people who report to them, as your directory names their manager."
                 checked=c.request_on_behalf_of_config.allow_request_on_behalf_of_employee_by_manager/>
             <div class="field">
                 <label for="window">"Default freshness window in minutes (defaultReauthWindowMinutes)"</label>

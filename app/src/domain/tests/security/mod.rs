@@ -4,7 +4,7 @@
 //! reassignment and reading stay with the people entitled to them.
 
 mod freshness;
-mod people;
+pub(super) mod people;
 mod signing_paths;
 mod step_up;
 

@@ -85,6 +85,7 @@ async fn deciding_needs_the_approver_role() {
             subject: "dave",
             name: "Dave Example",
             email: None,
+            login_name: None,
             groups: &["staff".to_string()],
         },
     )
@@ -159,7 +160,10 @@ async fn with_approvals_external_the_web_cannot_decide_but_the_api_can() {
 }
 
 /// A live session of `who` in the session store, as signing in leaves one.
-async fn session_of(w: &World, who: &CurrentUser) -> tower_sessions::session::Id {
+pub(in crate::domain::tests) async fn session_of(
+    w: &World,
+    who: &CurrentUser,
+) -> tower_sessions::session::Id {
     use tower_sessions::SessionStore as _;
     let mut record = tower_sessions::session::Record {
         id: tower_sessions::session::Id::default(),
@@ -176,14 +180,21 @@ async fn session_of(w: &World, who: &CurrentUser) -> tower_sessions::session::Id
     record.id
 }
 
-async fn session_alive(w: &World, id: &tower_sessions::session::Id) -> bool {
+pub(in crate::domain::tests) async fn session_alive(
+    w: &World,
+    id: &tower_sessions::session::Id,
+) -> bool {
     use tower_sessions::SessionStore as _;
     let store = crate::db::session_store::DbSessionStore::new(w.db.clone());
     store.load(id).await.unwrap().is_some()
 }
 
 /// A token of `who`, created through its step-up.
-async fn token_of(w: &World, who: &CurrentUser, login: &str) -> String {
+pub(in crate::domain::tests) async fn token_of(
+    w: &World,
+    who: &CurrentUser,
+    login: &str,
+) -> String {
     let me = (who, "s");
     let challenge = challenge_of(
         tokens::create(&w.db, me, ("ci", 30), 90, None)
@@ -238,6 +249,7 @@ async fn a_disabled_person_cannot_sign_in_and_loses_sessions_and_tokens() {
             subject: "bob",
             name: "Bob Example",
             email: None,
+            login_name: None,
             groups: &groups,
         },
         &w.fallback.roles,

@@ -144,3 +144,74 @@ async fn creating_a_personal_access_token_needs_step_up_and_a_bounded_life() {
     assert!(secret.starts_with("cs_"));
     assert_eq!(row.expires_at - row.created_at, 30 * 86_400);
 }
+
+#[tokio::test]
+async fn creating_a_directory_token_needs_an_administrator_and_step_up() {
+    use crate::domain::directory::tokens as directory_tokens;
+    let w = World::new().await;
+    let not_admin = directory_tokens::create(&w.db, (&w.bob, "s"), ("okta", 30), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(not_admin, DomainError::Forbidden(_)));
+    let me = (&w.carol, "s");
+    let too_long = directory_tokens::create(&w.db, me, ("okta", 731), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        too_long,
+        DomainError::Invalid { field: "days", .. }
+    ));
+    let challenge = challenge_of(
+        directory_tokens::create(&w.db, me, ("okta", 365), None)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        directory_tokens::list(&w.db, &w.carol)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    sign(&w, &w.carol, "carol", "s", &challenge).await;
+    let (row, secret) = directory_tokens::create(&w.db, me, ("okta", 365), Some(&challenge))
+        .await
+        .unwrap();
+    assert!(secret.starts_with("csd_"));
+    assert_eq!(row.expires_at - row.created_at, 365 * 86_400);
+    // Only its hash is kept; the text works once, and a personal token's
+    // check does not take it.
+    assert!(!row.secret_hash.contains(&secret[4..]));
+    let found = directory_tokens::authenticate(&w.db, &secret)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|t| t.id), Some(row.id.clone()));
+    assert!(
+        tokens::authenticate(&w.db, &secret)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let forged = format!("{}x", &secret[..secret.len() - 1]);
+    assert!(
+        directory_tokens::authenticate(&w.db, &forged)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let listed = directory_tokens::list(&w.db, &w.carol).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].created_by, "Carol Example");
+    assert!(listed[0].last_used_at.is_some());
+
+    directory_tokens::revoke(&w.db, &w.carol, &row.id)
+        .await
+        .unwrap();
+    assert!(
+        directory_tokens::authenticate(&w.db, &secret)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(w.audit_records("directory_token.created").await.len(), 1);
+    assert_eq!(w.audit_records("directory_token.revoked").await.len(), 1);
+}
