@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_signed_in();
     provide_inbox_changed();
+    mark_hydrated();
     view! {
         <Stylesheet id="countersign" href="/pkg/countersign.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
@@ -104,4 +105,16 @@ pub fn App() -> impl IntoView {
             </div>
         </Router>
     }
+}
+
+/// Once the WebAssembly has taken over the page, `<body data-hydrated>` says so:
+/// browser tests wait for it before using a control that only works then (an
+/// `ActionForm` submitted before hydration posts to the server function itself).
+fn mark_hydrated() {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
 }

@@ -381,6 +381,21 @@ pub struct AssignmentView {
     pub provisioning_state: Option<JobState>,
 }
 
+/// A person holding an item: the Provisioning tab's "People with this access".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Holder {
+    /// The assignment's id.
+    pub id: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub user_email: Option<String>,
+    pub granted_at: i64,
+    pub end_date: Option<i64>,
+    /// Its newest provisioning job's state (`None`: granted before provisioning).
+    pub provisioning_state: Option<JobState>,
+}
+
 /// Access a person who left (or was disabled) still holds: the Directory page's
 /// "Access to remove".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

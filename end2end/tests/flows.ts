@@ -67,6 +67,29 @@ export const test = base.extend<{ people: People }>({
   },
 });
 
+/**
+ * Waits until the WebAssembly has taken over the page (the app marks
+ * `<body data-hydrated>` then): an action form submitted before that posts to its
+ * server function directly, and a client-side button does nothing.
+ */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', '');
+}
+
+/**
+ * On a phone 390 pixels wide: shows `page` there, checks that nothing makes the
+ * page itself scroll sideways (wide tables scroll inside their own region) and
+ * axe's rules, takes the screenshot `name`, and goes back to the desktop size.
+ */
+export async function checkOnPhone(page: Page, name: string) {
+  const desktop = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await expectAccessible(page);
+  await screenshot(page, name);
+  if (desktop) await page.setViewportSize(desktop);
+}
+
 /** A name no other test run has used: item names are unique per kind. */
 export function uniqueName(prefix: string): string {
   return `${prefix} ${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;

@@ -230,6 +230,139 @@ async fn an_approved_removal_and_an_expiry_send_access_revoked() {
     assert_eq!(revoked[1]["item"]["name"], "Ledger");
 }
 
+/// Leaving (issue 16 with 17): the directory deactivates alice and what she
+/// holds is taken away at the target, once, reason "left"; nothing is left for
+/// an administrator to remove by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leaver_loses_their_access_at_the_target() {
+    let app = app().await;
+    let p = people(&app).await;
+    let receiver = Receiver::start(SECRET).await;
+    let item = webhook_item(&app, &p, "Payroll", &receiver).await;
+    approved(&app, &p, &item).await;
+    app.worker.run_due(now()).await.unwrap();
+    assert_eq!(receiver.accepted("access.granted").len(), 1);
+    let alice = app.person("alice", &[]).await;
+
+    let scim = app.scim().await;
+    let left = scim
+        .patch(
+            &format!("/Users/{}", alice.id),
+            serde_json::json!([{"op": "replace", "value": {"active": false}}]),
+        )
+        .await;
+    assert_eq!(left.status, 200, "{}", left.body);
+    assert!(
+        !app::db::assignments::holds(app.db.pool(), &alice.id, &item.id)
+            .await
+            .unwrap()
+    );
+    assert_eq!(app.worker.run_due(now()).await.unwrap().done, 1);
+    let revoked = receiver.accepted("access.revoked");
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0]["reason"], "left");
+    assert_eq!(revoked[0]["item"]["name"], "Payroll");
+    // Once: a second deactivation changes nothing and sends nothing.
+    let again = scim
+        .patch(
+            &format!("/Users/{}", alice.id),
+            serde_json::json!([{"op": "replace", "value": {"active": false}}]),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(app.worker.run_due(now()).await.unwrap().done, 0);
+    assert_eq!(receiver.accepted("access.revoked").len(), 1);
+    let (status, body) = p
+        .carol
+        .server_fn("/api/directory/leavers_access", &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["rows"],
+        serde_json::json!([]),
+        "nothing left to remove"
+    );
+}
+
+/// An administrator's revoke from the item's Provisioning tab: only
+/// administrators, a clear 404 for access nobody holds, and the target is told
+/// once (reason "revoked").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrators_revoke_reaches_the_target() {
+    let app = app().await;
+    let p = people(&app).await;
+    let receiver = Receiver::start(SECRET).await;
+    let item = webhook_item(&app, &p, "Payroll", &receiver).await;
+    approved(&app, &p, &item).await;
+    app.worker.run_due(now()).await.unwrap();
+    let alice = app.person("alice", &[]).await;
+
+    // The tab lists her, provisioned.
+    let tab = p
+        .carol
+        .get(&format!("/admin/items/{}?tab=provisioning", item.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(tab.contains("People with this access"), "{tab}");
+    assert!(
+        tab.contains("Revoke Alice"),
+        "a Revoke named for her: {tab}"
+    );
+    let (status, page) = p
+        .carol
+        .server_fn("/api/provisioning/holders", &[("item_id", &item.id)])
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["rows"][0]["user_id"], alice.id.as_str());
+    assert_eq!(page["rows"][0]["provisioning_state"], "done");
+
+    let form = [
+        ("user_id", alice.id.as_str()),
+        ("item_id", item.id.as_str()),
+    ];
+    // Not an administrator: refused, nothing changes.
+    let (status, body) = p.bob.server_fn("/api/provisioning/revoke", &form).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = p
+        .bob
+        .server_fn("/api/provisioning/holders", &[("item_id", &item.id)])
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        app::db::assignments::holds(app.db.pool(), &alice.id, &item.id)
+            .await
+            .unwrap()
+    );
+
+    let (status, body) = p.carol.server_fn("/api/provisioning/revoke", &form).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.worker.run_due(now()).await.unwrap().done, 1);
+    let revoked = receiver.accepted("access.revoked");
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0]["reason"], "revoked");
+    let carol = app.person("carol", &[]).await;
+    let (actor,): (String,) = sqlx::query_as(
+        "SELECT actor_id FROM audit_log WHERE action = 'assignment.revoked' AND target_id = $1",
+    )
+    .bind(format!("{}:{}", alice.id, item.id))
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(actor, carol.id, "audited as carol's");
+
+    // Again: she holds nothing now, a clear 404, and nothing is sent.
+    let (status, body) = p.carol.server_fn("/api/provisioning/revoke", &form).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(app.worker.run_due(now()).await.unwrap().done, 0);
+    let (_, page) = p
+        .carol
+        .server_fn("/api/provisioning/holders", &[("item_id", &item.id)])
+        .await;
+    assert_eq!(page["rows"], serde_json::json!([]));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_that_is_down_is_retried_and_done_when_it_returns() {
     let app = app().await;

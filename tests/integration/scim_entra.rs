@@ -204,3 +204,91 @@ async fn entra_provisions_a_person_with_a_manager_and_a_group_then_deletes_them(
     let (ok, out) = crate::audit::audit_cli(&app, &["verify"]);
     assert!(ok, "the chain holds with the directory as an actor: {out}");
 }
+
+/// Entra renames a group: the approval steps and the pending tasks that name
+/// it follow (as ID tokens, steps name groups), audited with the counts; its
+/// members still decide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_group_keeps_its_steps_and_pending_tasks() {
+    use app::{
+        domain::items,
+        types::{Approver, Role},
+    };
+    let app = TestApp::spawn().await;
+    let bob_browser = app.new_browser();
+    bob_browser.sign_in("bob").await;
+    app.new_browser().sign_in("carol").await;
+    app.new_browser().sign_in("alice").await;
+    let scim = app.scim().await;
+    let bob = app.person("bob", &[]).await;
+    let carol = app.person("carol", &[Role::Admin]).await;
+    let group = scim
+        .post(
+            "/Groups",
+            json!({"schemas": [GROUP], "displayName": "finance-approvers",
+                   "members": [{"value": bob.id}]}),
+        )
+        .await;
+    assert_eq!(group.status, StatusCode::CREATED, "{}", group.body);
+    let gid = group.body["id"].as_str().unwrap().to_owned();
+    let bob = app.person("bob", &[Role::Approver]).await;
+    let item = app.item_approved_by("Ledger", &bob).await;
+    let item = items::set_steps(
+        &app.db,
+        (&carol, "test"),
+        (&item.id, item.version),
+        (
+            &[Approver::Group {
+                group: "finance-approvers".into(),
+            }],
+            &app.fallback.roles,
+        ),
+        None,
+    )
+    .await
+    .unwrap();
+    let alice = app.person("alice", &[]).await;
+    let (_, task) = app.pending_request(&alice, &item, "Month end").await;
+
+    let renamed = scim
+        .patch(
+            &format!("/Groups/{gid}"),
+            json!([{"op": "Replace", "path": "displayName", "value": "finance-approvers-emea"}]),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+
+    let steps = app::db::items::steps(app.db.pool(), &item.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        steps,
+        vec![Approver::Group {
+            group: "finance-approvers-emea".into()
+        }]
+    );
+    let pending = app::db::tasks::find(app.db.pool(), &task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        pending.approver_group.as_deref(),
+        Some("finance-approvers-emea")
+    );
+    let (status, inbox) = bob_browser.server_fn("/api/inbox/list", &[]).await;
+    assert_eq!(status, 200, "{inbox}");
+    assert!(
+        inbox.to_string().contains(&task),
+        "bob, a member, still has the task: {inbox}"
+    );
+    let (details,): (String,) = sqlx::query_as(
+        "SELECT details_json FROM audit_log WHERE action = 'group.renamed' AND target_id = $1",
+    )
+    .bind(&gid)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let details: serde_json::Value = serde_json::from_str(&details).unwrap();
+    assert_eq!(details["approval_steps_renamed"], 1);
+    assert_eq!(details["pending_tasks_renamed"], 1);
+}

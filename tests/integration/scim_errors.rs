@@ -177,9 +177,16 @@ async fn every_refused_request_answers_its_scim_type_and_changes_nothing() {
         "{{\"schemas\": [\"{USER}\"], \"userName\": \"{}\"}}",
         "x".repeat(1024 * 1024 + 1)
     );
-    let refused = scim.send(raw(Method::POST, "/Users", &huge)).await;
+    // Its own connection: the server answers 413 without reading the body and
+    // closes the connection, which a pooled client could otherwise pick again.
+    let oversized = reqwest::Client::new()
+        .post(app.url("/scim/v2/Users"))
+        .bearer_auth(scim.token())
+        .header("content-type", "application/scim+json")
+        .body(huge);
+    let refused = scim.send(oversized).await;
     refused.assert_error(413, None);
-    // Its body unread, the connection is closed, not reused for the next one.
+    // And the server says it closes that connection.
     assert_eq!(refused.headers["connection"], "close");
     scim.get("/Users/no-such-id").await.assert_error(404, None);
     scim.get("/Bulk").await.assert_error(404, None);

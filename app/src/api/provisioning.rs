@@ -188,3 +188,25 @@ pub async fn fulfilment_tasks() -> Result<Vec<JobView>, AppError> {
     let s = crate::services::current()?;
     Ok(crate::domain::provisioning::status::waiting_for(&s.db, &user).await?)
 }
+
+/// The Provisioning tab's "People with this access": one page, newest grant
+/// first (administrators only).
+#[server(endpoint = "provisioning/holders")]
+pub async fn item_holders(
+    item_id: String,
+    after: Option<String>,
+) -> Result<Page<crate::types::Holder>, AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::services::current()?;
+    Ok(crate::domain::assignments::holders(&s.db, &user, &item_id, after.as_deref(), 50).await?)
+}
+
+/// "Revoke": an administrator takes a person's access to an item away (the
+/// Provisioning tab's holders, the Directory page's "Access to remove"); the
+/// target is told through provisioning.
+#[server(endpoint = "provisioning/revoke")]
+pub async fn revoke_access(user_id: String, item_id: String) -> Result<(), AppError> {
+    let user = crate::auth::require_user()?;
+    let s = crate::services::current()?;
+    Ok(crate::domain::assignments::revoke(&s.db, &user, (&user_id, &item_id)).await?)
+}

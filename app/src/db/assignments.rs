@@ -4,7 +4,7 @@
 use sqlx::{Any, Executor};
 
 use super::{DbError, Tx};
-use crate::types::{AssignmentView, LeaverAccess};
+use crate::types::{AssignmentView, Holder, LeaverAccess};
 
 pub async fn grant(
     tx: &mut Tx,
@@ -147,4 +147,33 @@ pub async fn of_leavers<'c, E: Executor<'c, Database = Any>>(
         query = query.bind(at).bind(user.to_owned()).bind(item.to_owned());
     }
     Ok(query.bind(limit).fetch_all(ex).await?)
+}
+
+/// One page of the people holding `item_id`, newest grant first, after the
+/// keyset `before` (`granted_at`, assignment id): `assignments_by_item`.
+pub async fn of_item<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    item_id: &str,
+    before: Option<(i64, &str)>,
+    limit: i64,
+) -> Result<Vec<Holder>, DbError> {
+    super::newest_first(
+        ex,
+        |rest| {
+            format!(
+                "SELECT a.id, a.user_id, u.name AS user_name, u.email AS user_email, \
+                 a.granted_at, a.end_date, \
+                 (SELECT o.state FROM outbox_jobs o WHERE o.user_id = a.user_id \
+                  AND o.item_id = a.item_id AND o.kind = 'provision' ORDER BY o.id DESC LIMIT 1) \
+                 AS provisioning_state \
+                 FROM assignments a JOIN users u ON u.id = a.user_id WHERE {rest}"
+            )
+        },
+        "a.item_id = $1",
+        ("a.granted_at", "a.id"),
+        item_id,
+        before,
+        limit,
+    )
+    .await
 }

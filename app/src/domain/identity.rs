@@ -215,9 +215,9 @@ pub struct Left {
     pub requests_cancelled: Vec<String>,
     /// The pending tasks given to them by name, handed to their step's fallback.
     pub tasks_moved: Vec<String>,
-    /// What they still hold: to be removed in the systems that grant it (the
-    /// Directory page's "Access to remove", [`access_of_leavers`]).
-    pub assignments_to_remove: Vec<AssignmentView>,
+    /// What they held, each revoked: the assignment ended and its reverse
+    /// provisioning job written (reason "left"), so every target takes it away.
+    pub assignments_revoked: Vec<AssignmentView>,
 }
 
 /// A person leaves the organisation: the directory deactivated or deleted them.
@@ -230,8 +230,9 @@ pub struct Left {
 ///   item's owner or else the first administrators' group
 ///   (`approval.reassigned`, reason "approver left");
 /// - requests they made for someone else stay: that person still wants them;
-/// - what they hold is listed in `user.left`, and stays listed in
-///   [`access_of_leavers`] until it is removed.
+/// - what they hold is revoked: each assignment ends and its reverse
+///   provisioning job is written (`assignment.revoked`, reason "left"), listed
+///   in `user.left`.
 ///
 /// Returns `None` (and changes nothing) when they had already left.
 pub async fn leave(
@@ -245,30 +246,48 @@ pub async fn leave(
     }
     let requests_cancelled = super::requests::cancel_for_leaver(tx, user_id, &by).await?;
     let tasks_moved = handover::tasks_of_leaver(tx, user_id, &by, fallback).await?;
-    let assignments_to_remove = assignments::of_user(&mut **tx, user_id, HELD_MAX).await?;
-    let held: Vec<_> = assignments_to_remove
+    // Each revoke ends its assignment, so the next batch holds the rest.
+    let mut assignments_revoked = Vec::new();
+    loop {
+        let batch = assignments::of_user(&mut **tx, user_id, REVOKE_BATCH).await?;
+        let mut revoked = false;
+        for held in batch {
+            revoked |= super::provisioning::revoke_assignment(
+                tx,
+                (user_id, &held.item_id),
+                super::provisioning::RevokeReason::Left,
+                by.clone(),
+            )
+            .await?;
+            assignments_revoked.push(held);
+        }
+        if !revoked {
+            break;
+        }
+    }
+    let held: Vec<_> = assignments_revoked
         .iter()
         .map(|a| json!({ "item_id": a.item_id, "item_name": a.item_name, "end_date": a.end_date }))
         .collect();
     let mut details = serde_json::Map::new();
     details.insert("requests_cancelled".into(), json!(requests_cancelled));
     details.insert("tasks_moved".into(), json!(tasks_moved));
-    details.insert("assignments_to_remove".into(), json!(held));
+    details.insert("assignments_revoked".into(), json!(held));
     let ended = end_standing(tx, user_id, (by, "user.left"), details).await?;
     Ok(Some(Left {
         ended,
         requests_cancelled,
         tasks_moved,
-        assignments_to_remove,
+        assignments_revoked,
     }))
 }
 
-/// The most assignments one person's leaving lists (more than any catalog
-/// gives one person).
-const HELD_MAX: i64 = 10_000;
+/// How many of a leaver's assignments are read at a time to be revoked.
+const REVOKE_BATCH: i64 = 500;
 
-/// One page of what people who left (or were disabled) still hold, in the order
-/// they left: the Directory page's "Access to remove". Administrators only.
+/// One page of what people who were disabled (or left before leaving revoked
+/// access) still hold, in the order they left: the Directory page's "Access to
+/// remove". Administrators only.
 /// `after` is the `next` of the previous page.
 pub async fn access_of_leavers(
     db: &Db,

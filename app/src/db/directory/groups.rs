@@ -217,3 +217,28 @@ pub async fn touch(tx: &mut Tx, id: &str, now: i64) -> Result<(), DbError> {
         .await?;
     Ok(())
 }
+
+/// A group renamed by the directory: the approval steps and the pending tasks
+/// that name it by its old name name it by the new one. Returns (steps, tasks)
+/// changed (`approval_steps_by_group`, `approval_tasks_for_group`).
+pub async fn follow_rename(tx: &mut Tx, before: &str, after: &str) -> Result<(u64, u64), DbError> {
+    let steps = sqlx::query(
+        "UPDATE approval_steps SET approver_group = $1 \
+         WHERE approver_kind = 'group' AND approver_group = $2",
+    )
+    .bind(after)
+    .bind(before)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    let tasks = sqlx::query(
+        "UPDATE approval_tasks SET approver_group = $1 \
+         WHERE approver_group = $2 AND state = 'pending'",
+    )
+    .bind(after)
+    .bind(before)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok((steps, tasks))
+}

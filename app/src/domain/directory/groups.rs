@@ -219,13 +219,20 @@ async fn rename(
     }
     let renamed = row.display_name != name;
     if renamed {
+        // Steps and tasks name groups (as ID tokens do): they follow the rename.
+        let (steps, tasks) = store::follow_rename(tx, &row.display_name, name).await?;
         audit::append(
             tx,
             c.actor(),
             entry(
                 "group.renamed",
                 &row.id,
-                json!({ "before": row.display_name, "after": name }),
+                json!({
+                    "before": row.display_name,
+                    "after": name,
+                    "approval_steps_renamed": steps,
+                    "pending_tasks_renamed": tasks,
+                }),
             ),
         )
         .await?;

@@ -102,18 +102,21 @@ async fn a_leaver_loses_sessions_tokens_requests_and_tasks_in_one_change() {
         Some(w.carol.id.as_str())
     );
     assert_eq!(w.status(&alices).await, RequestStatus::Pending);
-    // What he holds is listed for removal, not removed.
-    let listed: Vec<_> = left
-        .assignments_to_remove
+    // What he holds is revoked: the assignment ends and the reverse job is
+    // written for the target (manual here: a fulfilment task).
+    let revoked: Vec<_> = left
+        .assignments_revoked
         .iter()
         .map(|a| a.item_id.as_str())
         .collect();
-    assert_eq!(listed, vec![vpn.id.as_str()]);
+    assert_eq!(revoked, vec![vpn.id.as_str()]);
     assert!(
-        assignments::holds(w.db.pool(), &w.bob.id, &vpn.id)
+        !assignments::holds(w.db.pool(), &w.bob.id, &vpn.id)
             .await
             .unwrap()
     );
+    let revoke = &w.audit_records("assignment.revoked").await[0];
+    assert_eq!(revoke.details["reason"], "left");
 
     // Each step audited, by the directory's actor.
     let cancelled = w.audit_records("request.cancelled").await;
@@ -135,10 +138,7 @@ async fn a_leaver_loses_sessions_tokens_requests_and_tasks_in_one_change() {
     assert_eq!(record.details["tokens_revoked"], 1);
     assert_eq!(record.details["requests_cancelled"][0], for_bob.as_str());
     assert_eq!(record.details["tasks_moved"][0], bobs_task.as_str());
-    assert_eq!(
-        record.details["assignments_to_remove"][0]["item_name"],
-        "VPN"
-    );
+    assert_eq!(record.details["assignments_revoked"][0]["item_name"], "VPN");
 
     // He cannot sign in again.
     let groups = vec!["approvers".to_string()];
@@ -229,14 +229,18 @@ async fn nobody_who_left_is_given_new_work() {
 }
 
 #[tokio::test]
-async fn the_access_of_leavers_is_for_administrators_one_page_at_a_time() {
+async fn the_access_of_disabled_people_is_for_administrators_one_page_at_a_time() {
     let w = World::new().await;
     let vpn = w.item_approved_by("VPN", &w.dave).await;
     let wiki = w.item_approved_by("Wiki", &w.dave).await;
     holds(&w, &w.bob, &vpn, &w.dave).await;
     holds(&w, &w.bob, &wiki, &w.dave).await;
     holds(&w, &w.alice, &vpn, &w.dave).await;
-    w.leave(&w.bob).await.unwrap();
+    holds(&w, &w.erin, &wiki, &w.dave).await;
+    // An administrator disables bob: he keeps what he holds until it is
+    // removed. Erin leaves: hers is revoked at once, so it is not listed.
+    identity::disable(&w.db, &w.carol, &w.bob.id).await.unwrap();
+    w.leave(&w.erin).await.unwrap();
 
     let err = access_of_leavers(&w.db, &w.dave, None, 10)
         .await
@@ -267,7 +271,10 @@ async fn the_access_of_leavers_is_for_administrators_one_page_at_a_time() {
             wiki.id.clone()
         }
     });
-    assert_eq!(seen, expected, "bob's two, not alice's (she has not left)");
+    assert_eq!(
+        seen, expected,
+        "bob's two: not alice's (she is here), not erin's (revoked when she left)"
+    );
 
     let damaged = access_of_leavers(&w.db, &w.carol, Some("not-a-cursor"), 10)
         .await

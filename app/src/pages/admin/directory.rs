@@ -11,9 +11,10 @@ use crate::{
         CreateDirectoryToken, RevokeDirectoryToken, directory_status, leavers_access,
         list_directory_tokens,
     },
+    api::provisioning::RevokeAccess,
     components::{
         loaded::{Loaded, LoadedList},
-        ui::{Pager, SignedActionBanner, field_error, form_error},
+        ui::{Alert, Pager, SignedActionBanner, field_error, form_error},
     },
     types::{
         DirectoryMode, DirectoryStatusView, DirectoryTokenView, LeaverAccess, ScimMatchKey,
@@ -80,7 +81,7 @@ pub fn DirectoryPage() -> impl IntoView {
             <LoadedList resource=tokens keep=true
                 empty=|| view! { <p class="mt-4">"No directory token yet: the provider cannot connect."</p> }
                 let:rows>
-                <div class="table-scroll mt-4">
+                <div class="table-scroll mt-4" tabindex="0" role="region" aria-label="Directory tokens">
                     <table class="data-table">
                         <caption class="sr-only">"Directory tokens"</caption>
                         <thead><tr>
@@ -102,36 +103,45 @@ pub fn DirectoryPage() -> impl IntoView {
     }
 }
 
-/// What people who left still hold, in the order they left: to be taken away at
-/// the targets (by hand until the item is provisioned automatically).
+/// What disabled people still hold, in the order they were disabled: to be taken
+/// away (a leaver's access is revoked when they leave).
 #[component]
 fn AccessToRemove() -> impl IntoView {
     let query = use_query_map();
     let after = move || query.read().get("after");
-    let page = Resource::new(after, leavers_access);
+    let revoke = ServerAction::<RevokeAccess>::new();
+    let page = Resource::new(
+        move || (after(), revoke.version().get()),
+        |(after, _)| leavers_access(after),
+    );
     view! {
         <section class="card mt-8" aria-labelledby="leavers-heading">
             <h2 id="leavers-heading" class="text-xl font-bold">"Access to remove"</h2>
             <p class="mt-2 max-w-[48rem] text-slate-700">
-                "People who left the organisation can no longer sign in or use a token, and their "
-                "pending requests and tasks were handled when they left. What they still hold at "
-                "the target systems is listed here until it is removed."
+                "When the directory says someone left, what they hold is revoked at once and each "
+                "target takes it away (see Provisioning). People disabled here can no longer sign "
+                "in or use a token; what they still hold is listed until it is removed."
             </p>
-            <Loaded resource=page let:page>
+            {move || matches!(revoke.value().get(), Some(Ok(()))).then(|| view! {
+                <Alert message="Revoked: the target is told to take it away (see Provisioning)."/>
+            })}
+            {form_error(revoke.value())}
+            <Loaded resource=page keep=true let:page>
                 {if page.rows.is_empty() {
                     Either::Left(view! { <p class="mt-4">"Nobody who left holds any access."</p> })
                 } else {
                     Either::Right(view! {
-                        <div class="table-scroll mt-4">
+                        <div class="table-scroll mt-4" tabindex="0" role="region" aria-label="Access held by people who left">
                             <table class="data-table">
                                 <caption class="sr-only">"Access held by people who left"</caption>
                                 <thead><tr>
                                     <th scope="col">"Person"</th><th scope="col">"Left"</th>
                                     <th scope="col">"Access"</th><th scope="col">"Granted"</th>
                                     <th scope="col">"Ends"</th>
+                                    <th scope="col"><span class="sr-only">"Action"</span></th>
                                 </tr></thead>
                                 <tbody>
-                                    {page.rows.into_iter().map(|row| view! { <LeaverRow row/> }).collect_view()}
+                                    {page.rows.into_iter().map(|row| view! { <LeaverRow row revoke/> }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -144,14 +154,22 @@ fn AccessToRemove() -> impl IntoView {
 }
 
 #[component]
-fn LeaverRow(row: LeaverAccess) -> impl IntoView {
+fn LeaverRow(row: LeaverAccess, revoke: ServerAction<RevokeAccess>) -> impl IntoView {
+    let label = format!("Revoke {}'s {}", row.user_name, row.item_name);
     view! {
         <tr>
             <td>{row.user_name}</td>
-            <td>{format_utc(row.left_at)}</td>
+            <td class="nowrap">{format_utc(row.left_at)}</td>
             <td>{format!("{} ({})", row.item_name, row.item_kind.label())}</td>
-            <td>{format_utc(row.granted_at)}</td>
-            <td>{row.end_date.map(format_utc).unwrap_or_else(|| "no end date".into())}</td>
+            <td class="nowrap">{format_utc(row.granted_at)}</td>
+            <td class="nowrap">{row.end_date.map(format_utc).unwrap_or_else(|| "no end date".into())}</td>
+            <td>
+                <ActionForm action=revoke>
+                    <input type="hidden" name="user_id" value=row.user_id.clone()/>
+                    <input type="hidden" name="item_id" value=row.item_id.clone()/>
+                    <button type="submit" class="button-secondary" aria-label=label>"Revoke"</button>
+                </ActionForm>
+            </td>
         </tr>
     }
 }
@@ -211,9 +229,9 @@ fn TokenRow(
     view! {
         <tr>
             <td>{t.name.clone()}</td>
-            <td>{format!("{} by {}", format_utc(t.created_at), t.created_by)}</td>
-            <td>{format_utc(t.expires_at)}</td>
-            <td>{t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
+            <td><span class="nowrap">{format_utc(t.created_at)}</span>{format!(" by {}", t.created_by)}</td>
+            <td class="nowrap">{format_utc(t.expires_at)}</td>
+            <td class="nowrap">{t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
             <td>
                 {match t.revoked_at {
                     Some(at) => Either::Left(view! { <span>{format!("Revoked {}", format_utc(at))}</span> }),
@@ -240,7 +258,7 @@ fn Operations(operations: Vec<ScimOperationView>) -> impl IntoView {
                 Either::Left(view! { <p class="mt-4">"The provider has not connected yet."</p> })
             } else {
                 Either::Right(view! {
-                    <div class="table-scroll mt-4">
+                    <div class="table-scroll mt-4" tabindex="0" role="region" aria-label="The last 100 SCIM operations">
                         <table class="data-table">
                             <caption class="sr-only">"The last 100 SCIM operations"</caption>
                             <thead><tr>
@@ -252,8 +270,8 @@ fn Operations(operations: Vec<ScimOperationView>) -> impl IntoView {
                                     let failed = op.status >= 400;
                                     view! {
                                         <tr>
-                                            <td>{format_utc(op.at)}</td>
-                                            <td><code class="break-all">{format!("{} {}", op.method, op.path)}</code></td>
+                                            <td class="nowrap">{format_utc(op.at)}</td>
+                                            <td><code class="nowrap">{format!("{} {}", op.method, op.path)}</code></td>
                                             <td>{op.status}</td>
                                             <td>
                                                 <span class=if failed { "badge badge-bad" } else { "badge badge-ok" }>

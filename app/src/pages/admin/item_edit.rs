@@ -13,7 +13,10 @@ use crate::{
         person_picker::PersonPicker,
         ui::{Alert, SignedActionBanner, field_error, form_error},
     },
-    pages::admin::items::ItemFields,
+    pages::admin::{
+        item_provisioning::{ProvisioningData, ProvisioningTab},
+        items::ItemFields,
+    },
     types::{AccessItem, ApprovalStepView, Approver, PersonRef, PickFor},
 };
 
@@ -52,13 +55,14 @@ pub fn ItemEditPage() -> impl IntoView {
         },
         |(id, ..)| item_edit_view(id),
     );
+    let provisioning = ProvisioningData::new(id, move || tab() == "provisioning", signed);
     view! {
         <Title text="Edit access item"/>
         <p><a class="link" href="/admin/items">"← Access items"</a></p>
         {move || query.read().get("saved").map(|_| view! { <Alert message="Access item created."/> })}
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
         <Loaded resource=data keep=true let:data>
-            <Editor data tab=Signal::derive(tab) update steps reauth signed/>
+            <Editor data tab=Signal::derive(tab) update steps reauth provisioning/>
         </Loaded>
     }
 }
@@ -70,7 +74,7 @@ fn Editor(
     update: ServerAction<UpdateItem>,
     steps: ServerAction<SetItemSteps>,
     reauth: ServerAction<SetItemReauth>,
-    signed: ReadSignal<i32>,
+    provisioning: ProvisioningData,
 ) -> impl IntoView {
     let item = data.item.clone();
     let broken = data.steps.iter().any(|s| s.broken);
@@ -85,7 +89,7 @@ fn Editor(
             aria-labelledby=move || format!("tab-{}", tab.get())>
             {move || match tab.get().as_str() {
                 "provisioning" => EitherOf4::D(view! {
-                    <super::item_provisioning::ProvisioningTab item_id=data.item.id.clone() signed/>
+                    <ProvisioningTab item_id=data.item.id.clone() data=provisioning/>
                 }),
                 "approvals" => EitherOf4::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() action=steps/> }),
                 "reauthentication" => EitherOf4::B(view! {
@@ -125,8 +129,30 @@ fn TabList(item_id: String, tab: Signal<String>, broken: bool) -> impl IntoView 
             }
         }
     };
+    // On a phone the tabs scroll sideways: the selected one is brought into view.
+    let list = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::JsCast;
+        let slug = tab.get();
+        let Some(list) = list.get() else { return };
+        let Some(el) = document().get_element_by_id(&format!("tab-{slug}")) else {
+            return;
+        };
+        let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() else {
+            return;
+        };
+        // Offsets are from the tab list (`.tabs` is positioned).
+        let (left, right) = (el.offset_left(), el.offset_left() + el.offset_width());
+        let (start, width) = (list.scroll_left(), list.client_width());
+        if left < start {
+            list.set_scroll_left(left);
+        } else if right > start + width {
+            list.set_scroll_left(right - width);
+        }
+    });
     view! {
-        <div role="tablist" aria-label="Access item" class="tabs mt-6" on:keydown=on_key>
+        <div role="tablist" aria-label="Access item" class="tabs mt-6" node_ref=list on:keydown=on_key>
             {TABS.into_iter().map(|(slug, label)| {
                 let href = format!("/admin/items/{item_id}?tab={slug}");
                 let selected = move || tab.get() == slug;

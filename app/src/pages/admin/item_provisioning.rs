@@ -3,30 +3,107 @@
 //! group ("Test connection" before saving). Credentials are write-only: sealed
 //! when saved, never shown again.
 
-use leptos::{html::Form, prelude::*};
+use leptos::{either::Either, html::Form, prelude::*};
+use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::provisioning::{SaveProvisioning, TestProvisioning, provisioning_target},
+    api::provisioning::{
+        RevokeAccess, SaveProvisioning, TestProvisioning, item_holders, provisioning_target,
+    },
     components::{
+        jobs::JobStateBadge,
         loaded::Loaded,
-        ui::{Alert, field_error, form_error},
+        ui::{Alert, Pager, field_error, form_error},
     },
     types::{
-        AppError, ConnectorKind, MemberAttribute, ProvisioningView, ScimAuth, ScimGroupBy,
-        ScimUserName,
+        AppError, ConnectorKind, Holder, MemberAttribute, Page, ProvisioningView, ScimAuth,
+        ScimGroupBy, ScimUserName, format_date, format_utc,
     },
 };
 
 type SaveValue = MappedSignal<Option<Result<ProvisioningView, AppError>>>;
 
+/// An item's holders, while the Provisioning tab is open (`None` otherwise).
+type HoldersResource = Resource<Result<Option<Page<Holder>>, AppError>>;
+
+/// The Provisioning tab's data. The item page creates it with itself, not
+/// inside its loaded item: a resource first created under another `Suspense`
+/// does not find the server's answer when the page hydrates, so the browser
+/// fetched it again and showed the form twice. It loads only while the tab is open.
+#[derive(Clone, Copy)]
+pub struct ProvisioningData {
+    save: ServerAction<SaveProvisioning>,
+    /// The version of the last successful save: a refused one reloads nothing,
+    /// so the form keeps what the person typed, the connector they chose and
+    /// the error next to its field.
+    saved: RwSignal<i64>,
+    target: Resource<Result<Option<ProvisioningView>, AppError>>,
+    /// "People with this access", and the Revoke of each.
+    holders: HoldersResource,
+    revoke: ServerAction<RevokeAccess>,
+}
+
+impl ProvisioningData {
+    pub fn new(
+        item_id: impl Fn() -> String + Copy + Send + Sync + 'static,
+        open: impl Fn() -> bool + Copy + Send + Sync + 'static,
+        signed: ReadSignal<i32>,
+    ) -> Self {
+        let save = ServerAction::<SaveProvisioning>::new();
+        let saved = RwSignal::new(0i64);
+        Effect::new(move || {
+            if let Some(Ok(view)) = save.value().get() {
+                saved.set(view.version);
+            }
+        });
+        let target = Resource::new(
+            move || (item_id(), open(), saved.get(), signed.get()),
+            |(id, open, ..)| async move {
+                if open {
+                    provisioning_target(id).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
+        );
+        let revoke = ServerAction::<RevokeAccess>::new();
+        let query = use_query_map();
+        let holders = Resource::new(
+            move || {
+                (
+                    item_id(),
+                    open(),
+                    query.read().get("after"),
+                    revoke.version().get(),
+                )
+            },
+            |(id, open, after, _)| async move {
+                if open {
+                    item_holders(id, after).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
+        );
+        Self {
+            save,
+            saved,
+            target,
+            holders,
+            revoke,
+        }
+    }
+}
+
 #[component]
-pub fn ProvisioningTab(item_id: String, signed: ReadSignal<i32>) -> impl IntoView {
-    let save = ServerAction::<SaveProvisioning>::new();
-    let id = item_id.clone();
-    let data = Resource::new(
-        move || (id.clone(), save.version().get(), signed.get()),
-        |(id, ..)| provisioning_target(id),
-    );
+pub fn ProvisioningTab(item_id: String, data: ProvisioningData) -> impl IntoView {
+    let ProvisioningData {
+        save,
+        saved,
+        target,
+        holders,
+        revoke,
+    } = data;
     view! {
         <h2 class="text-xl font-bold">"Provisioning"</h2>
         <p class="mt-2 max-w-[40rem] text-slate-700">
@@ -34,9 +111,81 @@ pub fn ProvisioningTab(item_id: String, signed: ReadSignal<i32>) -> impl IntoVie
             "out here. Nothing shows as provisioned until the target, or the person fulfilling it "
             "by hand, confirms it."
         </p>
-        <Loaded resource=data keep=true let:view>
-            <ProvisioningForm view save/>
+        <Loaded resource=target keep=true let:view>
+            {view.map(|view| view! { <ProvisioningForm view save saved/> })}
         </Loaded>
+        <Holders item_id holders=(holders, revoke)/>
+    }
+}
+
+/// "People with this access": who holds the item, newest grant first, with
+/// where provisioning stands and a Revoke for each (the target is told).
+#[component]
+fn Holders(
+    item_id: String,
+    holders: (HoldersResource, ServerAction<RevokeAccess>),
+) -> impl IntoView {
+    let (page, revoke) = holders;
+    let base = format!("/admin/items/{item_id}?tab=provisioning");
+    view! {
+        <section class="mt-8" aria-labelledby="holders-heading">
+            <h3 id="holders-heading" class="text-lg font-bold">"People with this access"</h3>
+            {move || matches!(revoke.value().get(), Some(Ok(()))).then(|| view! {
+                <Alert message="Revoked: the target is told to take it away."/>
+            })}
+            {form_error(revoke.value())}
+            <Loaded resource=page keep=true let:page>
+                {page.map(|page| if page.rows.is_empty() {
+                    Either::Left(view! { <p class="mt-2">"Nobody holds this access."</p> })
+                } else {
+                    let item_id = item_id.clone();
+                    Either::Right(view! {
+                        <div class="table-scroll mt-2">
+                            <table class="data-table">
+                                <caption class="sr-only">"People with this access"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Person"</th><th scope="col">"Granted"</th>
+                                    <th scope="col">"Ends"</th><th scope="col">"Provisioning"</th>
+                                    <th scope="col"><span class="sr-only">"Action"</span></th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.rows.into_iter().map(|holder| view! {
+                                        <HolderRow holder item_id=item_id.clone() revoke/>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        <Pager next=page.next base=base.clone()/>
+                    })
+                })}
+            </Loaded>
+        </section>
+    }
+}
+
+#[component]
+fn HolderRow(holder: Holder, item_id: String, revoke: ServerAction<RevokeAccess>) -> impl IntoView {
+    let label = format!("Revoke {}'s access", holder.user_name);
+    view! {
+        <tr>
+            <td>
+                {holder.user_name.clone()}
+                {holder.user_email.clone().map(|e| view! { <span class="block text-sm text-slate-600">{e}</span> })}
+            </td>
+            <td>{format_utc(holder.granted_at)}</td>
+            <td>{holder.end_date.map(format_date).unwrap_or_else(|| "no end date".into())}</td>
+            <td>{match holder.provisioning_state {
+                Some(state) => Either::Left(view! { <JobStateBadge state/> }),
+                None => Either::Right(view! { <span>"—"</span> }),
+            }}</td>
+            <td>
+                <ActionForm action=revoke>
+                    <input type="hidden" name="user_id" value=holder.user_id.clone()/>
+                    <input type="hidden" name="item_id" value=item_id/>
+                    <button type="submit" class="button-secondary" aria-label=label>"Revoke"</button>
+                </ActionForm>
+            </td>
+        </tr>
     }
 }
 
@@ -53,7 +202,11 @@ fn secret_hint(stored: bool, what: &str) -> String {
 }
 
 #[component]
-fn ProvisioningForm(view: ProvisioningView, save: ServerAction<SaveProvisioning>) -> impl IntoView {
+fn ProvisioningForm(
+    view: ProvisioningView,
+    save: ServerAction<SaveProvisioning>,
+    saved: RwSignal<i64>,
+) -> impl IntoView {
     let value = save.value();
     let test = ServerAction::<TestProvisioning>::new();
     let tested = test.value();
@@ -78,7 +231,11 @@ fn ProvisioningForm(view: ProvisioningView, save: ServerAction<SaveProvisioning>
             <label class="flex items-center gap-2">
                 <input type="radio" name="connector" value=kind.as_str()
                     checked=connector.get_untracked() == kind
-                    on:change=move |_| connector.set(kind)/>
+                    on:change=move |_| {
+                        connector.set(kind);
+                        // A test of another connector says nothing about this one.
+                        tested.set(None);
+                    }/>
                 {kind.label()}
             </label>
         }
@@ -105,7 +262,9 @@ fn ProvisioningForm(view: ProvisioningView, save: ServerAction<SaveProvisioning>
                 {ConnectorKind::ALL.map(choice).collect_view()}
                 {field_error(value, "connector")}
             </fieldset>
-            <fieldset class="flex flex-col gap-4" hidden=hide(ConnectorKind::Manual)>
+            // `hidden` on a wrapper: the fieldset's own `display: flex` would override it.
+            <div hidden=hide(ConnectorKind::Manual)>
+            <fieldset class="flex flex-col gap-4">
                 <legend class="font-semibold">"Manual fulfilment"</legend>
                 <div class="field">
                     <label for="fulfillers">"Fulfillers' group"</label>
@@ -115,9 +274,10 @@ fn ProvisioningForm(view: ProvisioningView, save: ServerAction<SaveProvisioning>
                     {field_error(value, "fulfillers_group")}
                 </div>
             </fieldset>
-            <div hidden=hide(ConnectorKind::Webhook)><WebhookFields view=view.clone() value/></div>
-            <div hidden=hide(ConnectorKind::Ldap)><LdapFields view=view.clone() value/></div>
-            <div hidden=hide(ConnectorKind::Scim)><ScimFields view=view.clone() value/></div>
+            </div>
+            <div hidden=hide(ConnectorKind::Webhook)><WebhookFields view=view.clone() value saved/></div>
+            <div hidden=hide(ConnectorKind::Ldap)><LdapFields view=view.clone() value saved/></div>
+            <div hidden=hide(ConnectorKind::Scim)><ScimFields view=view.clone() value saved/></div>
             <div>
                 <button type="button" class="button-secondary" on:click=run_test>"Test connection"</button>
             </div>
@@ -154,14 +314,21 @@ fn Field(
     }
 }
 
-/// A write-only credential input.
+/// A write-only credential input, emptied by each successful save.
 #[component]
-fn Secret(id: &'static str, label: &'static str, hint: String, errors: SaveValue) -> impl IntoView {
+fn Secret(
+    id: &'static str,
+    label: &'static str,
+    hint: String,
+    errors: SaveValue,
+    saved: RwSignal<i64>,
+) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     view! {
         <div class="field">
             <label for=id>{label}</label>
             <input id=id name=id type="password" autocomplete="new-password" maxlength="8000"
+                prop:value=move || { saved.track(); String::new() }
                 aria-describedby=hint_id.clone()/>
             <p id=hint_id class="hint">{hint}</p>
             {field_error(errors, id)}
@@ -170,7 +337,7 @@ fn Secret(id: &'static str, label: &'static str, hint: String, errors: SaveValue
 }
 
 #[component]
-fn WebhookFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
+fn WebhookFields(view: ProvisioningView, value: SaveValue, saved: RwSignal<i64>) -> impl IntoView {
     let webhook = view.connector == ConnectorKind::Webhook;
     let hint = if webhook && view.secret_set {
         "A secret is stored (encrypted; it is never shown again). Leave empty to keep it."
@@ -191,7 +358,8 @@ fn WebhookFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
             <div class="field">
                 <label for="webhook-secret">"Shared secret"</label>
                 <input id="webhook-secret" name="secret" type="password" autocomplete="new-password"
-                    maxlength="500" aria-describedby="webhook-secret-hint"/>
+                    maxlength="500" prop:value=move || { saved.track(); String::new() }
+                    aria-describedby="webhook-secret-hint"/>
                 <p id="webhook-secret-hint" class="hint">{hint}</p>
                 {field_error(value, "secret")}
             </div>
@@ -200,7 +368,7 @@ fn WebhookFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
 }
 
 #[component]
-fn LdapFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
+fn LdapFields(view: ProvisioningView, value: SaveValue, saved: RwSignal<i64>) -> impl IntoView {
     let ldap = view.ldap.clone();
     let stored = view.connector == ConnectorKind::Ldap && view.secret_set;
     let filter = if ldap.user_filter.is_empty() {
@@ -215,7 +383,7 @@ fn LdapFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
                 hint="ldaps://dc1.example.com:636, or ldap://…:389 (then StartTLS). The password never travels in clear."/>
             <Field id="ldap_bind_dn" label="Bind DN" value=ldap.bind_dn.clone() errors=value
                 hint="The service account, e.g. cn=countersign,ou=Service Accounts,dc=example,dc=org. It may change the group's members."/>
-            <Secret id="ldap_password" label="Bind password" errors=value hint=secret_hint(stored, "bind password")/>
+            <Secret id="ldap_password" label="Bind password" errors=value saved hint=secret_hint(stored, "bind password")/>
             <Field id="ldap_group_dn" label="Group DN" value=ldap.group_dn.clone() errors=value
                 hint="The group whose members hold this item, e.g. cn=Payroll,ou=Groups,dc=example,dc=org."/>
             <div class="field">
@@ -250,7 +418,7 @@ fn LdapFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
 }
 
 #[component]
-fn ScimFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
+fn ScimFields(view: ProvisioningView, value: SaveValue, saved: RwSignal<i64>) -> impl IntoView {
     let scim = view.scim.clone();
     let stored = view.connector == ConnectorKind::Scim && view.secret_set;
     let auth_label = |a: ScimAuth| match a {
@@ -279,7 +447,7 @@ fn ScimFields(view: ProvisioningView, value: SaveValue) -> impl IntoView {
                 </select>
                 {field_error(value, "scim_auth")}
             </div>
-            <Secret id="scim_secret" label="Token or client secret" errors=value
+            <Secret id="scim_secret" label="Token or client secret" errors=value saved
                 hint=secret_hint(stored, "token or client secret")/>
             <Field id="scim_token_url" label="OAuth token URL" value=scim.token_url.clone() errors=value kind="url"
                 hint="Client credentials only: where access tokens are asked for."/>

@@ -295,11 +295,22 @@ impl ScimClient {
         };
         let doing = format!("adding {user_name} to the group {group_name}");
         let add = json!({ "op": "add", "path": "members", "value": [{ "value": user_id }] });
-        self.patch_group(&auth, &group_id, add, &doing).await?;
-        Ok(format!(
-            "{}added {user_name} ({user_id}) to the group {group_name}",
-            if created { "created the user and " } else { "" }
-        ))
+        match self.patch_group(&auth, &group_id, add, &doing).await {
+            Ok(()) => Ok(format!(
+                "{}added {user_name} ({user_id}) to the group {group_name}",
+                if created { "created the user and " } else { "" }
+            )),
+            // RFC 7644 §3.5.2.1 makes adding a present member a no-op; some
+            // applications answer 409 instead. Either way: a member.
+            Err(Outcome::Fail(message)) if message.contains(": HTTP 409") => Ok(format!(
+                "{user_name} ({user_id}) was already a member of the group {group_name} (HTTP {})",
+                message
+                    .rsplit_once(": HTTP ")
+                    .map(|(_, m)| m)
+                    .unwrap_or_default()
+            )),
+            Err(other) => Err(other),
+        }
     }
 
     async fn revoke_from(&self, person: &Person) -> Step<String> {
