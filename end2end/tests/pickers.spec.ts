@@ -17,6 +17,7 @@ import {
   setNamedApprovers,
   test,
   uniqueName,
+  waitForHydration,
   waitForInboxHydration,
 } from './flows';
 import { signIn } from './session';
@@ -110,6 +111,40 @@ test('access is requested on behalf of someone found by typing part of their nam
   }
 });
 
+test('a manager requests for a direct report, found among their reports only', async ({ people }) => {
+  // Demo directory: bob manages alice and erin; carol and dave do not report to him.
+  await people.provision('alice', 'bob', 'dave', 'erin');
+  const carol = await people.as('carol');
+  const name = uniqueName('Picker report');
+  await createItem(carol, { name, kind: 'Entitlement' });
+  await setNamedApprovers(carol, ['Dave Example']);
+  const reports = carol.getByLabel('Managers may request for their reports (allowRequestOnBehalfOfEmployeeByManager)');
+  await setSwitch(carol, reports, true);
+  try {
+    const bob = await people.as('bob');
+    await openCatalogItem(bob, name);
+    await bob.getByLabel('Business justification').fill('Erin starts on the night shift.');
+    const box = bob.getByRole('combobox', { name: 'Request for', exact: true });
+    await box.fill('exam');
+    const found = bob.getByRole('listbox', { name: 'Request for: matching people' });
+    await expect(found.getByRole('option')).toHaveText([/^Alice Example/, /^Erin Example/]);
+    await screenshot(bob, 'picker-on-behalf-reports');
+    await pickPerson(bob, 'Request for', 'erin', 'Erin Example');
+    await bob.getByRole('button', { name: 'Request access' }).click();
+    await expect(bob).toHaveURL(/\/requests\/[^/?]+\?created=1$/);
+    await expect(bob.getByText('Erin Example').first()).toBeVisible();
+
+    // dave manages nobody: the catalog does not offer him the choice.
+    const dave = await people.as('dave');
+    await openCatalogItem(dave, name);
+    await expect(dave.getByLabel('Business justification')).toBeVisible();
+    await expect(dave.getByRole('combobox', { name: 'Request for' })).toHaveCount(0);
+    await expect(dave.getByRole('searchbox', { name: 'Request for' })).toHaveCount(0);
+  } finally {
+    await setSwitch(carol, reports, false);
+  }
+});
+
 test('without JavaScript the owner is found by a search that keeps the rest of the form', async ({ browser, baseURL, people }) => {
   await people.provision('bob');
   const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
@@ -142,13 +177,12 @@ test('without JavaScript the owner is found by a search that keeps the rest of t
   }
 });
 
-/** On the settings page: sets one switch and saves (retrying until hydrated). */
+/** On the settings page, once hydrated (before, Save would post to the server function itself): sets one switch and saves. */
 async function setSwitch(page: import('@playwright/test').Page, box: import('@playwright/test').Locator, on: boolean) {
   await page.goto('/admin/settings');
   await expect(page.getByRole('heading', { name: 'Access-request settings' })).toBeVisible();
-  await expect(async () => {
-    await box.setChecked(on);
-    await page.getByRole('button', { name: 'Save settings' }).click();
-    await expect(page.getByText('Settings saved.')).toBeVisible({ timeout: 2000 });
-  }).toPass();
+  await waitForHydration(page);
+  await box.setChecked(on);
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Settings saved.')).toBeVisible();
 }
