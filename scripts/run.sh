@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the demo. Installs what is missing, builds, starts the local OIDC
 # provider on 127.0.0.1:3001 and Countersign on http://127.0.0.1:3000 over a SQLite
-# file (.demo/countersign.db). Ctrl-C stops both.
+# file (.demo/countersign.db), with a local SMTP sink on 127.0.0.1:2525 that prints
+# every mail in this terminal. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -23,7 +24,15 @@ for _ in $(seq 100); do
 done
 echo "provider: $(grep '^READY ' "$idp_log" | cut -d' ' -f2)  (users alice, bob, carol, dave, erin; password countersign-demo)"
 
+step "local mail sink (aiosmtpd) on 127.0.0.1:2525: every mail Countersign sends is printed here"
+venv="${COUNTERSIGN_VENV:-$HOME/.cache/countersign/venv}"
+"$venv/bin/python" scripts/smtp_sink.py --port 2525 &
+sink_pid=$!
+trap 'kill $idp_pid $sink_pid 2>/dev/null || true' EXIT
+
 step "Countersign"
+export COUNTERSIGN_SMTP_URL="${COUNTERSIGN_SMTP_URL:-smtp://127.0.0.1:2525?tls=none}"
+export COUNTERSIGN_SMTP_FROM="${COUNTERSIGN_SMTP_FROM:-Countersign demo <countersign@example.com>}"
 export DATABASE_URL="${DATABASE_URL:-sqlite:.demo/countersign.db}"
 export OIDC_ISSUER_URL="${OIDC_ISSUER_URL:-http://127.0.0.1:3001}"
 export OIDC_CLIENT_ID="${OIDC_CLIENT_ID:-countersign}"

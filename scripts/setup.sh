@@ -7,7 +7,8 @@
 #   - chromium and postgresql (Debian), only when missing
 #   - slapd + ldap-utils (Debian), for the LDAP connector's tests: installed without
 #     configuring a system instance (the tests run their own slapd as a user process)
-#   - scim2-server (PyPI) in a virtual environment, for the SCIM connector's tests:
+#   - scim2-server and aiosmtpd (PyPI) in a virtual environment, for the SCIM connector's
+#     and the mail tests (and `make run`'s mail sink):
 #     $COUNTERSIGN_VENV, default ~/.cache/countersign/venv (outside the repository)
 #   - end2end/node_modules: Playwright, axe-core, oidc-provider, binaryen's wasm-opt (npm)
 set -euo pipefail
@@ -57,13 +58,21 @@ if [[ -x /usr/sbin/slapd ]]; then
   fi
 fi
 
-# PyPI: the reference SCIM server the SCIM connector's tests talk to.
+# PyPI: the reference SCIM server the SCIM connector's tests talk to, and the
+# SMTP server the mail tests and `make run`'s mail sink use (scripts/smtp_sink.py).
 scim_server_version=0.8.3
+aiosmtpd_version=1.4.6
 venv="${COUNTERSIGN_VENV:-$HOME/.cache/countersign/venv}"
-if [[ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("scim2-server"))' 2>/dev/null)" != "$scim_server_version" ]]; then
+installed() { "$venv/bin/python" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null; }
+if [[ "$(installed scim2-server)" != "$scim_server_version" ]]; then
   step "scim2-server $scim_server_version (PyPI) in $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "scim2-server==$scim_server_version"
+fi
+if [[ "$(installed aiosmtpd)" != "$aiosmtpd_version" ]]; then
+  step "aiosmtpd $aiosmtpd_version (PyPI) in $venv"
+  [[ -x "$venv/bin/pip" ]] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$aiosmtpd_version"
 fi
 
 # npm: reinstall only when package-lock.json changed since the last install.

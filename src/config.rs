@@ -38,6 +38,9 @@ pub struct Config {
     pub outbox_interval: Option<std::time::Duration>,
     /// How long a worker holds a job it runs (`COUNTERSIGN_OUTBOX_LEASE_SECS`).
     pub outbox_lease_secs: i64,
+    /// The mail server (`COUNTERSIGN_SMTP_URL`, or `COUNTERSIGN_SMTP_HOST` and
+    /// its companions); `None`: no mail is sent.
+    pub smtp: Option<app::domain::notify::SmtpSettings>,
 }
 
 /// How to reach and trust the OpenID Connect provider.
@@ -176,7 +179,13 @@ impl Config {
         let outbox_interval =
             (interval_ms > 0).then(|| std::time::Duration::from_millis(interval_ms as u64));
         let outbox_lease_secs = bounded(get, "COUNTERSIGN_OUTBOX_LEASE_SECS", 120, 30..=3600)?;
+        let smtp =
+            app::domain::notify::SmtpSettings::from_vars(get).map_err(|err| ConfigError {
+                variable: err.variable,
+                problem: err.problem,
+            })?;
         Ok(Config {
+            smtp,
             directory,
             secret_key,
             outbox_interval,

@@ -18,6 +18,7 @@ pub mod provisioning_cli;
 pub mod scim;
 pub mod security_headers;
 pub mod telemetry;
+pub mod unsubscribe;
 
 use std::sync::Arc;
 
@@ -75,6 +76,8 @@ pub enum StartError {
     Serve(#[source] std::io::Error),
     #[error("cannot build the HTTP client for connectors: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("mail: {0}")]
+    Mail(String),
 }
 
 /// A running application: its state and its HTTP router.
@@ -113,7 +116,8 @@ impl Countersign {
             public_url: config.public_url.to_string(),
             provisioning: app::domain::provisioning::Provisioning::new(config.secret_key.clone())?,
         };
-        let worker = outbox_worker(&services, config.outbox_lease_secs);
+        app::domain::notify::record_delivery(&db, config.smtp.is_some()).await?;
+        let worker = outbox_worker(&services, &config)?;
         let problem_page =
             auth::problem_page_renderer(page_context(services.clone()), leptos_options.clone());
         let state = AppState {
@@ -160,6 +164,7 @@ impl Countersign {
             .route("/audit/export.csv", get(audit_export::csv))
             .route("/audit/export.json", get(audit_export::json))
             .merge(auth::routes())
+            .merge(unsubscribe::routes())
             .merge(api_v1::routes())
             .leptos_routes_with_context(
                 &state,
@@ -228,16 +233,32 @@ impl Countersign {
     }
 }
 
-/// The outbox worker of one replica, with a handler for each kind of job.
-pub fn outbox_worker(services: &Services, lease_secs: i64) -> app::domain::outbox::Worker {
-    use app::domain::{outbox, provisioning::ProvisioningHandler};
+/// The outbox worker of one replica, with a handler for each kind of job and
+/// its scheduled work (access about to end).
+pub fn outbox_worker(
+    services: &Services,
+    config: &Config,
+) -> Result<app::domain::outbox::Worker, StartError> {
+    use app::domain::{notify, outbox, provisioning::ProvisioningHandler};
+    use std::sync::Arc;
     let policy = outbox::RetryPolicy {
-        lease_secs,
+        lease_secs: config.outbox_lease_secs,
         ..Default::default()
     };
-    let handler = ProvisioningHandler::new(services.db.clone(), services.provisioning.clone());
-    outbox::Worker::new(services.db.clone(), policy)
-        .with_handler(app::types::JobKind::Provision, std::sync::Arc::new(handler))
+    let db = services.db.clone();
+    let handler = ProvisioningHandler::new(db.clone(), services.provisioning.clone());
+    let mut worker = outbox::Worker::new(db.clone(), policy)
+        .with_handler(app::types::JobKind::Provision, Arc::new(handler))
+        .on_failure(notify::ProvisioningFailures::new(
+            config.roles.admin_groups.clone(),
+        ))
+        .with_scheduled(Arc::new(notify::scan::AccessEndingScan::new(db.clone())));
+    if let Some(smtp) = &config.smtp {
+        let mailer = notify::Mailer::new(smtp).map_err(StartError::Mail)?;
+        let handler = notify::MailHandler::new(db, mailer, &services.public_url);
+        worker = worker.with_handler(app::types::JobKind::Email, Arc::new(handler));
+    }
+    Ok(worker)
 }
 
 /// What every page render and server function finds in its Leptos context,

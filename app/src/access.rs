@@ -28,7 +28,9 @@ pub fn page_access(path: &str) -> PageAccess {
                 .strip_prefix(prefix)
                 .is_some_and(|rest| rest.starts_with('/'))
     };
-    if under("/auth") {
+    if under("/auth") || under("/notifications/unsubscribe") {
+        // The unsubscribe link of a mail works without signing in: its token
+        // turns off one kind of mail and allows nothing else.
         PageAccess::Public
     } else if under("/admin") {
         PageAccess::AnyOf(&[Role::Admin])

@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/inbox/history") view=InboxHistoryPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/team") view=TeamPage ssr=SsrMode::InOrder/>
                             <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::InOrder/>
+                            <Route path=path!("/notifications") view=crate::pages::notifications::NotificationsPage ssr=SsrMode::InOrder/>
                             <ParentRoute path=path!("/admin") view=RoleGate ssr=SsrMode::InOrder>
                                 <Route path=path!("") view=AdminHome ssr=SsrMode::InOrder/>
                                 <Route path=path!("/items") view=AdminItemsPage ssr=SsrMode::InOrder/>

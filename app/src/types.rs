@@ -5,6 +5,7 @@ mod calendar;
 mod string_enum;
 mod connectors;
 mod directory;
+mod notifications;
 mod provisioning;
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,7 @@ pub use connectors::{
 pub use directory::{
     DirectoryMode, DirectoryStatusView, DirectoryTokenView, ScimMatchKey, ScimOperationView,
 };
+pub use notifications::{NotificationSettings, NotificationTopic, TopicChoice};
 pub use provisioning::{ConnectorKind, JobKind, JobOperation, JobState, JobView, ProvisioningView};
 pub use string_enum::UnknownValue;
 

@@ -27,6 +27,7 @@ pub fn job_title(job: &JobView) -> String {
     match job.operation {
         JobOperation::Grant => format!("Grant {item} to {person}"),
         JobOperation::Revoke => format!("Revoke {item} from {person}"),
+        JobOperation::Send => format!("Notify {person} about {item}"),
     }
 }
 

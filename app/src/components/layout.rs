@@ -44,6 +44,7 @@ pub fn Header() -> impl IntoView {
                         <NavLink href="/catalog" label="Catalog"/>
                         <NavLink href="/requests" label="My requests"/>
                         <NavLink href="/access" label="My access"/>
+                        <NavLink href="/notifications" label="Notifications"/>
                         <li>
                             <A href="/inbox" attr:class="nav-link text-slate-700 hover:text-indigo-700">
                                 "Inbox"

@@ -15,6 +15,7 @@ pub mod groups;
 pub mod items;
 pub mod managers;
 mod migrations;
+pub mod notifications;
 pub mod org_config;
 pub mod outbox;
 pub mod people;

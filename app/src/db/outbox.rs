@@ -285,13 +285,13 @@ pub async fn retry(tx: &mut Tx, id: &str, now: i64) -> Result<bool, DbError> {
     Ok(done.rows_affected() == 1)
 }
 
-/// The jobs of a request, oldest first.
+/// The provisioning jobs of a request, oldest first (its mails are not shown).
 pub async fn of_request<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     request_id: &str,
 ) -> Result<Vec<JobView>, DbError> {
     Ok(sqlx::query_as(&format!(
-        "{VIEW} WHERE j.request_id = $1 ORDER BY j.id LIMIT 50"
+        "{VIEW} WHERE j.request_id = $1 AND j.kind = 'provision' ORDER BY j.id LIMIT 50"
     ))
     .bind(request_id)
     .fetch_all(ex)
@@ -356,13 +356,14 @@ pub async fn waiting_for<'c, E: Executor<'c, Database = Any>>(
     Ok(query.fetch_all(ex).await?)
 }
 
-/// How many jobs are in each state, for `countersign provisioning status`.
+/// How many provisioning jobs are in each state, for `countersign provisioning status`.
 pub async fn counts<'c, E: Executor<'c, Database = Any>>(
     ex: E,
 ) -> Result<Vec<(JobState, i64)>, DbError> {
-    Ok(
-        sqlx::query_as("SELECT state, COUNT(*) FROM outbox_jobs GROUP BY state ORDER BY state")
-            .fetch_all(ex)
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT state, COUNT(*) FROM outbox_jobs WHERE kind = 'provision' \
+             GROUP BY state ORDER BY state",
     )
+    .fetch_all(ex)
+    .await?)
 }

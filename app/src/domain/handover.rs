@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{
     DomainError,
     audit::{self, AuditActor, Entry},
-    new_id, now,
+    new_id, notify, now,
     routing::{self, Fallback, Target},
 };
 use crate::db::{
@@ -127,6 +127,8 @@ async fn hand_on(
         },
     )
     .await?;
+    let approver = (to.user_id.as_deref(), to.group.as_deref());
+    notify::task_opened(tx, &new_task, request, approver, task.position, at).await?;
     audit::append(
         tx,
         by.clone(),

@@ -12,6 +12,7 @@ pub(crate) mod handover;
 pub mod identity;
 pub mod inbox;
 pub mod items;
+pub mod notify;
 pub(crate) mod on_behalf;
 pub mod org;
 pub mod outbox;

@@ -17,7 +17,8 @@
 //!   that records it.
 //!
 //! Time is the caller's: [`Worker::run_due`] takes `now`, so tests move the
-//! clock instead of sleeping.
+//! clock instead of sleeping. The same clock drives the worker's
+//! [`Scheduled`] work (reminders, escalation, access about to end).
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -45,6 +46,7 @@ const MAX_BATCHES: usize = 64;
 pub fn audit_prefix(kind: JobKind) -> &'static str {
     match kind {
         JobKind::Provision => "provisioning",
+        JobKind::Email | JobKind::Chat => "notification",
     }
 }
 
@@ -111,6 +113,30 @@ pub enum Attempt {
 pub trait JobHandler: Send + Sync {
     async fn attempt(&self, job: &JobRow) -> Attempt;
 }
+
+/// Told, in the transaction that records it, that a job failed after its
+/// last attempt (administrators are mailed, issue 18).
+#[async_trait::async_trait]
+pub trait FailureListener: Send + Sync {
+    async fn failed(
+        &self,
+        tx: &mut Tx,
+        job: &JobRow,
+        error: &str,
+        now: i64,
+    ) -> Result<(), DomainError>;
+}
+
+/// Work a worker does on a schedule before it runs due jobs (reminders, the
+/// scan for access about to end), on the same clock (`now`): a scan writes
+/// jobs the same round then runs.
+#[async_trait::async_trait]
+pub trait Scheduled: Send + Sync {
+    async fn run(&self, now: i64) -> Result<(), DomainError>;
+}
+
+/// How often a worker runs its [`Scheduled`] work, in seconds of its clock.
+pub const SCHEDULE_EVERY_SECS: i64 = 60;
 
 /// Writes `job` in `tx` (the decision's transaction) and cancels the older jobs
 /// of its serial key that have not started, auditing each. Returns `false` when
@@ -180,6 +206,10 @@ pub struct Worker {
     id: String,
     policy: RetryPolicy,
     handlers: HashMap<JobKind, Arc<dyn JobHandler>>,
+    on_failure: Option<Arc<dyn FailureListener>>,
+    scheduled: Vec<Arc<dyn Scheduled>>,
+    /// When the scheduled work last ran (by the worker's clock).
+    last_scheduled: Arc<std::sync::Mutex<Option<i64>>>,
 }
 
 impl Worker {
@@ -189,6 +219,41 @@ impl Worker {
             id: format!("worker-{}", new_id()),
             policy,
             handlers: HashMap::new(),
+            on_failure: None,
+            scheduled: Vec::new(),
+            last_scheduled: Arc::default(),
+        }
+    }
+
+    /// Tells `listener` of every job that fails for good.
+    pub fn on_failure(mut self, listener: Arc<dyn FailureListener>) -> Worker {
+        self.on_failure = Some(listener);
+        self
+    }
+
+    /// Runs `work` at most every [`SCHEDULE_EVERY_SECS`], before due jobs.
+    pub fn with_scheduled(mut self, work: Arc<dyn Scheduled>) -> Worker {
+        self.scheduled.push(work);
+        self
+    }
+
+    /// Runs the scheduled work when it is due at `now`. A failure is logged and
+    /// tried again next time: it never holds up the jobs.
+    async fn run_scheduled(&self, now: i64) {
+        {
+            let mut last = self
+                .last_scheduled
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if last.is_some_and(|at| now >= at && now < at + SCHEDULE_EVERY_SECS) {
+                return;
+            }
+            *last = Some(now);
+        }
+        for work in &self.scheduled {
+            if let Err(err) = work.run(now).await {
+                tracing::warn!(error = %err, "scheduled outbox work failed");
+            }
         }
     }
 
@@ -203,6 +268,7 @@ impl Worker {
 
     /// Runs every job due at `now` (its batches concurrently), until none is due.
     pub async fn run_due(&self, now: i64) -> Result<RunReport, DomainError> {
+        self.run_scheduled(now).await;
         let mut report = RunReport::default();
         for _ in 0..MAX_BATCHES {
             let (claimed, reclaimed) = self.claim(now).await?;
@@ -332,6 +398,11 @@ impl Worker {
             },
         )
         .await?;
+        if state == JobState::Failed
+            && let Some(listener) = &self.on_failure
+        {
+            listener.failed(&mut tx, job, message, now).await?;
+        }
         tx.commit().await?;
         match state {
             JobState::Done => report.done += 1,

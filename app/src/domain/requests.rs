@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{
     DomainError, approvals,
     audit::{self, AuditActor, Entry},
-    new_id, now, on_behalf, org,
+    new_id, notify, now, on_behalf, org,
     routing::{self, Fallback},
     text,
 };
@@ -240,6 +240,11 @@ async fn close_cancelled(
         return Ok(false);
     }
     tasks::cancel_pending(tx, &request.id, at).await?;
+    let by_person = match &by {
+        AuditActor::User(id) => Some(*id),
+        _ => None,
+    };
+    notify::request_closed(tx, request, RequestStatus::Cancelled, by_person, None, at).await?;
     audit::append(
         tx,
         by,

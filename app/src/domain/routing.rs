@@ -23,7 +23,7 @@ use super::{
     DomainError,
     audit::{self, AuditActor, Entry},
     identity::RoleMap,
-    new_id, now, provisioning,
+    new_id, notify, now, provisioning,
 };
 use crate::{
     db::{
@@ -241,7 +241,8 @@ pub(crate) async fn open_step(
         .await?;
         return Box::pin(open_step(tx, request, position + 1, fallback)).await;
     }
-    Ok(())
+    let approver = (target.user_id.as_deref(), target.group.as_deref());
+    notify::task_opened(tx, &task_id, request, approver, position, at).await
 }
 
 /// The last line of defence of the e-signature: access that must be e-signed is
@@ -277,6 +278,7 @@ async fn finish(tx: &mut Tx, request: &RequestRow, item: &AccessItem) -> Result<
             "This request is no longer pending.".into(),
         ));
     }
+    notify::request_closed(tx, request, RequestStatus::Approved, None, None, at).await?;
     let (action, details) = match request.kind {
         RequestKind::Grant => {
             let assignment = new_id();

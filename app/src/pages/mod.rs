@@ -9,5 +9,6 @@ pub mod fulfilment;
 pub mod home;
 pub mod inbox;
 pub mod my_requests;
+pub mod notifications;
 pub mod team;
 pub mod tokens;

@@ -25,22 +25,27 @@ string_enum! {
 }
 
 string_enum! {
-    /// What an outbox job does. E-mail (issue 18) adds its kind here.
+    /// What an outbox job does.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum JobKind {
         /// Grant or revoke access in a target system.
         Provision = "provision",
+        /// Send one e-mail to one person (issue 18).
+        Email = "email",
+        /// Post one message to a chat's incoming webhook (issue 18).
+        Chat = "chat",
     }
 }
 
 string_enum! {
-    /// A provisioning job's direction.
+    /// A provisioning job's direction; `send` for a notification.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub enum JobOperation {
         Grant = "grant",
         Revoke = "revoke",
+        Send = "send",
     }
 }
 
@@ -76,6 +81,7 @@ impl JobOperation {
         match self {
             JobOperation::Grant => "Grant",
             JobOperation::Revoke => "Revoke",
+            JobOperation::Send => "Send",
         }
     }
 }

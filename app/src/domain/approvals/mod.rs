@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{
     DomainError,
     audit::{self, AuditActor, Entry},
-    now, reauth,
+    notify, now, reauth,
     routing::{self, Fallback, needs_reauth},
     text,
 };
@@ -343,7 +343,8 @@ async fn decide_one(
         Decision::Deny => {
             store::close(tx, &request.id, RequestStatus::Denied, at).await?;
             tasks::cancel_pending(tx, &request.id, at).await?;
-            Ok(())
+            let by = Some(actor.id.as_str());
+            notify::request_closed(tx, request, RequestStatus::Denied, by, comment_opt, at).await
         }
         Decision::Approve => routing::open_step(tx, request, task.position + 1, fallback).await,
     }

@@ -14,7 +14,7 @@ use crate::{
     domain::{
         DomainError,
         audit::{self, AuditActor, Entry},
-        new_id, now,
+        new_id, notify, now,
         people::PeopleQuery,
         routing::Fallback,
         text,
@@ -114,6 +114,8 @@ pub async fn reassign(
         },
     )
     .await?;
+    let approver = (Some(to.id.as_str()), None);
+    notify::task_opened(&mut tx, &new_task, &request, approver, task.position, at).await?;
     audit::append(
         &mut tx,
         AuditActor::User(&actor.id),

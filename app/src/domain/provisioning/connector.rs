@@ -86,6 +86,7 @@ pub async fn apply(connector: &dyn Connector, change: &Change) -> Outcome {
     match change.operation {
         JobOperation::Grant => connector.grant(change).await,
         JobOperation::Revoke => connector.revoke(change).await,
+        JobOperation::Send => Outcome::Fail("a notification is not a change of access".into()),
     }
 }
 

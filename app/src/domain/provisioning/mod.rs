@@ -162,6 +162,10 @@ pub async fn revoke_assignment(
         _ => json!({ "user_id": user_id, "reason": reason.as_str() }),
     };
     details["provisioning_job"] = json!(job);
+    if reason == RevokeReason::Expired {
+        let holding = (user_id, item_id);
+        super::notify::access_expired(tx, holding, assignment.end_date, at).await?;
+    }
     audit::append(
         tx,
         by,

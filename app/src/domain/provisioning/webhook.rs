@@ -29,6 +29,8 @@ pub fn event_type(operation: JobOperation) -> &'static str {
     match operation {
         JobOperation::Grant => "access.granted",
         JobOperation::Revoke => "access.revoked",
+        // Never posted to a provisioning target (`connector::apply` refuses it).
+        JobOperation::Send => "countersign.notification",
     }
 }
 
