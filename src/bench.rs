@@ -1,7 +1,8 @@
 //! `countersign bench`: fills a scratch database with many access items and audit
 //! records, then times the queries the catalog and the audit trail run on every
-//! page view (first page, a deep keyset page, a search, a filter) and prints the
-//! figures. For `scripts/bench.sh`; never point it at a real database.
+//! page view (first page, a deep keyset page, a search, a filter), and with a
+//! directory of people, the people pickers' searches (`bench/people.rs`); prints
+//! the figures. For `scripts/bench.sh`; never point it at a real database.
 
 use std::time::{Duration, Instant};
 
@@ -10,13 +11,29 @@ use app::{
     types::{CurrentUser, ItemKind, Role},
 };
 
-pub async fn run(database_url: &str, items: i64, records: i64) -> Result<(), DbError> {
+mod people;
+
+pub async fn run(
+    database_url: &str,
+    (items, records): (i64, i64),
+    people: i64,
+) -> Result<(), DbError> {
     let db = Db::connect(database_url).await?;
     db.migrate().await?;
-    let admin = seed_admin(&db).await?;
+    if items > 0 || records > 0 {
+        items_and_audit(&db, items, records).await?;
+    }
+    if people > 0 {
+        people::run(&db, people).await?;
+    }
+    Ok(())
+}
+
+async fn items_and_audit(db: &Db, items: i64, records: i64) -> Result<(), DbError> {
+    let admin = seed_admin(db).await?;
     let started = Instant::now();
-    seed_items(&db, &admin.id, items).await?;
-    seed_audit(&db, records).await?;
+    seed_items(db, &admin.id, items).await?;
+    seed_audit(db, records).await?;
     println!(
         "seeded {items} items and {records} audit records in {:.1} s ({:?})",
         started.elapsed().as_secs_f64(),

@@ -139,6 +139,14 @@ async fn setup(db: &Db, url: &str, people: usize) -> Result<Setup, BenchError> {
         },
     )
     .await?;
+    let fallback = Fallback {
+        admin_group: Some("admins".into()),
+        roles: RoleMap {
+            admin_groups: vec!["admins".into()],
+            approver_groups: vec!["approvers".into()],
+            auditor_groups: vec![],
+        },
+    };
     let steps = [Approver::User {
         user_id: bob.id.clone(),
     }];
@@ -146,7 +154,7 @@ async fn setup(db: &Db, url: &str, people: usize) -> Result<Setup, BenchError> {
         db,
         (&admin, "bench"),
         (&item.id, item.version),
-        &steps,
+        (&steps, &fallback.roles),
         None,
     )
     .await?;
@@ -173,14 +181,6 @@ async fn setup(db: &Db, url: &str, people: usize) -> Result<Setup, BenchError> {
     for n in 0..people {
         requesters.push(person(db, &format!("person-{n:06}"), &[], &[]).await?);
     }
-    let fallback = Fallback {
-        admin_group: Some("admins".into()),
-        roles: RoleMap {
-            admin_groups: vec!["admins".into()],
-            approver_groups: vec!["approvers".into()],
-            auditor_groups: vec![],
-        },
-    };
     Ok(Setup {
         bob,
         item: item.id,

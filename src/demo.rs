@@ -7,7 +7,7 @@ use app::{
     domain::{
         DomainError,
         audit::AuditActor,
-        identity,
+        identity::{self, RoleMap},
         items::{self, ItemInput},
         routing::Fallback,
     },
@@ -256,7 +256,7 @@ pub async fn seed(config: Config, issuer: &str) -> Result<(), StartError> {
         if let Err(err) = seed_item(
             &db,
             &carol,
-            &ids,
+            (&ids, &config.roles),
             (kind, name, description, owner, steps, reauth),
         )
         .await
@@ -285,7 +285,7 @@ async fn set_manager(
 async fn seed_item(
     db: &Db,
     carol: &CurrentUser,
-    ids: &std::collections::HashMap<&str, String>,
+    (ids, roles): (&std::collections::HashMap<&str, String>, &RoleMap),
     (kind, name, description, owner, steps, reauth): Item,
 ) -> Result<(), DomainError> {
     let item = items::create(
@@ -318,7 +318,7 @@ async fn seed_item(
         db,
         (carol, "demo-seed"),
         (&item.id, item.version),
-        &approvers,
+        (&approvers, roles),
         None,
     )
     .await?;

@@ -43,6 +43,9 @@ enum Command {
         items: i64,
         #[arg(long, default_value_t = 1_000_000)]
         records: i64,
+        /// People in the directory the people pickers search.
+        #[arg(long, default_value_t = 10_000)]
+        people: i64,
     },
     /// Provisioning through the outbox to a webhook receiver on loopback: jobs
     /// per second with 1 and 2 workers, and approval-to-delivery latency
@@ -144,11 +147,13 @@ async fn main() -> ExitCode {
                 }
             };
         }
-        Command::Bench { items, records } => {
-            countersign::bench::run(&config.database_url, items, records)
-                .await
-                .map_err(countersign::StartError::from)
-        }
+        Command::Bench {
+            items,
+            records,
+            people,
+        } => countersign::bench::run(&config.database_url, (items, records), people)
+            .await
+            .map_err(countersign::StartError::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -200,10 +200,30 @@ pub fn parse_time_cursor(cursor: &str) -> Option<(i64, &str)> {
 
 /// A person, as pickers and lists show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct PersonRef {
     pub id: String,
     pub name: String,
     pub email: Option<String>,
+}
+
+string_enum! {
+    /// What a people picker chooses a person as; the server offers, and later
+    /// accepts, only the people each allows (`domain::people`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum PickFor {
+        /// An item's owner: anyone who has not left.
+        Owner = "owner",
+        /// A named approver: a holder of the approver role.
+        Approver = "approver",
+        /// Whom a task is handed to: who could have been given its step.
+        Reassignment = "reassignment",
+        /// Whom access is requested for: per `requestOnBehalfOfConfig`.
+        OnBehalf = "on_behalf",
+        /// The audit trail's actor filter: anyone who has not left.
+        AuditActor = "audit_actor",
+    }
 }
 
 /// Who may request access for whom (the `requestOnBehalfOfConfig` of the access-request configuration).

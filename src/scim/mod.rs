@@ -265,12 +265,19 @@ impl<S: Send + Sync> FromRequest<S> for ScimBody {
                 detail: format!("send the body as {MEDIA_TYPE}"),
             }));
         }
+        // The rest of the body is never read, so the connection cannot carry
+        // another request: it is closed, and the client is told so (else it
+        // may send its next request down a connection that is closing).
         let too_large = || {
-            error(ScimError {
+            let mut response = error(ScimError {
                 status: 413,
                 scim_type: None,
                 detail: format!("the body is over {} KiB", MAX_BODY / 1024),
-            })
+            });
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
         };
         let declared = request
             .headers()

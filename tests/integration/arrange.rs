@@ -49,9 +49,12 @@ impl TestApp {
             &self.db,
             (&carol, "arrange"),
             (&item.id, item.version),
-            &[Approver::User {
-                user_id: approver.id.clone(),
-            }],
+            (
+                &[Approver::User {
+                    user_id: approver.id.clone(),
+                }],
+                &self.fallback.roles,
+            ),
             None,
         )
         .await

@@ -72,7 +72,7 @@ async fn item_with(app: &TestApp, name: &str, steps: &[Approver]) -> AccessItem 
         &app.db,
         (&carol, "arrange"),
         (&item.id, item.version),
-        steps,
+        (steps, &app.fallback.roles),
         None,
     )
     .await

@@ -164,9 +164,10 @@ async fn a_search_longer_than_200_characters_is_refused_with_a_clear_message() {
     for (path, field) in [
         ("/api/catalog/list", "search"),
         ("/api/items/list", "search"),
-        ("/api/people/search", "query"),
+        ("/api/people/find", "query"),
     ] {
-        let form = [(field, long.as_str()), ("kind", ""), ("sort", "")];
+        let extra = [("kind", ""), ("sort", ""), ("purpose", "owner")];
+        let form = [[(field, long.as_str())].as_slice(), &extra].concat();
         let (status, body) = app.server_fn(path, &form).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
         assert!(
@@ -175,7 +176,7 @@ async fn a_search_longer_than_200_characters_is_refused_with_a_clear_message() {
             "{path}: {body}"
         );
 
-        let form = [(field, longest.as_str()), ("kind", ""), ("sort", "")];
+        let form = [[(field, longest.as_str())].as_slice(), &extra].concat();
         let (status, body) = app.server_fn(path, &form).await;
         assert_eq!(
             status,

@@ -17,6 +17,7 @@ mod leavers;
 mod limits;
 mod notifications;
 mod people_audit;
+mod pickers;
 mod provisioning;
 mod provisioning_crash;
 mod provisioning_ldap;

@@ -108,10 +108,19 @@ async fn a_job_whose_server_was_killed_runs_after_restart_exactly_once() {
     )
     .await
     .unwrap();
+    // Routed as the server routes it (the default role groups).
+    let roles = countersign::config::Config::from_vars(&Default::default())
+        .unwrap()
+        .roles;
+    let fallback = app::domain::routing::Fallback {
+        admin_group: roles.admin_groups.first().cloned(),
+        roles,
+    };
     let steps = [Approver::User {
         user_id: bob.id.clone(),
     }];
-    items::set_steps(&db, (&carol, "s"), (&item.id, item.version), &steps, None)
+    let steps = (&steps[..], &fallback.roles);
+    items::set_steps(&db, (&carol, "s"), (&item.id, item.version), steps, None)
         .await
         .unwrap();
     let runtime = provisioning::Provisioning::new(Some(
@@ -129,14 +138,6 @@ async fn a_job_whose_server_was_killed_runs_after_restart_exactly_once() {
     provisioning::target::save(&db, &runtime, (&carol, "s"), (&item.id, 0), &change, None)
         .await
         .unwrap();
-    // Routed as the server routes it (the default role groups).
-    let roles = countersign::config::Config::from_vars(&Default::default())
-        .unwrap()
-        .roles;
-    let fallback = app::domain::routing::Fallback {
-        admin_group: roles.admin_groups.first().cloned(),
-        roles,
-    };
     let input = AccessRequestInput {
         item_id: item.id.clone(),
         justification: "Needed".into(),

@@ -237,9 +237,12 @@ async fn a_renamed_group_keeps_its_steps_and_pending_tasks() {
         &app.db,
         (&carol, "test"),
         (&item.id, item.version),
-        &[Approver::Group {
-            group: "finance-approvers".into(),
-        }],
+        (
+            &[Approver::Group {
+                group: "finance-approvers".into(),
+            }],
+            &app.fallback.roles,
+        ),
         None,
     )
     .await

@@ -184,7 +184,10 @@ async fn every_refused_request_answers_its_scim_type_and_changes_nothing() {
         .bearer_auth(scim.token())
         .header("content-type", "application/scim+json")
         .body(huge);
-    scim.send(oversized).await.assert_error(413, None);
+    let refused = scim.send(oversized).await;
+    refused.assert_error(413, None);
+    // And the server says it closes that connection.
+    assert_eq!(refused.headers["connection"], "close");
     scim.get("/Users/no-such-id").await.assert_error(404, None);
     scim.get("/Bulk").await.assert_error(404, None);
 

@@ -56,10 +56,11 @@ pub async fn decide(
     Ok(done.len())
 }
 
+/// `to_user_id` is the person chosen in the picker (absent when nobody was).
 #[server(endpoint = "inbox/reassign")]
 pub async fn reassign(
     task_id: String,
-    to_user_id: String,
+    to_user_id: Option<String>,
     comment: String,
 ) -> Result<(), AppError> {
     use crate::domain::approvals::{self, Caller, Channel};
@@ -73,25 +74,11 @@ pub async fn reassign(
     Ok(approvals::reassign(
         &s.db,
         &caller,
-        (&task_id, &to_user_id),
+        (&task_id, to_user_id.as_deref().unwrap_or_default()),
         &comment,
         &s.fallback,
     )
     .await?)
-}
-
-/// The people a task can be handed to, whose name or email contains `query`.
-#[server(endpoint = "inbox/assignees")]
-pub async fn eligible_assignees(
-    task_id: String,
-    query: String,
-) -> Result<Vec<crate::types::PersonRef>, AppError> {
-    let user = crate::auth::require_user()?;
-    let s = crate::services::current()?;
-    Ok(
-        crate::domain::approvals::eligible_assignees(&s.db, &user, &task_id, &query, &s.fallback)
-            .await?,
-    )
 }
 
 #[server(endpoint = "inbox/history")]

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::types::{AccessItem, AppError, ApprovalStepView, Page, PersonRef};
+use crate::types::{AccessItem, AppError, ApprovalStepView, Page};
 
 /// Everything the item edit page shows.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -12,8 +12,6 @@ pub struct ItemEditData {
     /// The organisation's `reauthorizationEnabled`.
     pub org_reauth_enabled: bool,
     pub org_default_window: i64,
-    /// People to choose owners and approvers from.
-    pub people: Vec<PersonRef>,
 }
 
 #[server(endpoint = "items/list")]
@@ -43,9 +41,7 @@ pub async fn item_edit_view(id: String) -> Result<ItemEditData, AppError> {
     let item = domain::items::get(&s.db, &user, &id).await?;
     let steps = domain::items::steps_view(&s.db, &id).await?;
     let config = domain::org::config(&s.db).await?;
-    let people = domain::search::people(&s.db, "", 50).await?;
     Ok(ItemEditData {
-        people,
         item,
         steps,
         org_reauth_enabled: config.reauthorization_enabled,
@@ -113,7 +109,8 @@ pub async fn set_item_steps(
     let s = crate::services::current()?;
     let steps: Vec<crate::types::Approver> = serde_json::from_str(&steps)
         .map_err(|_| AppError::Invalid("The approval steps could not be read.".into()))?;
-    Ok(crate::domain::items::set_steps(&s.db, (&user, &key), (&id, version), &steps, None).await?)
+    let steps = (steps.as_slice(), &s.fallback.roles);
+    Ok(crate::domain::items::set_steps(&s.db, (&user, &key), (&id, version), steps, None).await?)
 }
 
 #[server(endpoint = "items/reauth")]
@@ -144,12 +141,4 @@ pub async fn set_item_reauth(
         None,
     )
     .await?)
-}
-
-/// People whose name or email contains `query` (pickers).
-#[server(endpoint = "people/search")]
-pub async fn search_people(query: String) -> Result<Vec<PersonRef>, AppError> {
-    crate::auth::require_user()?;
-    let s = crate::services::current()?;
-    Ok(crate::domain::search::people(&s.db, &query, 50).await?)
 }

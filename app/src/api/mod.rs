@@ -7,6 +7,7 @@ pub mod directory;
 pub mod inbox;
 pub mod items;
 pub mod notifications;
+pub mod people;
 pub mod provisioning;
 pub mod requests;
 pub mod session;

@@ -17,12 +17,10 @@ pub async fn catalog(
     Ok(crate::domain::catalog::page(&s.db, &user, search, kind, after.as_deref(), 20).await?)
 }
 
-/// One catalog item with where the person stands, and the people they may ask
-/// for (empty when the configuration allows only themselves).
+/// One catalog item with where the person stands, and whether they may ask for
+/// someone else.
 #[server(endpoint = "catalog/item")]
-pub async fn catalog_item(
-    id: String,
-) -> Result<(CatalogEntry, Vec<crate::types::PersonRef>), AppError> {
+pub async fn catalog_item(id: String) -> Result<(CatalogEntry, bool), AppError> {
     let user = crate::auth::require_user()?;
     let s = crate::services::current()?;
     Ok(crate::domain::catalog::entry(&s.db, &user, &id).await?)

@@ -113,7 +113,8 @@ pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcom
             version,
             steps,
         } => {
-            items::set_steps(&s.db, admin, (&item_id, version), &steps, proof).await?;
+            let steps = (steps.as_slice(), &s.fallback.roles);
+            items::set_steps(&s.db, admin, (&item_id, version), steps, proof).await?;
             Ok(SignedOutcome::said(
                 "Signed and saved: the item's approval steps are changed.",
             ))

@@ -3,6 +3,7 @@
 pub mod jobs;
 pub mod layout;
 pub mod loaded;
+pub mod person_picker;
 pub mod role_gate;
 pub mod session;
 pub mod ui;

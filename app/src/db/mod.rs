@@ -18,6 +18,7 @@ mod migrations;
 pub mod notifications;
 pub mod org_config;
 pub mod outbox;
+pub mod people;
 pub mod provisioning;
 pub mod requests;
 pub mod session_store;

@@ -116,34 +116,6 @@ pub async fn count(db: &Db) -> Result<i64, DbError> {
     Ok(n)
 }
 
-/// The `LIKE` pattern for "name or email contains `query`" (wildcards typed by
-/// the person are dropped, not interpreted).
-fn contains_pattern(query: &str) -> String {
-    format!(
-        "%{}%",
-        query.trim().to_lowercase().replace(['%', '_', '\\'], "")
-    )
-}
-
-/// The `LIKE` pattern for membership of `group`: its JSON string inside the
-/// stored list, `"name"`.
-fn member_pattern(group: &str) -> String {
-    let needle = serde_json::to_string(group).unwrap_or_default();
-    format!("%{}%", needle.replace(['%', '_'], ""))
-}
-
-/// People whose name or email contains `query`, by name, at most `limit`.
-pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, DbError> {
-    let pattern = contains_pattern(query);
-    Ok(sqlx::query_as(&users(
-        "LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1 ORDER BY name, id LIMIT $2",
-    ))
-    .bind(pattern)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?)
-}
-
 /// Does anybody belong to `group`?
 pub async fn group_exists(db: &Db, group: &str) -> Result<bool, DbError> {
     super::groups::has_members(db.pool(), group).await
@@ -168,33 +140,6 @@ pub async fn find_in<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
         .bind(id)
         .fetch_optional(ex)
         .await?)
-}
-
-/// People in any of `groups` (as the provider last told us) whose name or email
-/// contains `query`, by name, at most `limit`.
-pub async fn search_in_groups<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
-    ex: E,
-    query: &str,
-    groups: &[String],
-    limit: i64,
-) -> Result<Vec<UserRow>, DbError> {
-    if groups.is_empty() {
-        return Ok(Vec::new());
-    }
-    let pattern = contains_pattern(query);
-    let member: Vec<String> = (0..groups.len())
-        .map(|i| format!("groups_json LIKE ${}", i + 3))
-        .collect();
-    let sql = users(&format!(
-        "(LOWER(name) LIKE $1 OR LOWER(COALESCE(email, '')) LIKE $1) AND ({}) \
-         ORDER BY name, id LIMIT $2",
-        member.join(" OR ")
-    ));
-    let mut q = sqlx::query_as::<_, UserRow>(&sql).bind(pattern).bind(limit);
-    for group in groups {
-        q = q.bind(member_pattern(group));
-    }
-    Ok(q.fetch_all(ex).await?)
 }
 
 /// Marks a person disabled (once); returns whether this call did it.

@@ -1,10 +1,11 @@
 //! The catalog as a person sees it: the items they may request, each with where
-//! they stand (held, or waiting for a decision), and whom they may ask for.
+//! they stand (held, or waiting for a decision), and whether they may ask for
+//! someone else.
 
-use super::{DomainError, items, org, search};
+use super::{DomainError, items, org, people::OnBehalfOf};
 use crate::{
     db::{Db, items::ItemFilter, managers, standing},
-    types::{CatalogEntry, CurrentUser, ItemKind, Page, PersonRef},
+    types::{CatalogEntry, CurrentUser, ItemKind, Page},
 };
 
 /// One page of the catalog, narrowed by `search` and `kind`.
@@ -41,40 +42,25 @@ pub async fn page(
     })
 }
 
-/// One item of the catalog with where the actor stands, and the people they may
-/// ask for: anyone, or a manager's direct reports, as the configuration allows
-/// (empty when it allows only themselves).
+/// One item of the catalog with where the actor stands, and whether they may
+/// ask for someone else: anyone may, or a manager may for their direct reports,
+/// as the configuration allows (whom: `people::on_behalf_candidates`).
 pub async fn entry(
     db: &Db,
     actor: &CurrentUser,
     id: &str,
-) -> Result<(CatalogEntry, Vec<PersonRef>), DomainError> {
+) -> Result<(CatalogEntry, bool), DomainError> {
     let item = items::get(db, actor, id).await?;
     if !(item.enabled && item.requestable) {
         return Err(DomainError::NotFound("access item"));
     }
     let (held, pending) = standing(db, actor, id).await?;
     let config = org::config(db).await?;
-    let rules = &config.request_on_behalf_of_config;
-    let others = if rules.allow_request_on_behalf_of_anyone_by_anyone {
-        search::people(db, "", 50)
-            .await?
-            .into_iter()
-            .filter(|person| person.id != actor.id)
-            .collect()
-    } else if rules.allow_request_on_behalf_of_employee_by_manager {
-        // A manager asks for their direct reports (the rule is `domain::on_behalf`).
-        managers::reports_of(db.pool(), &actor.id, None, 50)
-            .await?
-            .into_iter()
-            .map(|r| PersonRef {
-                id: r.id,
-                name: r.name,
-                email: r.email,
-            })
-            .collect()
-    } else {
-        Vec::new()
+    let for_others = match OnBehalfOf::under(&config.request_on_behalf_of_config) {
+        OnBehalfOf::Nobody => false,
+        OnBehalfOf::Anyone => true,
+        // Only a manager is offered the choice (of their direct reports).
+        OnBehalfOf::DirectReports => managers::has_reports(db.pool(), &actor.id).await?,
     };
     Ok((
         CatalogEntry {
@@ -82,7 +68,7 @@ pub async fn entry(
             held,
             pending,
         },
-        others,
+        for_others,
     ))
 }
 

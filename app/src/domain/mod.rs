@@ -16,6 +16,7 @@ pub mod notify;
 pub(crate) mod on_behalf;
 pub mod org;
 pub mod outbox;
+pub mod people;
 pub mod provisioning;
 pub mod reauth;
 pub mod requests;

@@ -1,7 +1,7 @@
 //! Who may request access for whom: the organisation's
 //! `requestOnBehalfOfConfig`, checked when a request is made.
 
-use super::DomainError;
+use super::{DomainError, people::OnBehalfOf};
 use crate::{
     db::{Db, managers, users},
     types::{CurrentUser, RequestOnBehalfOfConfig},
@@ -11,16 +11,16 @@ use crate::{
 /// organisation's `requestOnBehalfOfConfig`: anyone, with
 /// `allowRequestOnBehalfOfAnyoneByAnyone`; their direct reports (as the directory
 /// names their manager), with `allowRequestOnBehalfOfEmployeeByManager`; nobody
-/// else, and never a person who left.
+/// else, and never a person who left. The rule is read as `OnBehalfOf::under`
+/// reads it for the candidates the picker offers (`people::on_behalf_candidates`).
 pub(crate) async fn beneficiary(
     db: &Db,
     actor: &CurrentUser,
     rules: &RequestOnBehalfOfConfig,
     for_user_id: &str,
 ) -> Result<String, DomainError> {
-    let anyone = rules.allow_request_on_behalf_of_anyone_by_anyone;
-    let reports = rules.allow_request_on_behalf_of_employee_by_manager;
-    if !anyone && !reports {
+    let who = OnBehalfOf::under(rules);
+    if who == OnBehalfOf::Nobody {
         return Err(DomainError::invalid(
             "for_user_id",
             "your organisation does not allow requesting access for someone else",
@@ -35,7 +35,7 @@ pub(crate) async fn beneficiary(
             format!("{} has left the organisation", person.name),
         ));
     }
-    if anyone {
+    if who == OnBehalfOf::Anyone {
         return Ok(person.id);
     }
     let manager = managers::manager_of(db.pool(), &person.id).await?;

@@ -3,10 +3,6 @@
 //! its length is bounded here, for every search, before any query runs.
 
 use super::DomainError;
-use crate::{
-    db::{Db, users},
-    types::PersonRef,
-};
 
 /// The longest search anybody may run, in characters.
 pub const SEARCH_MAX_CHARS: usize = 200;
@@ -21,18 +17,4 @@ pub fn search_text(query: &str) -> Result<&str, DomainError> {
         ));
     }
     Ok(query)
-}
-
-/// People whose name or email contains `query` (the pickers), by name.
-pub async fn people(db: &Db, query: &str, limit: i64) -> Result<Vec<PersonRef>, DomainError> {
-    let query = search_text(query)?;
-    let rows = users::search(db, query, limit).await?;
-    Ok(rows
-        .into_iter()
-        .map(|u| PersonRef {
-            id: u.id,
-            name: u.name,
-            email: u.email,
-        })
-        .collect())
 }

@@ -8,10 +8,11 @@ use crate::{
     api::audit::{audit_list, get_audit_record},
     components::{
         loaded::{Loaded, LoadedList},
+        person_picker::PersonPicker,
         ui::Pager,
     },
     query::urlencode,
-    types::{AuditRecord, format_utc},
+    types::{AuditRecord, PickFor, format_utc},
 };
 
 #[component]
@@ -34,7 +35,7 @@ pub fn AuditPage() -> impl IntoView {
         },
         |((a, i, r), (who, from, until), b)| audit_list(a, i, r, who, from, until, b),
     );
-    let people = Resource::new(|| (), |_| crate::api::items::search_people(String::new()));
+    let actor = Resource::new(move || get("actor"), crate::api::people::audit_actor);
     let filter_query = move || {
         ["action", "item", "request", "actor", "from", "until"]
             .iter()
@@ -86,23 +87,18 @@ pub fn AuditPage() -> impl IntoView {
                 <label for="item">"Item id"</label>
                 <input id="item" name="item" type="text" prop:value=move || get("item")/>
             </div>
-            <div class="field">
-                <label for="actor">"Actor"</label>
-                <Suspense fallback=|| view! { <select id="actor" name="actor"></select> }>
-                    {move || Suspend::new(async move {
-                        let people = people.await.unwrap_or_default();
-                        view! {
-                            <select id="actor" name="actor">
-                                <option value="">"Anybody"</option>
-                                {people.into_iter().map(|p| {
-                                    let sel = p.id == get("actor");
-                                    view! { <option value=p.id selected=sel>{p.name}</option> }
-                                }).collect_view()}
-                            </select>
-                        }
-                    })}
-                </Suspense>
-            </div>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let chosen = actor.await.ok().flatten();
+                    let searched = query.read_untracked().get("actor_q");
+                    let choice = searched.as_ref().map(|_| get("actor"));
+                    view! {
+                        <PersonPicker name="actor" label="Actor" id="actor" purpose=PickFor::AuditActor
+                            chosen nobody="Anybody" search_action="/audit" search_param="actor_q"
+                            searched choice/>
+                    }
+                })}
+            </Suspense>
             <div class="field">
                 <label for="from">"From (UTC date)"</label>
                 <input id="from" name="from" type="date" prop:value=move || get("from")/>

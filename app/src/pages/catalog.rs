@@ -9,10 +9,11 @@ use crate::{
     api::requests::{RequestAccess, catalog, catalog_item},
     components::{
         loaded::LoadedList,
+        person_picker::PersonPicker,
         ui::{Alert, Pager, field_error, form_error},
     },
     query::urlencode,
-    types::{CatalogEntry, ItemKind},
+    types::{CatalogEntry, ItemKind, PickFor},
 };
 
 #[component]
@@ -108,7 +109,7 @@ pub fn CatalogItemPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((entry, others)) => Either::Left(view! { <ItemDetail entry others/> }),
+                    Ok((entry, for_others)) => Either::Left(view! { <ItemDetail entry for_others/> }),
                     Err(err) => Either::Right(view! {
                         <Title text="Not found"/>
                         <h1 class="text-2xl font-bold">"This item is not in the catalog"</h1>
@@ -121,11 +122,32 @@ pub fn CatalogItemPage() -> impl IntoView {
     }
 }
 
+/// The request form as it was sent with the "Request for" search (no
+/// WebAssembly): justification, end date, the person chosen and the search.
+fn sent_request() -> Option<(String, String, String, String)> {
+    let query = use_query_map();
+    let query = query.read_untracked();
+    let search = query.get("for_q")?;
+    let get = |k: &str| query.get(k).unwrap_or_default();
+    Some((
+        get("justification"),
+        get("end_date"),
+        get("for_user_id"),
+        search,
+    ))
+}
+
 #[component]
-fn ItemDetail(entry: CatalogEntry, others: Vec<crate::types::PersonRef>) -> impl IntoView {
+fn ItemDetail(entry: CatalogEntry, for_others: bool) -> impl IntoView {
     let item = entry.item;
     let request = ServerAction::<RequestAccess>::new();
     let value = request.value();
+    let sent = sent_request();
+    let (justification, end_date) = sent
+        .as_ref()
+        .map(|(j, e, ..)| (j.clone(), e.clone()))
+        .unwrap_or_default();
+    let search_action = format!("/catalog/{}", item.id);
     view! {
         <Title text=item.name.clone()/>
         <p><a class="link" href="/catalog">"← Catalog"</a></p>
@@ -148,24 +170,22 @@ fn ItemDetail(entry: CatalogEntry, others: Vec<crate::types::PersonRef>) -> impl
                         <div class="field">
                             <label for="justification">"Business justification"</label>
                             <textarea id="justification" name="justification" rows="3" maxlength="1000" required
-                                aria-describedby="justification-hint justification-error"></textarea>
+                                aria-describedby="justification-hint justification-error">{justification}</textarea>
                             <p id="justification-hint" class="hint">"Why you need it; your approvers and the audit trail see this."</p>
                             {field_error(value, "justification")}
                         </div>
                         <div class="field">
                             <label for="end_date">"End date (optional)"</label>
-                            <input id="end_date" name="end_date" type="date"/>
+                            <input id="end_date" name="end_date" type="date" value=end_date/>
                             {field_error(value, "end_date")}
                         </div>
-                        {(!others.is_empty()).then(|| view! {
-                            <div class="field">
-                                <label for="for_user_id">"Request for"</label>
-                                <select id="for_user_id" name="for_user_id">
-                                    <option value="">"Myself"</option>
-                                    {others.into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
-                                </select>
-                                {field_error(value, "for_user_id")}
-                            </div>
+                        {for_others.then(|| view! {
+                            <PersonPicker name="for_user_id" label="Request for" id="for"
+                                purpose=PickFor::OnBehalf nobody="Myself"
+                                search_action=search_action.clone() search_param="for_q"
+                                searched=sent.as_ref().map(|s| s.3.clone())
+                                choice=sent.as_ref().map(|s| s.2.clone())/>
+                            {field_error(value, "for_user_id")}
                         })}
                         {field_error(value, "item")}
                         {form_error(value)}

@@ -7,9 +7,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::inbox::{Decide, EligibleAssignees, Reassign, decisions_external, inbox},
-    components::ui::{Alert, Pager, SignedActionBanner, form_error},
-    types::{Decision, InboxTask, RequestKind, format_date, format_utc},
+    api::inbox::{Decide, Reassign, decisions_external, inbox},
+    components::{
+        person_picker::PersonPicker,
+        ui::{Alert, Pager, SignedActionBanner, form_error},
+    },
+    types::{Decision, InboxTask, PickFor, RequestKind, format_date, format_utc},
 };
 
 #[component]
@@ -193,8 +196,22 @@ fn SelectTask(id: String, title: String, selected: RwSignal<Vec<String>>) -> imp
     }
 }
 
+/// What a card's reassignment form sent with its person search (no
+/// WebAssembly): the comment, the person chosen and the search, when this page
+/// answers that search for task `id`.
+fn sent_reassignment(id: &str) -> Option<(String, String, String)> {
+    let query = use_query_map();
+    let query = query.read_untracked();
+    if query.get("task_id").as_deref() != Some(id) {
+        return None;
+    }
+    let search = query.get("reassign_q")?;
+    let get = |k: &str| query.get(k).unwrap_or_default();
+    Some((get("comment"), get("to_user_id"), search))
+}
+
 /// Comment, approve, deny, and reassignment to someone who could approve the
-/// step (found by a search among them).
+/// step (a form of its own: it works without WebAssembly).
 #[component]
 fn DecisionControls(
     id: String,
@@ -202,12 +219,11 @@ fn DecisionControls(
     reassign: ServerAction<Reassign>,
     last_task: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let comment = RwSignal::new(String::new());
-    let to = RwSignal::new(String::new());
-    let find = ServerAction::<EligibleAssignees>::new();
+    let sent = sent_reassignment(&id);
+    let initial_comment = sent.as_ref().map(|s| s.0.clone()).unwrap_or_default();
+    let comment = RwSignal::new(initial_comment.clone());
     let comment_id = format!("comment-{id}");
-    let search_id = format!("search-{id}");
-    let to_id = format!("to-{id}");
+    let form_id = format!("reassign-{id}");
     let error_id = format!("error-{id}");
     let mine = {
         let id = id.clone();
@@ -248,45 +264,20 @@ fn DecisionControls(
         move |_| decide_with(Decision::Approve)
     };
     let deny = move |_| decide_with(Decision::Deny);
-    let search = {
+    let hand_over = {
         let id = id.clone();
-        move |query: String| {
-            find.dispatch(EligibleAssignees {
-                task_id: id.clone(),
-                query,
-            });
-        }
-    };
-    let first_search = {
-        let search = search.clone();
-        move |_| {
-            if find.value().get_untracked().is_none() {
-                search(String::new());
-            }
-        }
-    };
-    let hand_over = move |_| {
-        last_task.set(Some(id.clone()));
-        reassign.dispatch(Reassign {
-            task_id: id.clone(),
-            to_user_id: to.get(),
-            comment: comment.get(),
-        });
-    };
-    let candidates = move || match find.value().get() {
-        Some(Ok(people)) => people,
-        _ => Vec::new(),
+        move |_| last_task.set(Some(id.clone()))
     };
     view! {
         <div class="field mt-4">
             <label for=comment_id.clone()>"Comment"</label>
-            <textarea id=comment_id rows="2" maxlength="1000"
+            <textarea id=comment_id name="comment" form=form_id.clone() rows="2" maxlength="1000"
                 aria-describedby={
                     let error_id = error_id.clone();
                     move || has_error.get().then(|| error_id.clone())
                 }
                 aria-invalid=move || has_error.get().to_string()
-                prop:value=comment on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                on:input=move |ev| comment.set(event_target_value(&ev))>{initial_comment}</textarea>
             <p class="hint">"Required to deny or reassign."</p>
             {move || error().map(|message| view! {
                 <p class="field-error" id=error_id.clone() role="alert">{message}</p>
@@ -296,22 +287,15 @@ fn DecisionControls(
             <button type="button" class="button-primary" on:click=approve>"Approve"</button>
             <button type="button" class="button-secondary" on:click=deny>"Deny"</button>
         </div>
-        <div class="mt-4 flex flex-wrap items-end gap-2">
-            <div class="field">
-                <label for=search_id.clone()>"Find someone who can approve this step"</label>
-                <input id=search_id type="search" maxlength="200"
-                    on:focus=first_search.clone()
-                    on:input=move |ev| search(event_target_value(&ev))/>
-            </div>
-            <div class="field">
-                <label for=to_id.clone()>"Reassign to"</label>
-                <select id=to_id on:focus=first_search on:change=move |ev| to.set(event_target_value(&ev))>
-                    <option value="">"Choose a person"</option>
-                    {move || candidates().into_iter().map(|p| view! { <option value=p.id>{p.name}</option> }).collect_view()}
-                </select>
-            </div>
-            <button type="button" class="button-secondary" on:click=hand_over>"Reassign"</button>
-        </div>
+        <ActionForm action=reassign attr:id=form_id attr:class="mt-4 flex flex-wrap items-end gap-2">
+            <input type="hidden" name="task_id" value=id.clone()/>
+            <PersonPicker name="to_user_id" label="Reassign to" id=format!("to-{id}")
+                purpose=PickFor::Reassignment task_id=id.clone()
+                search_action="/inbox" search_param="reassign_q"
+                searched=sent.as_ref().map(|s| s.2.clone())
+                choice=sent.as_ref().map(|s| s.1.clone())/>
+            <button type="submit" class="button-secondary" on:click=hand_over>"Reassign"</button>
+        </ActionForm>
     }
 }
 

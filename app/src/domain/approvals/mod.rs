@@ -32,8 +32,6 @@ pub use reassign::{eligible_assignees, reassign};
 
 pub const COMMENT_MAX: usize = 1000;
 pub const BATCH_MAX: usize = 50;
-/// Longest search text for the reassignment picker.
-pub const SEARCH_MAX: usize = 200;
 
 /// Which door a caller came through. With `approvalsMustBeExternal`, decisions
 /// are made through the JSON API only.

@@ -3,12 +3,11 @@
 
 use serde_json::json;
 
-use super::{
-    COMMENT_MAX, Caller, Decidable, SEARCH_MAX, decidable, groups_in, lost_race, refuse_external,
-};
+use super::{COMMENT_MAX, Caller, Decidable, decidable, groups_in, lost_race, refuse_external};
 use crate::{
     db::{
         Db, Tx, items, org_config,
+        people::Among,
         tasks::{self, NewTask},
         users,
     },
@@ -16,10 +15,11 @@ use crate::{
         DomainError,
         audit::{self, AuditActor, Entry},
         new_id, notify, now,
+        people::PeopleQuery,
         routing::Fallback,
         text,
     },
-    types::{AccessItem, Approver, CurrentUser, PersonRef, TaskState},
+    types::{AccessItem, Approver, CurrentUser, Page, PersonRef, TaskState},
 };
 
 /// The groups whose members could have been given step `position` of `item`:
@@ -137,35 +137,24 @@ pub async fn reassign(
     Ok(())
 }
 
-/// The people `actor` may hand task `task_id` to, whose name or email contains
-/// `query`: those who could have been assigned its step, minus the actor and the
-/// request's requester and beneficiary.
+/// One page of the people `actor` may hand task `task_id` to that `query` finds:
+/// those who could have been assigned its step (the step's group, or the
+/// approvers), minus the actor and the request's requester and beneficiary.
 pub async fn eligible_assignees(
     db: &Db,
     actor: &CurrentUser,
     task_id: &str,
-    query: &str,
+    query: &PeopleQuery,
     fallback: &Fallback,
-) -> Result<Vec<PersonRef>, DomainError> {
-    let query = text("q", query, false, SEARCH_MAX)?;
+) -> Result<Page<PersonRef>, DomainError> {
     let mut tx = db.pool().begin().await?;
     let groups = groups_in(&mut tx, actor).await?;
     let d = decidable(&mut tx, actor, &groups, task_id, fallback).await?;
     let eligible = eligible_groups(&mut tx, &d.item, d.task.position, fallback).await?;
-    let excluded = [
-        &actor.id,
+    let except = [
+        actor.id.as_str(),
         &d.request.requester_id,
         &d.request.beneficiary_id,
     ];
-    let people = users::search_in_groups(&mut *tx, &query, &eligible, 25).await?;
-    Ok(people
-        .into_iter()
-        .filter(|p| !excluded.contains(&&p.id))
-        .take(20)
-        .map(|p| PersonRef {
-            id: p.id,
-            name: p.name,
-            email: p.email,
-        })
-        .collect())
+    query.page(&mut tx, Among::Groups(&eligible), &except).await
 }

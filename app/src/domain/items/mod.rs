@@ -12,7 +12,6 @@ use crate::{
     db::{
         Db,
         items::{self as store, ItemFields, ItemFilter},
-        users,
     },
     types::{AccessItem, Approver, CurrentUser, ItemKind, Page, Role},
 };
@@ -71,12 +70,7 @@ async fn validate(
     let description = text("description", &input.description, false, DESCRIPTION_MAX)?;
     let owner_id = match input.owner_id.trim() {
         "" => None,
-        id => {
-            if users::find(db, id).await?.is_none() {
-                return Err(DomainError::invalid("owner", "no such person"));
-            }
-            Some(id.to_owned())
-        }
+        id => Some(super::people::eligible_owner(db.pool(), id).await?.id),
     };
     if store::name_taken(db.pool(), kind, &name, except_id).await? {
         return Err(DomainError::invalid(

@@ -8,19 +8,21 @@ use crate::{
     domain::{
         DomainError,
         audit::{self, AuditActor, Entry},
-        now, reauth,
+        identity::RoleMap,
+        now, people, reauth,
     },
     types::{AccessItem, ApprovalStepView, Approver, CurrentUser},
 };
 
-/// Replaces the approval steps (the Approvals tab). Changing the steps of an
-/// item whose approvals must be e-signed changes who signs, so it needs the
-/// admin's fresh re-authentication.
+/// Replaces the approval steps (the Approvals tab). A named approver must hold
+/// the approver role (`roles`) and not have left. Changing the steps of an item
+/// whose approvals must be e-signed changes who signs, so it needs the admin's
+/// fresh re-authentication.
 pub async fn set_steps(
     db: &Db,
     (actor, session_key): (&CurrentUser, &str),
     (id, version): (&str, i64),
-    steps: &[Approver],
+    (steps, roles): (&[Approver], &RoleMap),
     proof: Option<&str>,
 ) -> Result<AccessItem, DomainError> {
     require_admin(actor)?;
@@ -34,12 +36,7 @@ pub async fn set_steps(
         match step {
             Approver::Owner | Approver::Manager => {}
             Approver::User { user_id } => {
-                if users::find(db, user_id).await?.is_none() {
-                    return Err(DomainError::invalid(
-                        "steps",
-                        "a named approver does not exist",
-                    ));
-                }
+                people::eligible_approver(db.pool(), user_id, roles).await?;
             }
             Approver::Group { group } => {
                 let group = group.trim();
@@ -102,6 +99,9 @@ pub async fn steps_view(db: &Db, id: &str) -> Result<Vec<ApprovalStepView>, Doma
                 None => ("Item owner (none set)".to_owned(), true),
             },
             Approver::User { user_id } => match users::find(db, user_id).await? {
+                Some(user) if user.disabled_at.is_some() => {
+                    (format!("{} (left the organisation)", user.name), true)
+                }
                 Some(user) => (user.name, false),
                 None => ("Unknown person".to_owned(), true),
             },

@@ -106,9 +106,15 @@ async fn a_requestable_item_keeps_at_least_one_step() {
     let item = items::create(&w.db, &w.carol, &input("Jira"))
         .await
         .unwrap();
-    let err = items::set_steps(&w.db, (&w.carol, "s"), (&item.id, item.version), &[], None)
-        .await
-        .unwrap_err();
+    let err = items::set_steps(
+        &w.db,
+        (&w.carol, "s"),
+        (&item.id, item.version),
+        (&[], &w.fallback.roles),
+        None,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, DomainError::Invalid { field: "steps", .. }));
 }
 

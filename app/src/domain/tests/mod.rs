@@ -8,6 +8,7 @@ mod directory;
 mod items;
 mod leavers;
 mod managers;
+mod people;
 mod provisioning;
 mod reauth;
 mod requests;
@@ -119,7 +120,7 @@ impl World {
             &self.db,
             (&self.carol, "carol-session"),
             (&item.id, item.version),
-            steps,
+            (steps, &self.fallback.roles),
             None,
         )
         .await

@@ -10,13 +10,14 @@ use crate::{
     api::items::{ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view},
     components::{
         loaded::Loaded,
+        person_picker::PersonPicker,
         ui::{Alert, SignedActionBanner, field_error, form_error},
     },
     pages::admin::{
         item_provisioning::{ProvisioningData, ProvisioningTab},
         items::ItemFields,
     },
-    types::{AccessItem, ApprovalStepView, Approver, PersonRef},
+    types::{AccessItem, ApprovalStepView, Approver, PersonRef, PickFor},
 };
 
 const TABS: [(&str, &str); 4] = [
@@ -90,12 +91,12 @@ fn Editor(
                 "provisioning" => EitherOf4::D(view! {
                     <ProvisioningTab item_id=data.item.id.clone() data=provisioning/>
                 }),
-                "approvals" => EitherOf4::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() people=data.people.clone() action=steps/> }),
+                "approvals" => EitherOf4::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() action=steps/> }),
                 "reauthentication" => EitherOf4::B(view! {
                     <ReauthTab item=data.item.clone() org_enabled=data.org_reauth_enabled
                         org_window=data.org_default_window action=reauth/>
                 }),
-                _ => EitherOf4::C(view! { <DetailsTab item=data.item.clone() people=data.people.clone() action=update/> }),
+                _ => EitherOf4::C(view! { <DetailsTab item=data.item.clone() action=update/> }),
             }}
         </div>
     }
@@ -170,43 +171,44 @@ fn TabList(item_id: String, tab: Signal<String>, broken: bool) -> impl IntoView 
 }
 
 #[component]
-fn DetailsTab(
-    item: AccessItem,
-    people: Vec<PersonRef>,
-    action: ServerAction<UpdateItem>,
-) -> impl IntoView {
+fn DetailsTab(item: AccessItem, action: ServerAction<UpdateItem>) -> impl IntoView {
     let value = action.value();
+    // After the owner search without WebAssembly, the version the form was
+    // loaded at, so a change made meanwhile by someone else is not overwritten.
+    let query = use_query_map();
+    let version = query
+        .read_untracked()
+        .get("owner_q")
+        .and(query.read_untracked().get("version"))
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(item.version);
+    let search_action = format!("/admin/items/{}", item.id);
     view! {
         <ActionForm action attr:class="flex flex-col gap-4 max-w-[40rem]">
             <input type="hidden" name="id" value=item.id.clone()/>
-            <input type="hidden" name="version" value=item.version/>
-            <ItemFields value people item=item.clone()/>
+            <input type="hidden" name="version" value=version/>
+            <ItemFields value search_action item=item.clone()/>
             {move || matches!(value.get(), Some(Ok(_))).then(|| view! { <Alert message="Saved."/> })}
             <div><button type="submit" class="button-primary">"Save details"</button></div>
         </ActionForm>
     }
 }
 
-/// The step the "Add step" fields describe: the item owner, a person known by
-/// `who`'s exact name, the group named `who`, or the beneficiary's manager;
-/// `None` when `who` names nobody.
-fn step_to_add(kind: &str, who: &str, people: &[PersonRef]) -> Option<ApprovalStepView> {
+/// The step the "Add step" fields describe: the item owner, the person chosen,
+/// the group named `group`, or the beneficiary's manager; `None` when nobody is
+/// chosen or named.
+fn step_to_add(kind: &str, person: Option<PersonRef>, group: &str) -> Option<ApprovalStepView> {
     match kind {
-        "user" => people
-            .iter()
-            .find(|p| p.name == who)
-            .map(|p| ApprovalStepView {
-                approver: Approver::User {
-                    user_id: p.id.clone(),
-                },
-                label: p.name.clone(),
-                broken: false,
-            }),
-        "group" if !who.is_empty() => Some(ApprovalStepView {
+        "user" => person.map(|p| ApprovalStepView {
+            approver: Approver::User { user_id: p.id },
+            label: p.name,
+            broken: false,
+        }),
+        "group" if !group.is_empty() => Some(ApprovalStepView {
             approver: Approver::Group {
-                group: who.to_owned(),
+                group: group.to_owned(),
             },
-            label: format!("Any member of {who}"),
+            label: format!("Any member of {group}"),
             broken: false,
         }),
         "owner" => Some(ApprovalStepView {
@@ -227,7 +229,6 @@ fn step_to_add(kind: &str, who: &str, people: &[PersonRef]) -> Option<ApprovalSt
 fn ApprovalsTab(
     item: AccessItem,
     steps: Vec<ApprovalStepView>,
-    people: Vec<PersonRef>,
     action: ServerAction<SetItemSteps>,
 ) -> impl IntoView {
     let value = action.value();
@@ -259,13 +260,16 @@ fn ApprovalsTab(
             }
         })
     };
-    let names: Vec<String> = people.iter().map(|p| p.name.clone()).collect();
+    let person = RwSignal::new(None::<PersonRef>);
     let add_step = move |_| {
-        if let Some(step) = step_to_add(&kind.get(), who.get().trim(), &people) {
+        if let Some(step) = step_to_add(&kind.get(), person.get(), who.get().trim()) {
             list.update(|l| l.push(step));
             who.set(String::new());
+            person.set(None);
         }
     };
+    let search_action = format!("/admin/items/{}", item.id);
+    let form_action = search_action.clone();
     view! {
         <h2 class="text-xl font-bold">"Approval steps"</h2>
         <p class="mt-2 text-slate-700">"A request passes these steps in order; a denial at any step ends it."</p>
@@ -286,29 +290,38 @@ fn ApprovalsTab(
                 }
             }).collect_view()}
         </ol>
-        <fieldset class="mt-4 flex flex-wrap items-end gap-2">
-            <legend class="font-semibold">"Add a step"</legend>
-            <div class="field">
-                <label for="step-kind">"Approver"</label>
-                <select id="step-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                    <option value="owner">"Item owner"</option>
-                    <option value="user">"A named person"</option>
-                    <option value="group">"Any member of a group"</option>
-                    <option value="manager">"The beneficiary's manager"</option>
-                </select>
-            </div>
-            <div class="field">
-                <label for="step-who">"Person or group"</label>
-                <input id="step-who" type="text" list="people-list"
-                    aria-describedby="step-who-hint"
-                    prop:value=who on:input=move |ev| who.set(event_target_value(&ev))/>
-                <datalist id="people-list">
-                    {names.into_iter().map(|name| view! { <option value=name/> }).collect_view()}
-                </datalist>
-                <p id="step-who-hint" class="hint">"A person's name, or a group of your identity provider (nothing for the item owner or the beneficiary's manager)."</p>
-            </div>
-            <button type="button" class="button-secondary" on:click=add_step>"Add step"</button>
-        </fieldset>
+        <form method="get" action=form_action>
+            <input type="hidden" name="tab" value="approvals"/>
+            <fieldset class="mt-4 flex flex-wrap items-end gap-2">
+                <legend class="font-semibold">"Add a step"</legend>
+                <div class="field">
+                    <label for="step-kind">"Approver"</label>
+                    <select id="step-kind" name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                        <option value="owner">"Item owner"</option>
+                        <option value="user">"A named person"</option>
+                        <option value="group">"Any member of a group"</option>
+                        <option value="manager">"The beneficiary's manager"</option>
+                    </select>
+                </div>
+                {move || match kind.get().as_str() {
+                    "user" => Some(view! {
+                        <PersonPicker name="approver_id" label="Named approver" id="step-person"
+                            purpose=PickFor::Approver selection=person
+                            search_action=search_action.clone() search_param="approver_q"/>
+                    }.into_any()),
+                    "group" => Some(view! {
+                        <div class="field">
+                            <label for="step-group">"Group"</label>
+                            <input id="step-group" type="text" aria-describedby="step-group-hint"
+                                prop:value=who on:input=move |ev| who.set(event_target_value(&ev))/>
+                            <p id="step-group-hint" class="hint">"A group of your identity provider or directory."</p>
+                        </div>
+                    }.into_any()),
+                    _ => None,
+                }}
+                <button type="button" class="button-secondary" on:click=add_step>"Add step"</button>
+            </fieldset>
+        </form>
         <ActionForm action attr:class="mt-4">
             <input type="hidden" name="id" value=item.id.clone()/>
             <input type="hidden" name="version" value=item.version/>

@@ -9,11 +9,12 @@ use crate::{
     api::items::{CreateItem, list_items},
     components::{
         loaded::LoadedList,
+        person_picker::PersonPicker,
         ui::{Pager, field_error, form_error},
     },
     pages::catalog::SearchForm,
     query::urlencode,
-    types::{AccessItem, ItemKind},
+    types::{AccessItem, ItemKind, PersonRef, PickFor},
 };
 
 #[component]
@@ -83,32 +84,76 @@ fn ItemRow(item: AccessItem) -> impl IntoView {
     }
 }
 
+/// What the Details fields were when their form asked the owner picker's
+/// search (no WebAssembly): the page comes back with them as they were.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct SentFields {
+    kind: Option<ItemKind>,
+    name: String,
+    description: String,
+    owner_id: String,
+    owner_search: String,
+    requestable: bool,
+    enabled: bool,
+}
+
+/// The fields sent with the owner search (`?owner_q=`), if this page answers one.
+fn sent_fields() -> Option<SentFields> {
+    let query = use_query_map();
+    let query = query.read_untracked();
+    let owner_search = query.get("owner_q")?;
+    let get = |k: &str| query.get(k).unwrap_or_default();
+    Some(SentFields {
+        kind: ItemKind::parse(&get("item[kind]")),
+        name: get("item[name]"),
+        description: get("item[description]"),
+        owner_id: get("item[owner_id]"),
+        owner_search,
+        requestable: query.get("item[requestable]").is_some(),
+        enabled: query.get("item[enabled]").is_some(),
+    })
+}
+
 /// The Details fields, shared by the new-item page and the Details tab.
+/// `search_action` is the page's own path (the owner picker's search).
 #[component]
 pub fn ItemFields<T, S>(
     value: S,
-    people: Vec<crate::types::PersonRef>,
+    search_action: String,
     #[prop(optional)] item: Option<crate::types::AccessItem>,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
     S: Get<Value = Option<Result<T, crate::types::AppError>>> + Copy + Send + Sync + 'static,
 {
-    let kind = item
+    let sent = sent_fields();
+    let kind = sent
         .as_ref()
-        .map(|i| i.kind)
+        .and_then(|s| s.kind)
+        .or(item.as_ref().map(|i| i.kind))
         .unwrap_or(ItemKind::Application);
-    let name = item.as_ref().map(|i| i.name.clone()).unwrap_or_default();
-    let description = item
-        .as_ref()
-        .map(|i| i.description.clone())
-        .unwrap_or_default();
-    let owner = item
-        .as_ref()
-        .and_then(|i| i.owner_id.clone())
-        .unwrap_or_default();
-    let requestable = item.as_ref().map(|i| i.requestable).unwrap_or(true);
-    let enabled = item.as_ref().map(|i| i.enabled).unwrap_or(true);
+    let (name, description, requestable, enabled) = match (&sent, &item) {
+        (Some(s), _) => (
+            s.name.clone(),
+            s.description.clone(),
+            s.requestable,
+            s.enabled,
+        ),
+        (None, Some(i)) => (
+            i.name.clone(),
+            i.description.clone(),
+            i.requestable,
+            i.enabled,
+        ),
+        (None, None) => (String::new(), String::new(), true, true),
+    };
+    let owner = item.as_ref().and_then(|i| {
+        Some(PersonRef {
+            id: i.owner_id.clone()?,
+            name: i.owner_name.clone().unwrap_or_default(),
+            email: None,
+        })
+    });
     view! {
         <div class="field">
             <label for="kind-field">"Kind"</label>
@@ -129,17 +174,11 @@ where
             <textarea id="description" name="item[description]" rows="3" maxlength="2000">{description}</textarea>
             {field_error(value, "description")}
         </div>
-        <div class="field">
-            <label for="owner_id">"Owner"</label>
-            <select id="owner_id" name="item[owner_id]">
-                <option value="">"No owner"</option>
-                {people.into_iter().map(|p| {
-                    let sel = p.id == owner;
-                    view! { <option value=p.id selected=sel>{p.name}</option> }
-                }).collect_view()}
-            </select>
-            {field_error(value, "owner")}
-        </div>
+        <PersonPicker name="item[owner_id]" label="Owner" id="owner" purpose=PickFor::Owner
+            chosen=owner nobody="No owner" search_action search_param="owner_q"
+            searched=sent.as_ref().map(|s| s.owner_search.clone())
+            choice=sent.as_ref().map(|s| s.owner_id.clone())/>
+        {field_error(value, "owner")}
         <label class="flex items-center gap-2">
             <input type="checkbox" name="item[requestable]" value="on" checked=requestable/>
             "Requestable (shown in the catalog)"
@@ -157,21 +196,13 @@ where
 pub fn NewItemPage() -> impl IntoView {
     let create = ServerAction::<CreateItem>::new();
     let value = create.value();
-    let people = Resource::new(|| (), |_| crate::api::items::search_people(String::new()));
     view! {
         <Title text="New access item"/>
         <p><a class="link" href="/admin/items">"← Access items"</a></p>
         <h1 class="mt-2 text-2xl font-bold">"New access item"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let people = people.await.unwrap_or_default();
-                view! {
-                    <ActionForm action=create attr:class="mt-6 flex flex-col gap-4 max-w-[40rem]">
-                        <ItemFields value people/>
-                        <div><button type="submit" class="button-primary">"Create"</button></div>
-                    </ActionForm>
-                }
-            })}
-        </Suspense>
+        <ActionForm action=create attr:class="mt-6 flex flex-col gap-4 max-w-[40rem]">
+            <ItemFields value search_action="/admin/items/new".to_owned()/>
+            <div><button type="submit" class="button-primary">"Create"</button></div>
+        </ActionForm>
     }
 }

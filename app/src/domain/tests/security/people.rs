@@ -1,5 +1,9 @@
 use super::*;
 
+fn everyone() -> crate::domain::people::PeopleQuery {
+    crate::domain::people::PeopleQuery::parse("", None).unwrap()
+}
+
 #[tokio::test]
 async fn reassignment_goes_only_to_people_who_could_approve_the_step() {
     let w = World::new().await;
@@ -18,10 +22,10 @@ async fn reassignment_goes_only_to_people_who_could_approve_the_step() {
         to_auditor,
         DomainError::Invalid { field: "to", .. }
     ));
-    let offered = approvals::eligible_assignees(&w.db, &w.bob, &task, "", &w.fallback)
+    let offered = approvals::eligible_assignees(&w.db, &w.bob, &task, &everyone(), &w.fallback)
         .await
         .unwrap();
-    let names: Vec<_> = offered.iter().map(|p| p.name.as_str()).collect();
+    let names: Vec<_> = offered.rows.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(
         names,
         vec!["Dave Example"],
@@ -71,9 +75,23 @@ async fn deciding_needs_the_approver_role() {
         .unwrap_err();
     assert!(matches!(err, DomainError::Forbidden(_)), "{err:?}");
     assert_eq!(w.status(&id).await, RequestStatus::Pending);
-    // A named approver who is not an approver never gets the step: it falls back.
-    let named_erin = w.item_approved_by("Exports", &w.erin).await;
-    let r = w.request(&w.alice, &named_erin).await;
+    // A named approver who is no longer an approver never gets the step: it
+    // falls back. (Naming a non-approver is refused: `domain::tests::people`.)
+    let named_dave = w.item_approved_by("Exports", &w.dave).await;
+    crate::db::users::upsert_at_sign_in(
+        &w.db,
+        &crate::db::users::SignInProfile {
+            issuer: crate::domain::tests::ISSUER,
+            subject: "dave",
+            name: "Dave Example",
+            email: None,
+            login_name: None,
+            groups: &["staff".to_string()],
+        },
+    )
+    .await
+    .unwrap();
+    let r = w.request(&w.alice, &named_dave).await;
     assert_eq!(
         w.pending_tasks(&r).await[0].approver_user_id.as_deref(),
         Some(w.carol.id.as_str()),

@@ -83,9 +83,15 @@ async fn changing_who_signs_for_a_signed_item_needs_step_up() {
         .unwrap_err();
     challenge_of(err);
     let steps = [named(&w.dave)];
-    let err = items::set_steps(&w.db, admin, (&item.id, item.version), &steps, None)
-        .await
-        .unwrap_err();
+    let err = items::set_steps(
+        &w.db,
+        admin,
+        (&item.id, item.version),
+        (&steps, &w.fallback.roles),
+        None,
+    )
+    .await
+    .unwrap_err();
     let challenge = challenge_of(err);
     let unchanged = crate::db::items::steps(w.db.pool(), &item.id)
         .await
@@ -96,16 +102,22 @@ async fn changing_who_signs_for_a_signed_item_needs_step_up() {
         &w.db,
         admin,
         (&item.id, item.version),
-        &steps,
+        (&steps, &w.fallback.roles),
         Some(&challenge),
     )
     .await
     .unwrap();
     // An item without the requirement changes freely.
     let plain = w.item_approved_by("Wiki", &w.bob).await;
-    items::set_steps(&w.db, admin, (&plain.id, plain.version), &steps, None)
-        .await
-        .unwrap();
+    items::set_steps(
+        &w.db,
+        admin,
+        (&plain.id, plain.version),
+        (&steps, &w.fallback.roles),
+        None,
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
