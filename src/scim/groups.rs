@@ -15,16 +15,17 @@ use crate::AppState;
 
 type Token = axum::Extension<ScimToken>;
 
-pub async fn list(State(state): State<AppState>, token: Token, raw: Params) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    token: Token,
+    raw: Params,
+) -> Result<Response, Response> {
+    let q = list_query(raw, Kind::Group).map_err(error)?;
     let base = base_url(&state);
-    let q = match list_query(raw, Kind::Group) {
-        Ok(q) => q,
-        Err(err) => return error(err),
-    };
-    match groups::list(&token.caller(&state, &base), &q).await {
-        Ok(body) => message(&body),
-        Err(err) => error(err),
-    }
+    let body = groups::list(&token.caller(&state, &base), &q)
+        .await
+        .map_err(error)?;
+    Ok(message(&body))
 }
 
 pub async fn get(
@@ -33,18 +34,17 @@ pub async fn get(
     Path(id): Path<String>,
     headers: HeaderMap,
     raw: Params,
-) -> Response {
+) -> Result<Response, Response> {
+    let selection = selection(raw, Kind::Group).map_err(error)?;
     let base = base_url(&state);
-    let selection = match selection(raw, Kind::Group) {
-        Ok(s) => s,
-        Err(err) => return error(err),
-    };
-    match groups::get(&token.caller(&state, &base), &id, &selection).await {
-        Ok(rep) if not_modified(&headers, rep.version) => {
-            resource(StatusCode::NOT_MODIFIED, &rep, &serde_json::Value::Null)
-        }
-        result => answer(StatusCode::OK, Kind::Group, &selection, result),
-    }
+    Ok(
+        match groups::get(&token.caller(&state, &base), &id, &selection).await {
+            Ok(rep) if not_modified(&headers, rep.version) => {
+                resource(StatusCode::NOT_MODIFIED, &rep, &serde_json::Value::Null)
+            }
+            result => answer(StatusCode::OK, Kind::Group, &selection, result),
+        },
+    )
 }
 
 pub async fn create(
@@ -52,14 +52,11 @@ pub async fn create(
     token: Token,
     raw: Params,
     ScimBody(body): ScimBody,
-) -> Response {
+) -> Result<Response, Response> {
+    let selection = selection(raw, Kind::Group).map_err(error)?;
     let base = base_url(&state);
-    let selection = match selection(raw, Kind::Group) {
-        Ok(s) => s,
-        Err(err) => return error(err),
-    };
     let result = groups::create(&token.caller(&state, &base), body).await;
-    answer(StatusCode::CREATED, Kind::Group, &selection, result)
+    Ok(answer(StatusCode::CREATED, Kind::Group, &selection, result))
 }
 
 pub async fn replace(
@@ -69,14 +66,11 @@ pub async fn replace(
     headers: HeaderMap,
     raw: Params,
     ScimBody(body): ScimBody,
-) -> Response {
+) -> Result<Response, Response> {
+    let selection = selection(raw, Kind::Group).map_err(error)?;
     let base = base_url(&state);
-    let selection = match selection(raw, Kind::Group) {
-        Ok(s) => s,
-        Err(err) => return error(err),
-    };
     let result = groups::replace(&token.caller(&state, &base), &id, body, if_match(&headers)).await;
-    answer(StatusCode::OK, Kind::Group, &selection, result)
+    Ok(answer(StatusCode::OK, Kind::Group, &selection, result))
 }
 
 pub async fn patch(
@@ -86,12 +80,9 @@ pub async fn patch(
     headers: HeaderMap,
     raw: Params,
     ScimBody(body): ScimBody,
-) -> Response {
+) -> Result<Response, Response> {
+    let selection = selection(raw, Kind::Group).map_err(error)?;
     let base = base_url(&state);
-    let selection = match selection(raw, Kind::Group) {
-        Ok(s) => s,
-        Err(err) => return error(err),
-    };
     let result = groups::patch(
         &token.caller(&state, &base),
         &id,
@@ -100,7 +91,7 @@ pub async fn patch(
         &selection,
     )
     .await;
-    answer(StatusCode::OK, Kind::Group, &selection, result)
+    Ok(answer(StatusCode::OK, Kind::Group, &selection, result))
 }
 
 pub async fn delete(
@@ -108,10 +99,10 @@ pub async fn delete(
     token: Token,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Response> {
     let base = base_url(&state);
-    match groups::delete(&token.caller(&state, &base), &id, if_match(&headers)).await {
-        Ok(()) => deleted(&id),
-        Err(err) => error(err),
-    }
+    groups::delete(&token.caller(&state, &base), &id, if_match(&headers))
+        .await
+        .map_err(error)?;
+    Ok(deleted(&id))
 }

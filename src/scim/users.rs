@@ -15,16 +15,17 @@ use crate::AppState;
 
 type Token = axum::Extension<ScimToken>;
 
-pub async fn list(State(state): State<AppState>, token: Token, raw: Params) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    token: Token,
+    raw: Params,
+) -> Result<Response, Response> {
+    let q = list_query(raw, Kind::User).map_err(error)?;
     let base = base_url(&state);
-    let q = match list_query(raw, Kind::User) {
-        Ok(q) => q,
-        Err(err) => return error(err),
-    };
-    match people::list(&token.caller(&state, &base), &q).await {
-        Ok(body) => message(&body),
-        Err(err) => error(err),
-    }
+    let body = people::list(&token.caller(&state, &base), &q)
+        .await
+        .map_err(error)?;
+    Ok(message(&body))
 }
 
 pub async fn get(
@@ -33,18 +34,15 @@ pub async fn get(
     Path(id): Path<String>,
     headers: HeaderMap,
     raw: Params,
-) -> Response {
+) -> Result<Response, Response> {
+    let selection = selection(raw, Kind::User).map_err(error)?;
     let base = base_url(&state);
-    let selection = match selection(raw, Kind::User) {
-        Ok(s) => s,
-        Err(err) => return error(err),
-    };
-    match people::get(&token.caller(&state, &base), &id).await {
+    Ok(match people::get(&token.caller(&state, &base), &id).await {
         Ok(rep) if not_modified(&headers, rep.version) => {
             resource(StatusCode::NOT_MODIFIED, &rep, &serde_json::Value::Null)
         }
         result => answer(StatusCode::OK, Kind::User, &selection, result),
-    }
+    })
 }
 
 pub async fn create(
@@ -52,14 +50,11 @@ pub async fn create(
     token: Token,
     raw: Params,
     ScimBody(body): ScimBody,
-) -> Response {
+) -> Result<Response, Response> {
+    let selection = selection(raw, Kind::User).map_err(error)?;
     let base = base_url(&state);
-    let selection = match selection(raw, Kind::User) {
-        Ok(s) => s,
-        Err(err) => return error(err),
-    };
     let result = people::create(&token.caller(&state, &base), body).await;
-    answer(StatusCode::CREATED, Kind::User, &selection, result)
+    Ok(answer(StatusCode::CREATED, Kind::User, &selection, result))
 }
 
 pub async fn replace(
@@ -69,14 +64,11 @@ pub async fn replace(
     headers: HeaderMap,
     raw: Params,
     ScimBody(body): ScimBody,
-) -> Response {
+) -> Result<Response, Response> {
+    let selection = selection(raw, Kind::User).map_err(error)?;
     let base = base_url(&state);
-    let selection = match selection(raw, Kind::User) {
-        Ok(s) => s,
-        Err(err) => return error(err),
-    };
     let result = people::replace(&token.caller(&state, &base), &id, body, if_match(&headers)).await;
-    answer(StatusCode::OK, Kind::User, &selection, result)
+    Ok(answer(StatusCode::OK, Kind::User, &selection, result))
 }
 
 pub async fn patch(
@@ -86,14 +78,11 @@ pub async fn patch(
     headers: HeaderMap,
     raw: Params,
     ScimBody(body): ScimBody,
-) -> Response {
+) -> Result<Response, Response> {
+    let selection = selection(raw, Kind::User).map_err(error)?;
     let base = base_url(&state);
-    let selection = match selection(raw, Kind::User) {
-        Ok(s) => s,
-        Err(err) => return error(err),
-    };
     let result = people::patch(&token.caller(&state, &base), &id, body, if_match(&headers)).await;
-    answer(StatusCode::OK, Kind::User, &selection, result)
+    Ok(answer(StatusCode::OK, Kind::User, &selection, result))
 }
 
 pub async fn delete(
@@ -101,10 +90,10 @@ pub async fn delete(
     token: Token,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Response> {
     let base = base_url(&state);
-    match people::delete(&token.caller(&state, &base), &id, if_match(&headers)).await {
-        Ok(()) => deleted(&id),
-        Err(err) => error(err),
-    }
+    people::delete(&token.caller(&state, &base), &id, if_match(&headers))
+        .await
+        .map_err(error)?;
+    Ok(deleted(&id))
 }

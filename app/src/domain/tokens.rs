@@ -26,8 +26,30 @@ pub const MAX_DAYS: i64 = 366;
 /// The longest lifetime allowed unless the installation says otherwise.
 pub const DEFAULT_MAX_DAYS: i64 = 90;
 
-fn hash(secret: &str) -> String {
+/// The stored form of a token's secret (personal and directory tokens).
+pub(crate) fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A new token's id and secret, both random.
+pub(crate) fn new_id_and_secret() -> (String, String) {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    (id, secret)
+}
+
+/// A token text `<prefix><id>_<secret>` split into its id and secret.
+pub(crate) fn split<'t>(token: &'t str, prefix: &str) -> Option<(&'t str, &'t str)> {
+    token.strip_prefix(prefix)?.split_once('_')
+}
+
+/// Whether `secret` is the one stored as `stored_hash`, compared in constant time.
+pub(crate) fn secret_matches(secret: &str, stored_hash: &str) -> bool {
+    hash(secret).as_bytes().ct_eq(stored_hash.as_bytes()).into()
 }
 
 /// Creates a token; returns its row and the token text (shown once). A token
@@ -54,12 +76,7 @@ pub async fn create(
     let tx = db.write_tx().await?;
     let (mut tx, step_up) =
         reauth::step_up(db, tx, (actor, session_key), &action, proof, true).await?;
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let secret = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
+    let (id, secret) = new_id_and_secret();
     let at = now();
     let row = TokenRow {
         id: id.clone(),
@@ -122,21 +139,15 @@ pub async fn revoke(db: &Db, actor: &CurrentUser, id: &str) -> Result<(), Domain
 /// The owner of a valid token (unexpired, unrevoked, the secret matching in
 /// constant time), or `None`.
 pub async fn authenticate(db: &Db, token: &str) -> Result<Option<TokenRow>, DomainError> {
-    let Some(rest) = token.strip_prefix("cs_") else {
-        return Ok(None);
-    };
-    let Some((id, secret)) = rest.split_once('_') else {
+    let Some((id, secret)) = split(token, "cs_") else {
         return Ok(None);
     };
     let Some(row) = store::find(db.pool(), id).await? else {
         return Ok(None);
     };
-    let matches: bool = hash(secret)
-        .as_bytes()
-        .ct_eq(row.secret_hash.as_bytes())
-        .into();
     let at = now();
-    if !matches || row.revoked_at.is_some() || row.expires_at <= at {
+    if !secret_matches(secret, &row.secret_hash) || row.revoked_at.is_some() || row.expires_at <= at
+    {
         return Ok(None);
     }
     store::touch(db.pool(), &row.id, at).await?;

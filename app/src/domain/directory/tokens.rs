@@ -6,8 +6,6 @@
 //! the administrator's fresh re-authentication (step-up).
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::{
     db::{
@@ -20,6 +18,7 @@ use crate::{
         now,
         reauth::{self, SignedAction},
         text,
+        tokens::{hash, new_id_and_secret, secret_matches, split},
     },
     types::{CurrentUser, DirectoryTokenView, Role},
 };
@@ -29,10 +28,6 @@ use crate::{
 pub const MAX_DAYS: i64 = 730;
 /// What the token text starts with.
 const PREFIX: &str = "csd_";
-
-fn hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
 
 fn admin_only(actor: &CurrentUser) -> Result<(), DomainError> {
     if actor.has(Role::Admin) {
@@ -68,12 +63,7 @@ pub async fn create(
     let tx = db.write_tx().await?;
     let (mut tx, step_up) =
         reauth::step_up(db, tx, (actor, session_key), &action, proof, true).await?;
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let secret = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
+    let (id, secret) = new_id_and_secret();
     let at = now();
     let row = DirectoryTokenRow {
         id: id.clone(),
@@ -159,21 +149,15 @@ pub async fn revoke(db: &Db, actor: &CurrentUser, id: &str) -> Result<(), Domain
 /// known, the secret matching in constant time, unexpired and unrevoked. Its
 /// use is recorded at most once a minute.
 pub async fn authenticate(db: &Db, token: &str) -> Result<Option<DirectoryTokenRow>, DomainError> {
-    let Some(rest) = token.strip_prefix(PREFIX) else {
-        return Ok(None);
-    };
-    let Some((id, secret)) = rest.split_once('_') else {
+    let Some((id, secret)) = split(token, PREFIX) else {
         return Ok(None);
     };
     let Some(row) = store::find(db.pool(), id).await? else {
         return Ok(None);
     };
-    let matches: bool = hash(secret)
-        .as_bytes()
-        .ct_eq(row.secret_hash.as_bytes())
-        .into();
     let at = now();
-    if !matches || row.revoked_at.is_some() || row.expires_at <= at {
+    if !secret_matches(secret, &row.secret_hash) || row.revoked_at.is_some() || row.expires_at <= at
+    {
         return Ok(None);
     }
     store::touch(db.pool(), &row.id, at).await?;
