@@ -308,8 +308,13 @@ impl LiveSearch {
         self.people_now().into_iter().nth(i)
     }
 
-    /// (Also on blur, which may come as the picker leaves the page.)
+    /// (Also on blur, which may come as the picker leaves the page.) A search
+    /// still on its way is dropped: its late answer must not reopen the list
+    /// over a choice just made.
     fn close(self) {
+        if let Some(generation) = self.generation.try_get_value() {
+            self.generation.try_set_value(generation + 1);
+        }
         self.open.try_set(false);
         self.active.try_set(None);
     }
