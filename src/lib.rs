@@ -252,7 +252,15 @@ pub fn outbox_worker(
         .on_failure(notify::ProvisioningFailures::new(
             config.roles.admin_groups.clone(),
         ))
-        .with_scheduled(Arc::new(notify::scan::AccessEndingScan::new(db.clone())));
+        .with_scheduled(Arc::new(notify::scan::AccessEndingScan::new(db.clone())))
+        .with_handler(
+            app::types::JobKind::Chat,
+            Arc::new(notify::chat::ChatHandler::new(
+                db.clone(),
+                services.provisioning.clone(),
+                &services.public_url,
+            )),
+        );
     if let Some(smtp) = &config.smtp {
         let mailer = notify::Mailer::new(smtp).map_err(StartError::Mail)?;
         let handler = notify::MailHandler::new(db, mailer, &services.public_url);

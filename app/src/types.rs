@@ -21,7 +21,9 @@ pub use connectors::{
 pub use directory::{
     DirectoryMode, DirectoryStatusView, DirectoryTokenView, ScimMatchKey, ScimOperationView,
 };
-pub use notifications::{NotificationSettings, NotificationTopic, TopicChoice};
+pub use notifications::{
+    ChatFormat, ChatWebhookView, NotificationSettings, NotificationTopic, TopicChoice,
+};
 pub use provisioning::{ConnectorKind, JobKind, JobOperation, JobState, JobView, ProvisioningView};
 pub use string_enum::UnknownValue;
 

@@ -46,6 +46,14 @@ impl ServerLogs {
     }
 }
 
+impl ServerLogs {
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.lock().unwrap_or_else(PoisonError::into_inner))
+            .into_owned()
+    }
+}
+
 impl Drop for ServerLogs {
     fn drop(&mut self) {
         if !std::thread::panicking() {

@@ -29,7 +29,7 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<()>,
     // Dropped in this order, after the server is stopped: the logs are printed
     // while the database they speak of still exists.
-    _logs: ServerLogs,
+    logs: ServerLogs,
     database: TestDatabase,
 }
 
@@ -81,6 +81,11 @@ impl TestApp {
     }
 
     /// Another browser with cookies of its own (another person, or an attacker).
+    /// What the app has logged so far.
+    pub fn server_log(&self) -> String {
+        self.logs.text()
+    }
+
     pub fn new_browser(&self) -> Browser {
         Browser::new(self.browser.origin())
     }
@@ -194,7 +199,7 @@ impl TestAppBuilder {
             idp: Some(idp),
             browser: Browser::new(self.origin),
             server,
-            _logs: logs,
+            logs,
             database,
         };
         if let Some(login) = self.signed_in {

@@ -3,6 +3,8 @@
 //! `t.body`, compared in constant time, `t` inside a replay window), keeps what
 //! it accepted, and answers with the status the test sets. It can be stopped
 //! (the port refuses connections) and started again on the same port.
+//! [`Receiver::open`] is a chat's incoming webhook instead: no signature, the
+//! URL is the credential.
 
 use std::{
     net::SocketAddr,
@@ -39,7 +41,8 @@ pub struct Delivery {
 
 #[derive(Clone)]
 struct Shared {
-    secret: Arc<String>,
+    /// `None`: a chat's incoming webhook, which takes any post.
+    secret: Option<Arc<String>>,
     answer: Arc<AtomicU16>,
     seen: Arc<Mutex<Vec<Delivery>>>,
     arrived: Arc<Notify>,
@@ -86,8 +89,11 @@ fn signature_ok(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
 }
 
 async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let signed = signature_ok(&shared.secret, &headers, &body);
-    let status = if signed {
+    let signed = shared
+        .secret
+        .as_ref()
+        .is_some_and(|secret| signature_ok(secret, &headers, &body));
+    let status = if signed || shared.secret.is_none() {
         shared.answer.load(Ordering::SeqCst)
     } else {
         401
@@ -105,8 +111,17 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
 impl Receiver {
     /// A receiver sharing `secret`, answering 200, on a free port.
     pub async fn start(secret: &str) -> Receiver {
+        Receiver::listen(Some(Arc::new(secret.to_owned()))).await
+    }
+
+    /// A chat's incoming webhook, answering 200, on a free port.
+    pub async fn open() -> Receiver {
+        Receiver::listen(None).await
+    }
+
+    async fn listen(secret: Option<Arc<String>>) -> Receiver {
         let shared = Shared {
-            secret: Arc::new(secret.to_owned()),
+            secret,
             answer: Arc::new(AtomicU16::new(200)),
             seen: Arc::default(),
             arrived: Arc::new(Notify::new()),
@@ -167,6 +182,15 @@ impl Receiver {
         self.deliveries()
             .into_iter()
             .filter(|d| d.signed && (200..300).contains(&d.status) && d.event["type"] == kind)
+            .map(|d| d.event)
+            .collect()
+    }
+
+    /// The bodies it accepted (2xx), signed or not.
+    pub fn posts(&self) -> Vec<Value> {
+        self.deliveries()
+            .into_iter()
+            .filter(|d| (200..300).contains(&d.status))
             .map(|d| d.event)
             .collect()
     }

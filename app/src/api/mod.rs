@@ -3,6 +3,7 @@
 //! its error; they never decide anything themselves.
 
 pub mod audit;
+pub mod chat;
 pub mod directory;
 pub mod inbox;
 pub mod items;

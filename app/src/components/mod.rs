@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod chat_webhook;
 pub mod jobs;
 pub mod layout;
 pub mod loaded;

@@ -10,6 +10,7 @@
 pub mod assignments;
 pub mod audit;
 pub mod challenges;
+pub mod chat_webhooks;
 pub mod directory;
 pub mod groups;
 pub mod items;

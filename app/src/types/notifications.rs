@@ -53,3 +53,40 @@ pub struct NotificationSettings {
     pub email: Option<String>,
     pub topics: Vec<TopicChoice>,
 }
+
+string_enum! {
+    /// What an incoming webhook of a chat expects.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ChatFormat {
+        /// `{"text": …}` with `<url|label>` links: Slack, Mattermost, Rocket.Chat.
+        Slack = "slack",
+        /// An Adaptive Card message: Microsoft Teams (Workflows' "When a Teams
+        /// webhook request is received").
+        Teams = "teams",
+    }
+}
+
+impl ChatFormat {
+    pub fn label(self) -> &'static str {
+        match self {
+            ChatFormat::Slack => "Slack-compatible (Slack, Mattermost, Rocket.Chat)",
+            ChatFormat::Teams => "Microsoft Teams (Adaptive Card)",
+        }
+    }
+}
+
+/// A chat webhook as its form shows it: never the URL (it is the credential),
+/// only its host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatWebhookView {
+    /// `None`: the organisation's; else the access item's.
+    pub item_id: Option<String>,
+    /// The host the stored URL posts to; `None`: no webhook.
+    pub host: Option<String>,
+    pub format: ChatFormat,
+    /// 0 while none was saved.
+    pub version: i64,
+    /// `COUNTERSIGN_SECRET_KEY` is set, so a URL can be stored.
+    pub key_configured: bool,
+}

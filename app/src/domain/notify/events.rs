@@ -1,4 +1,5 @@
-//! The changes that mail someone, each called in the change's transaction.
+//! The changes that mail someone (and, for new tasks, post to the chat), each
+//! called in the change's transaction.
 
 use std::sync::Arc;
 
@@ -19,14 +20,11 @@ pub async fn task_opened(
     position: i64,
     now: i64,
 ) -> Result<(), DomainError> {
-    if !super::enabled(tx).await? {
+    let mail = super::enabled(tx).await?;
+    let chats = super::chat::scopes_for(tx, &request.item_id).await?;
+    if !mail && chats.is_empty() {
         return Ok(());
     }
-    let to = approvers(tx, user_id, group).await?;
-    let to: Vec<_> = to
-        .into_iter()
-        .filter(|r| r.id != request.requester_id && r.id != request.beneficiary_id)
-        .collect();
     let requester = users::find_in(&mut **tx, &request.requester_id).await?;
     let beneficiary = users::find_in(&mut **tx, &request.beneficiary_id).await?;
     let item = items::find(&mut **tx, &request.item_id).await?;
@@ -43,7 +41,15 @@ pub async fn task_opened(
         item_id: Some(&request.item_id),
         request_id: Some(&request.id),
     };
-    send(tx, &to, &notice, about, task_id, now).await?;
+    super::chat::post(tx, &chats, &notice, about, task_id, now).await?;
+    if mail {
+        let to = approvers(tx, user_id, group).await?;
+        let to: Vec<_> = to
+            .into_iter()
+            .filter(|r| r.id != request.requester_id && r.id != request.beneficiary_id)
+            .collect();
+        send(tx, &to, &notice, about, task_id, now).await?;
+    }
     Ok(())
 }
 

@@ -15,7 +15,10 @@
 //!   when the job is written and again when it is sent. Such mail carries
 //!   `List-Unsubscribe` (one click, RFC 8058).
 //! - **Off** while the installation has no mail server: nothing is written.
+//! - **Chat**: new tasks are also posted to the organisation's and the item's
+//!   chat channels through incoming webhooks ([`chat`]), mail or no mail.
 
+pub mod chat;
 pub mod mailer;
 pub mod preferences;
 pub mod scan;

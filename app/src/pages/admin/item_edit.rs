@@ -7,8 +7,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::{
-    api::items::{ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view},
+    api::{
+        chat::{SaveChatWebhook, TestChatWebhook, chat_webhook},
+        items::{ItemEditData, SetItemReauth, SetItemSteps, UpdateItem, item_edit_view},
+    },
     components::{
+        chat_webhook::ChatWebhookForm,
         loaded::Loaded,
         person_picker::PersonPicker,
         ui::{Alert, SignedActionBanner, field_error, form_error},
@@ -56,13 +60,14 @@ pub fn ItemEditPage() -> impl IntoView {
         |(id, ..)| item_edit_view(id),
     );
     let provisioning = ProvisioningData::new(id, move || tab() == "provisioning", signed);
+    let chat = ItemChat::new(id);
     view! {
         <Title text="Edit access item"/>
         <p><a class="link" href="/admin/items">"← Access items"</a></p>
         {move || query.read().get("saved").map(|_| view! { <Alert message="Access item created."/> })}
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
         <Loaded resource=data keep=true let:data>
-            <Editor data tab=Signal::derive(tab) update steps reauth provisioning/>
+            <Editor data tab=Signal::derive(tab) update steps reauth provisioning chat/>
         </Loaded>
     }
 }
@@ -75,6 +80,7 @@ fn Editor(
     steps: ServerAction<SetItemSteps>,
     reauth: ServerAction<SetItemReauth>,
     provisioning: ProvisioningData,
+    chat: ItemChat,
 ) -> impl IntoView {
     let item = data.item.clone();
     let broken = data.steps.iter().any(|s| s.broken);
@@ -91,7 +97,13 @@ fn Editor(
                 "provisioning" => EitherOf4::D(view! {
                     <ProvisioningTab item_id=data.item.id.clone() data=provisioning/>
                 }),
-                "approvals" => EitherOf4::A(view! { <ApprovalsTab item=data.item.clone() steps=data.steps.clone() action=steps/> }),
+                "approvals" => EitherOf4::A(view! {
+                    <ApprovalsTab item=data.item.clone() steps=data.steps.clone() action=steps/>
+                    <Loaded resource=chat.view keep=true let:view>
+                        <ChatWebhookForm view save=chat.save test=chat.test
+                            about="This item's new approval tasks are posted to this channel too (besides the organisation's, set on the settings page)."/>
+                    </Loaded>
+                }),
                 "reauthentication" => EitherOf4::B(view! {
                     <ReauthTab item=data.item.clone() org_enabled=data.org_reauth_enabled
                         org_window=data.org_default_window action=reauth/>
@@ -99,6 +111,27 @@ fn Editor(
                 _ => EitherOf4::C(view! { <DetailsTab item=data.item.clone() action=update/> }),
             }}
         </div>
+    }
+}
+
+/// The item's chat webhook: its actions and resource belong to the page (none
+/// is created inside a Suspense).
+#[derive(Clone, Copy)]
+pub struct ItemChat {
+    view: Resource<Result<crate::types::ChatWebhookView, crate::types::AppError>>,
+    save: ServerAction<SaveChatWebhook>,
+    test: ServerAction<TestChatWebhook>,
+}
+
+impl ItemChat {
+    fn new(id: impl Fn() -> String + Send + Sync + 'static) -> ItemChat {
+        let save = ServerAction::<SaveChatWebhook>::new();
+        let test = ServerAction::<TestChatWebhook>::new();
+        let view = Resource::new(
+            move || (id(), save.version().get()),
+            |(id, _)| chat_webhook(id),
+        );
+        ItemChat { view, save, test }
     }
 }
 

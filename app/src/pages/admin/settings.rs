@@ -4,8 +4,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::settings::{SaveSettings, TestReauth, get_settings},
+    api::{
+        chat::{SaveChatWebhook, TestChatWebhook, chat_webhook},
+        settings::{SaveSettings, TestReauth, get_settings},
+    },
     components::{
+        chat_webhook::ChatWebhookForm,
         loaded::Loaded,
         ui::{Alert, SignedActionBanner, field_error, form_error},
     },
@@ -21,6 +25,12 @@ pub fn SettingsPage() -> impl IntoView {
         move || (save.version().get(), signed.get()),
         |_| get_settings(),
     );
+    let chat_save = ServerAction::<SaveChatWebhook>::new();
+    let chat_test = ServerAction::<TestChatWebhook>::new();
+    let chat = Resource::new(
+        move || chat_save.version().get(),
+        |_| chat_webhook(String::new()),
+    );
     view! {
         <Title text="Access-request settings"/>
         <h1 class="text-2xl font-bold">"Access-request settings"</h1>
@@ -28,6 +38,12 @@ pub fn SettingsPage() -> impl IntoView {
         <Loaded resource=data keep=true let:settings>
             <SettingsForm settings save test/>
         </Loaded>
+        <div class="card mt-6 max-w-[48rem]">
+            <Loaded resource=chat keep=true let:view>
+                <ChatWebhookForm view save=chat_save test=chat_test
+                    about="Every new approval task, of every item, is posted to this channel with a link to the task. Items can add a channel of their own (their Approvals tab)."/>
+            </Loaded>
+        </div>
     }
 }
 
