@@ -92,6 +92,7 @@ pub struct Countersign {
 impl Countersign {
     /// Connects to the database and brings its schema up to date.
     pub async fn build(config: Config) -> Result<Countersign, StartError> {
+        telemetry::spawn_tasks_in_request_span();
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let leptos_options = LeptosOptions::builder()
