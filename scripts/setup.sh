@@ -4,7 +4,7 @@
 # checks and installs nothing.
 #   - the wasm32 target, rustfmt and clippy (rustup)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (crates.io)
-#   - chromium and postgresql (Debian), only when missing
+#   - chromium, postgresql and wrk (the benchmark's load generator) (Debian), only when missing
 #   - slapd + ldap-utils (Debian), for the LDAP connector's tests: installed without
 #     configuring a system instance (the tests run their own slapd as a user process)
 #   - scim2-server and aiosmtpd (PyPI) in a virtual environment, for the SCIM connector's
@@ -35,6 +35,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 [[ -x /usr/sbin/slapd ]] || missing+=(slapd)
 command -v ldapsearch >/dev/null || missing+=(ldap-utils)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v wrk >/dev/null || missing+=(wrk)
 { command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; } || missing+=(python3-venv)
 if ((${#missing[@]})); then
   step "Debian packages: ${missing[*]}"

@@ -126,6 +126,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                 id: user.id,
                 name: user.name,
                 email: user.email,
+                groups: Some(user.groups),
             },
             session_key: format!("token:{}", row.id),
         })

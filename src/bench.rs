@@ -160,6 +160,7 @@ async fn seed_admin(db: &Db) -> Result<CurrentUser, DbError> {
         name: row.name,
         email: None,
         roles: vec![Role::Admin],
+        groups: None,
     })
 }
 

@@ -120,6 +120,7 @@ async fn person(
         name: row.name,
         email: None,
         roles: [&[Role::Requester], roles].concat(),
+        groups: None,
     })
 }
 

@@ -250,6 +250,7 @@ pub async fn seed(config: Config, issuer: &str) -> Result<(), StartError> {
         name: "Carol Example".into(),
         email: None,
         roles: vec![Role::Requester, Role::Admin],
+        groups: None,
     };
     let mut made = 0;
     for (kind, name, description, owner, steps, reauth) in ITEMS {

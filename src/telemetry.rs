@@ -28,6 +28,25 @@ pub fn init(format: LogFormat) {
     let _ = result;
 }
 
+/// Leptos runs a page's resources (and the server functions they call) as
+/// tasks of their own: spawned inside the request's span, so their logs and
+/// SQL statements belong to the request that caused them. Called before the
+/// router exists (Leptos would otherwise set a plain tokio spawner); a second
+/// call keeps the first.
+pub fn spawn_tasks_in_request_span() {
+    struct InSpan;
+    impl any_spawner::CustomExecutor for InSpan {
+        fn spawn(&self, fut: any_spawner::PinnedFuture<()>) {
+            tokio::spawn(tracing::Instrument::in_current_span(fut));
+        }
+        fn spawn_local(&self, fut: any_spawner::PinnedLocalFuture<()>) {
+            tokio::task::spawn_local(tracing::Instrument::in_current_span(fut));
+        }
+        fn poll_local(&self) {}
+    }
+    let _ = any_spawner::Executor::init_custom_executor(InSpan);
+}
+
 type MakeSpan = fn(&Request<Body>) -> Span;
 type OnResponse = fn(&Response, Duration, &Span);
 

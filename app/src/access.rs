@@ -69,6 +69,7 @@ mod tests {
             name: "U".into(),
             email: None,
             roles,
+            groups: None,
         }
     }
 

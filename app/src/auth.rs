@@ -93,6 +93,7 @@ pub async fn signed_in_user(
             id: user.id,
             name: user.name,
             email: user.email,
+            groups: Some(user.groups),
         },
         SessionKey(signed_in.session_key),
     )))

@@ -73,6 +73,7 @@ pub async fn run(db: &Db, n: i64) -> Result<(), DbError> {
         name: "Bench Admin".into(),
         email: None,
         roles: vec![Role::Requester, Role::Admin],
+        groups: None,
     };
     let approvers = RoleMap {
         approver_groups: vec!["approvers".into()],

@@ -25,6 +25,7 @@ impl TestApp {
             name: row.name,
             email: row.email,
             roles: [&[Role::Requester], roles].concat(),
+            groups: None,
         }
     }
 

@@ -64,6 +64,7 @@ async fn person(db: &Db, issuer: &str, login: &str, roles: &[Role]) -> CurrentUs
         name: row.name,
         email: row.email,
         roles: [&[Role::Requester], roles].concat(),
+        groups: None,
     }
 }
 

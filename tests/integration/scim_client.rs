@@ -178,6 +178,7 @@ impl TestApp {
             name: row.name,
             email: None,
             roles: vec![Role::Requester, Role::Admin],
+            groups: None,
         };
         // A sign-in of its own each time: two re-authentications of one
         // sign-in in the same second would rightly not count as fresh.

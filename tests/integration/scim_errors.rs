@@ -271,6 +271,7 @@ async fn a_missing_wrong_revoked_or_expired_token_is_refused() {
         name: "Directory Admin".into(),
         email: None,
         roles: vec![app::types::Role::Admin],
+        groups: None,
     };
     app::domain::directory::tokens::revoke(&app.db, &admin, &fresh_token)
         .await

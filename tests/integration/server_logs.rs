@@ -12,7 +12,9 @@ use std::{
 };
 
 use tokio::runtime::{Handle, Id};
-use tracing_subscriber::{EnvFilter, fmt::MakeWriter, prelude::*};
+use tracing_subscriber::{EnvFilter, filter::filter_fn, fmt::MakeWriter, prelude::*};
+
+use crate::statements::StatementCounter;
 
 type Buffer = Arc<Mutex<Vec<u8>>>;
 
@@ -71,17 +73,22 @@ impl Drop for ServerLogs {
     }
 }
 
-fn install_subscriber() {
+/// The one subscriber: the logs (filtered as `RUST_LOG` says) and, beside them,
+/// the statement counter (`statements.rs`), which sees sqlx's debug events
+/// whatever the logs show.
+pub fn install_subscriber() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
         let filter = EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-        let layer = tracing_subscriber::fmt::layer()
+        let logs = tracing_subscriber::fmt::layer()
             .with_ansi(false)
-            .with_writer(ToTheTestsLog);
+            .with_writer(ToTheTestsLog)
+            .with_filter(filter);
+        let statements = StatementCounter.with_filter(filter_fn(StatementCounter::wants));
         let _ = tracing_subscriber::registry()
-            .with(filter)
-            .with(layer)
+            .with(logs)
+            .with(statements)
             .try_init();
     });
 }

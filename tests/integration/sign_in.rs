@@ -499,3 +499,33 @@ async fn a_session_in_use_has_its_idle_window_pushed_back() {
     assert!(!sets_cookie(&again), "nothing to renew a moment later");
     assert_eq!(expires_at().await, renewed, "no write a moment later");
 }
+
+/// A session nobody used for its whole idle window is over: the next request
+/// finds nobody signed in and is sent to sign in again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_unused_for_its_idle_window_is_signed_out() {
+    let app = TestApp::builder()
+        .with_config(&[("COUNTERSIGN_SESSION_IDLE_MINUTES", "60")])
+        .signed_in_as("alice")
+        .spawn()
+        .await;
+    assert_eq!(app.get("/catalog").await.status(), StatusCode::OK);
+    // Alice last used it an hour and a second ago.
+    let now = chrono::Utc::now().timestamp();
+    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE data LIKE '%signed_in%'")
+        .bind(now - 1)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+
+    let idle = app.get("/catalog").await;
+
+    assert_eq!(idle.status(), StatusCode::SEE_OTHER);
+    assert!(
+        idle.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/auth/login"),
+        "sent to sign in again"
+    );
+}

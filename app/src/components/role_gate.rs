@@ -1,28 +1,43 @@
 //! The parent route of every page that needs a role (`/admin`, `/audit`): renders
 //! the page, or a 403 page that says why. The rule is `crate::access`.
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{components::Outlet, hooks::use_location};
 
-use crate::{access::may_view, components::session::use_signed_in};
+#[cfg(not(feature = "ssr"))]
+use crate::components::session::use_signed_in;
+use crate::{access::may_view, types::CurrentUser};
 
 #[component]
 pub fn RoleGate() -> impl IntoView {
-    let signed_in = use_signed_in();
-    let path = use_location().pathname;
-    let allowed = move || {
-        signed_in
+    // Decided once, when the gate is made, so the page under it is made (and
+    // runs its queries) once: a reactive gate inside a `Suspense` made it three
+    // times per server render. Access is the same for every page under one
+    // gate (`/admin/…`, `/audit/…`), so the path it was made for decides.
+    let path = use_location().pathname.get_untracked();
+    if may_view(&path, signed_in_now().as_ref()) {
+        Either::Left(view! { <Outlet/> })
+    } else {
+        Either::Right(view! { <Forbidden/> })
+    }
+}
+
+/// The person signed in, known without waiting: on the server the caller the
+/// router's guard resolved for this request; in the browser the signed-in
+/// person the page was served with (a blocking resource, so its value arrives
+/// with the page and is there when the gate hydrates or is navigated to).
+fn signed_in_now() -> Option<CurrentUser> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::auth::require_user().ok()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        use_signed_in()
             .0
-            .get()
-            .map(|user| may_view(&path.get(), user.ok().flatten().as_ref()))
-    };
-    view! {
-        <Suspense fallback=|| ()>
-            <Show when=move || allowed() == Some(true) fallback=move || view! { <Forbidden/> }>
-                <Outlet/>
-            </Show>
-        </Suspense>
+            .get_untracked()
+            .and_then(|user| user.ok().flatten())
     }
 }
 

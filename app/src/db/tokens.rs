@@ -72,16 +72,26 @@ pub async fn revoke(tx: &mut Tx, id: &str, user_id: &str, now: i64) -> Result<bo
     Ok(done.rows_affected() == 1)
 }
 
+/// How often `last_used_at` is written at most (seconds): a script calling the
+/// API in a loop would otherwise write the token's row on every read.
+pub const TOUCH_EVERY_SECS: i64 = 300;
+
+/// Records a use, unless one was recorded in the last [`TOUCH_EVERY_SECS`]
+/// (the condition is in the statement too, so concurrent uses write once).
 pub async fn touch<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     id: &str,
     now: i64,
 ) -> Result<(), DbError> {
-    sqlx::query("UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(ex)
-        .await?;
+    sqlx::query(
+        "UPDATE personal_access_tokens SET last_used_at = $1 \
+         WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(now - TOUCH_EVERY_SECS)
+    .execute(ex)
+    .await?;
     Ok(())
 }
 

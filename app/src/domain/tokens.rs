@@ -150,6 +150,12 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Option<TokenRow>, Doma
     {
         return Ok(None);
     }
-    store::touch(db.pool(), &row.id, at).await?;
+    // A use is recorded every few minutes at most: no write on most reads.
+    let recent = row
+        .last_used_at
+        .is_some_and(|used| used > at - store::TOUCH_EVERY_SECS);
+    if !recent {
+        store::touch(db.pool(), &row.id, at).await?;
+    }
     Ok(Some(row))
 }

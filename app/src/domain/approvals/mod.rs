@@ -162,7 +162,12 @@ pub(super) async fn lost_race(tx: &mut Tx, task_id: &str) -> DomainError {
     }
 }
 
+/// The actor's groups: as read with their roles for this request, or from
+/// their row. (Decisions read them again inside their transaction: `groups_in`.)
 pub(crate) async fn actor_groups(db: &Db, actor: &CurrentUser) -> Result<Vec<String>, DomainError> {
+    if let Some(groups) = &actor.groups {
+        return Ok(groups.clone());
+    }
     Ok(users::find(db, &actor.id)
         .await?
         .map(|u| u.groups)

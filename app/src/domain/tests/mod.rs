@@ -61,6 +61,7 @@ async fn person(db: &Db, login: &str, name: &str, groups: &[&str], roles: &[Role
         name: name.into(),
         email: None,
         roles: all,
+        groups: None,
     }
 }
 

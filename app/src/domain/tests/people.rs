@@ -41,6 +41,7 @@ async fn directory_person(w: &World, login: &str, name: &str, groups: &[&str]) -
         name: name.into(),
         email: Some(email),
         roles: vec![Role::Requester],
+        groups: None,
     }
 }
 
