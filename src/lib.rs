@@ -252,7 +252,12 @@ pub fn outbox_worker(
         .on_failure(notify::ProvisioningFailures::new(
             config.roles.admin_groups.clone(),
         ))
-        .with_scheduled(Arc::new(notify::scan::AccessEndingScan::new(db.clone())));
+        .with_scheduled(Arc::new(notify::scan::AccessEndingScan::new(db.clone())))
+        .with_scheduled(Arc::new(app::domain::escalation::WaitingTasksScan::new(
+            db.clone(),
+            services.fallback.clone(),
+        )))
+        .with_scheduled(Arc::new(notify::digest::DigestScan::new(db.clone())));
     if let Some(smtp) = &config.smtp {
         let mailer = notify::Mailer::new(smtp).map_err(StartError::Mail)?;
         let handler = notify::MailHandler::new(db, mailer, &services.public_url);

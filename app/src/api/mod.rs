@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod directory;
+pub mod escalation;
 pub mod inbox;
 pub mod items;
 pub mod notifications;

@@ -27,6 +27,7 @@ pub async fn task_opened(
         .into_iter()
         .filter(|r| r.id != request.requester_id && r.id != request.beneficiary_id)
         .collect();
+    let to = super::digest::without_digest_readers(tx, to).await?;
     let requester = users::find_in(&mut **tx, &request.requester_id).await?;
     let beneficiary = users::find_in(&mut **tx, &request.beneficiary_id).await?;
     let item = items::find(&mut **tx, &request.item_id).await?;
