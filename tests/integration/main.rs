@@ -8,6 +8,7 @@ mod arrange;
 mod audit;
 mod audit_evidence;
 mod browser;
+mod escalation;
 mod foundation;
 mod hostile_reauth;
 mod hostile_tokens;

@@ -24,16 +24,17 @@ pub struct EscalationForm {
     pub digest_threshold: String,
 }
 
+/// A number field: empty is 0; anything else must be a whole number (its
+/// range is the domain's rule). A 400 with the field's name otherwise.
 #[cfg(feature = "ssr")]
-fn whole(field: &str, value: &str) -> Result<i64, AppError> {
+fn whole(field: &'static str, value: &str) -> Result<i64, AppError> {
     let value = value.trim();
     if value.is_empty() {
         return Ok(0);
     }
-    value.parse::<i64>().map_err(|_| AppError::Field {
-        field: field.into(),
-        message: "must be a whole number".into(),
-    })
+    value
+        .parse::<i64>()
+        .map_err(|_| crate::domain::DomainError::invalid(field, "must be a whole number").into())
 }
 
 #[server(endpoint = "settings/save_escalation")]
@@ -50,10 +51,11 @@ pub async fn save_escalation(escalation: EscalationForm) -> Result<OrgSettings, 
     let group = Some(f.fallback_group.trim()).filter(|g| !g.is_empty());
     let fallback_approver_ref = match (person, group) {
         (Some(_), Some(_)) => {
-            return Err(AppError::Field {
-                field: "fallbackApproverRef".into(),
-                message: "choose a person or a group, not both".into(),
-            });
+            return Err(crate::domain::DomainError::invalid(
+                "fallbackApproverRef",
+                "choose a person or a group, not both",
+            )
+            .into());
         }
         (Some(id), None) => Some(FallbackApproverRef::Person { id: id.to_owned() }),
         (None, Some(name)) => Some(FallbackApproverRef::Group {

@@ -323,19 +323,22 @@ async fn timeline(db: &Db, request_id: &str) -> Result<Vec<TimelineEntry>, Domai
         .map(|r| {
             let d = &r.details;
             let step = d["step"].as_i64().unwrap_or_default();
-            let days = d["waiting_days"].as_i64().unwrap_or_default();
+            let days = match d["waiting_days"].as_i64().unwrap_or_default() {
+                1 => "1 day".to_owned(),
+                n => format!("{n} days"),
+            };
             let what = match r.action.as_str() {
                 "approval.reminded" => format!(
-                    "Step {step}: reminder {} of {} sent to its approver after {days} days waiting",
+                    "Step {step}: reminder {} of {} sent to its approver after {days} waiting",
                     d["reminder"].as_i64().unwrap_or_default(),
                     d["of"].as_i64().unwrap_or_default(),
                 ),
                 "approval.escalated" => format!(
-                    "Step {step}: escalated to {} after {days} days waiting",
+                    "Step {step}: escalated to {} after {days} waiting",
                     d["to_name"].as_str().unwrap_or("the fallback approver"),
                 ),
                 _ => format!(
-                    "Step {step}: not escalated after {days} days waiting: {}",
+                    "Step {step}: not escalated after {days} waiting: {}",
                     d["reason"]
                         .as_str()
                         .unwrap_or("the fallback could not take it"),
