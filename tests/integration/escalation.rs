@@ -21,6 +21,8 @@ use crate::{
 
 const DAY: i64 = 86_400;
 
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 async fn app_mailing_to(port: u16) -> TestApp {
     let mail = SmtpSink::config(port);
     let mut vars: Vec<(&str, &str)> = mail.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -410,7 +412,8 @@ async fn bad_escalation_settings_are_refused_with_a_reason_and_change_nothing() 
     let dave = app.person("dave", &[Role::Approver]).await;
     let before = settings(&p.carol).await;
     let changes = audit_of(&app, "settings.changed").await.len();
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    // The form's fields; the field the error names; what it says.
+    let cases: Vec<(Fields, &str, &str)> = vec![
         (
             vec![("days_until_escalation", "-1")],
             "daysUntilEscalation",
