@@ -180,6 +180,7 @@ async fn put_config(
         body.version,
         state.services.provider_configured,
         None,
+        &state.services.fallback,
     )
     .await?;
     Ok(Json(

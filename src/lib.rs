@@ -260,6 +260,11 @@ pub fn outbox_worker(
             config.roles.admin_groups.clone(),
         ))
         .with_scheduled(Arc::new(notify::scan::AccessEndingScan::new(db.clone())))
+        .with_scheduled(Arc::new(app::domain::escalation::WaitingTasksScan::new(
+            db.clone(),
+            services.fallback.clone(),
+        )))
+        .with_scheduled(Arc::new(notify::digest::DigestScan::new(db.clone())))
         .with_handler(
             app::types::JobKind::Chat,
             Arc::new(notify::chat::ChatHandler::new(

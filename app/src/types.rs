@@ -251,6 +251,40 @@ pub struct AccessRequestConfig {
     pub auto_approval_enabled: bool,
     pub request_on_behalf_of_config: RequestOnBehalfOfConfig,
     pub default_reauth_window_minutes: i64,
+    /// Reminders and escalation of tasks that wait (off while absent).
+    #[serde(default)]
+    pub approval_reminder_and_escalation_config: ApprovalReminderAndEscalationConfig,
+    /// An approver with more pending tasks than this gets one daily digest
+    /// instead of a mail per new task; 0 = never.
+    #[serde(default)]
+    pub digest_threshold: i64,
+}
+
+/// When a waiting approval task is reminded and escalated (field names follow
+/// the governance suite's `approvalReminderAndEscalationConfig`). Days count
+/// from when the task opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalReminderAndEscalationConfig {
+    /// After this many days the task is handed to the fallback; 0 = never.
+    pub days_until_escalation: i64,
+    /// Days between reminders (the first after this many days); 0 = none.
+    pub days_between_reminders: i64,
+    /// The most reminders one task gets; 0 = none.
+    pub max_reminders: i64,
+    /// Who gets a task that waited too long.
+    #[serde(default)]
+    pub fallback_approver_ref: Option<FallbackApproverRef>,
+}
+
+/// The fallback approver of escalation: one person or any member of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FallbackApproverRef {
+    /// A person (by id), who must hold the approver role.
+    Person { id: String },
+    /// A group of approvers (by name).
+    Group { name: String },
 }
 
 /// The configuration with what the settings page needs around it.
@@ -262,6 +296,8 @@ pub struct OrgSettings {
     pub provider_configured: bool,
     /// When the live re-authentication test last passed.
     pub reauth_test_passed_at: Option<i64>,
+    /// The escalation's fallback person (their name for the form), if one is set.
+    pub fallback_person: Option<PersonRef>,
 }
 
 string_enum! {
@@ -340,6 +376,16 @@ pub struct RequestView {
     pub tasks: Vec<TaskView>,
     /// Its provisioning jobs (grant or revoke in the target system), oldest first.
     pub jobs: Vec<JobView>,
+    /// Reminders and escalations of its tasks, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// Something the system did about a request's waiting task (a reminder, an
+/// escalation, an escalation it could not make), as the request page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: i64,
+    pub what: String,
 }
 
 /// A pending task in an approver's inbox.

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod chat;
 pub mod directory;
+pub mod escalation;
 pub mod inbox;
 pub mod items;
 pub mod notifications;

@@ -43,6 +43,9 @@ pub async fn save_settings(settings: SettingsForm) -> Result<OrgSettings, AppErr
             field: "defaultReauthWindowMinutes".into(),
             message: "must be a whole number of minutes".into(),
         })?;
+    // This form leaves reminders, escalation and the digest as they are (their
+    // own form saves them); a stale version is refused by the save.
+    let stored = crate::domain::org::config(&s.db).await?;
     let config = AccessRequestConfig {
         reauthorization_enabled: settings.reauthorization_enabled.is_some(),
         approvals_must_be_external: settings.approvals_must_be_external.is_some(),
@@ -54,6 +57,8 @@ pub async fn save_settings(settings: SettingsForm) -> Result<OrgSettings, AppErr
                 .is_some(),
         },
         default_reauth_window_minutes: window,
+        approval_reminder_and_escalation_config: stored.approval_reminder_and_escalation_config,
+        digest_threshold: stored.digest_threshold,
     };
     let version = settings.version;
     Ok(crate::domain::org::save(
@@ -64,6 +69,7 @@ pub async fn save_settings(settings: SettingsForm) -> Result<OrgSettings, AppErr
         version,
         s.provider_configured,
         None,
+        &s.fallback,
     )
     .await?)
 }

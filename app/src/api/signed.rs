@@ -77,6 +77,7 @@ pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcom
                 version,
                 s.provider_configured,
                 proof,
+                &s.fallback,
             )
             .await?;
             Ok(SignedOutcome::said(

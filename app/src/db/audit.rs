@@ -218,3 +218,24 @@ pub async fn for_target<'c, E: Executor<'c, Database = Any>>(
     .await?;
     Ok(row.map(AuditRecord::from))
 }
+
+/// The records of `request_id` whose action is one of `actions`, oldest first
+/// (at most `limit`; `audit_log_by_request`).
+pub async fn of_request<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    request_id: &str,
+    actions: &[&str],
+    limit: i64,
+) -> Result<Vec<AuditRecord>, DbError> {
+    let list: Vec<String> = (0..actions.len()).map(|n| format!("${}", n + 2)).collect();
+    let sql = format!(
+        "{SELECT} WHERE request_id = $1 AND action IN ({}) ORDER BY seq LIMIT ${}",
+        list.join(", "),
+        actions.len() + 2
+    );
+    let mut query = sqlx::query_as::<_, StoredRecord>(&sql).bind(request_id);
+    for action in actions {
+        query = query.bind(*action);
+    }
+    Ok(shown(query.bind(limit).fetch_all(ex).await?))
+}

@@ -31,6 +31,7 @@ pub mod test_db;
 mod tests;
 pub mod tokens;
 pub mod users;
+pub mod waiting;
 
 use std::{str::FromStr, time::Duration};
 

@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod audit;
 pub mod catalog;
 pub mod directory;
+pub mod escalation;
 pub(crate) mod handover;
 pub mod identity;
 pub mod inbox;

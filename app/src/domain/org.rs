@@ -8,12 +8,17 @@ use serde_json::json;
 use super::{
     DomainError,
     audit::{self, AuditActor, Entry},
+    escalation,
     items::WINDOW_MAX,
     now, reauth,
+    routing::Fallback,
 };
 use crate::{
-    db::{Db, org_config},
-    types::{AccessRequestConfig, CurrentUser, OrgSettings, Role},
+    db::{Db, org_config, users},
+    types::{
+        AccessRequestConfig, ApprovalReminderAndEscalationConfig, CurrentUser, FallbackApproverRef,
+        OrgSettings, PersonRef, Role,
+    },
 };
 
 /// The configuration in force.
@@ -32,17 +37,31 @@ pub async fn settings(
         ));
     }
     let stored = org_config::load(db.pool()).await?;
+    let fallback_person = match &stored
+        .config
+        .approval_reminder_and_escalation_config
+        .fallback_approver_ref
+    {
+        Some(FallbackApproverRef::Person { id }) => users::find(db, id).await?.map(|u| PersonRef {
+            id: u.id,
+            name: u.name,
+            email: u.email,
+        }),
+        _ => None,
+    };
     Ok(OrgSettings {
         config: stored.config,
         version: stored.version,
         provider_configured,
         reauth_test_passed_at: stored.reauth_test_passed_at,
+        fallback_person,
     })
 }
 
 /// Saves the configuration. Turning `reauthorizationEnabled` on needs a provider
 /// that passed the live re-authentication test; a change that [`weakens`] a
 /// control needs the admin's fresh re-authentication first (`proof`).
+#[allow(clippy::too_many_arguments)]
 pub async fn save(
     db: &Db,
     actor: &CurrentUser,
@@ -51,6 +70,7 @@ pub async fn save(
     version: i64,
     provider_configured: bool,
     proof: Option<&str>,
+    fallback: &Fallback,
 ) -> Result<OrgSettings, DomainError> {
     if !actor.has(Role::Admin) {
         return Err(DomainError::Forbidden(
@@ -66,6 +86,7 @@ pub async fn save(
     // Judged on the state this transaction will change, not on an earlier read.
     let mut tx = db.write_tx().await?;
     let stored = org_config::load(&mut *tx).await?;
+    escalation::validate(&mut tx, new, fallback).await?;
     let turning_on = new.reauthorization_enabled && !stored.config.reauthorization_enabled;
     if turning_on && !provider_configured {
         return Err(DomainError::invalid(
@@ -110,8 +131,44 @@ pub async fn save(
     settings(db, actor, provider_configured).await
 }
 
+/// Saves the reminder, escalation and digest settings alone (the settings
+/// page's own form), keeping the rest of the configuration as stored at
+/// `version`.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_escalation(
+    db: &Db,
+    actor: &CurrentUser,
+    session_key: &str,
+    (rule, digest_threshold): (ApprovalReminderAndEscalationConfig, i64),
+    version: i64,
+    provider_configured: bool,
+    fallback: &Fallback,
+) -> Result<OrgSettings, DomainError> {
+    let stored = org_config::load(db.pool()).await?;
+    let new = AccessRequestConfig {
+        approval_reminder_and_escalation_config: rule,
+        digest_threshold,
+        ..stored.config
+    };
+    save(
+        db,
+        actor,
+        session_key,
+        &new,
+        version,
+        provider_configured,
+        None,
+        fallback,
+    )
+    .await
+}
+
 /// Does going from `before` to `after` weaken a control over who gets access?
-/// Such a change needs the admin's fresh re-authentication.
+/// Such a change needs the admin's fresh re-authentication. Reminders,
+/// escalation and the digest are not such a control: they change who hears of
+/// waiting work and who may finish it (always someone who could approve its
+/// step), never who gets access or what a decision needs; their changes are
+/// audited like every other (`settings.changed`, before and after).
 pub fn weakens(before: &AccessRequestConfig, after: &AccessRequestConfig) -> bool {
     (before.reauthorization_enabled && !after.reauthorization_enabled)
         || (!before.auto_approval_enabled && after.auto_approval_enabled)

@@ -19,7 +19,7 @@ use crate::{
     },
     types::{
         AssignmentView, CurrentUser, Page, RequestKind, RequestStatus, RequestView, Role, TaskView,
-        parse_date, parse_time_cursor,
+        TimelineEntry, parse_date, parse_time_cursor,
     },
 };
 
@@ -286,6 +286,7 @@ async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError>
         });
     }
     let jobs = super::provisioning::status::of_request(db, &s.request.id).await?;
+    let timeline = timeline(db, &s.request.id).await?;
     Ok(RequestView {
         id: s.request.id,
         kind: s.request.kind,
@@ -300,7 +301,55 @@ async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError>
         created_at: s.request.created_at,
         tasks,
         jobs,
+        timeline,
     })
+}
+
+/// The most entries a request's timeline shows.
+const TIMELINE_MAX: i64 = 100;
+
+/// The reminders and escalations of a request's tasks, from its audit records
+/// (at the worker's time, which the record keeps as `at`).
+async fn timeline(db: &Db, request_id: &str) -> Result<Vec<TimelineEntry>, DomainError> {
+    let actions = [
+        "approval.reminded",
+        "approval.escalated",
+        "approval.escalation_refused",
+    ];
+    let records =
+        crate::db::audit::of_request(db.pool(), request_id, &actions, TIMELINE_MAX).await?;
+    Ok(records
+        .into_iter()
+        .map(|r| {
+            let d = &r.details;
+            let step = d["step"].as_i64().unwrap_or_default();
+            let days = match d["waiting_days"].as_i64().unwrap_or_default() {
+                1 => "1 day".to_owned(),
+                n => format!("{n} days"),
+            };
+            let what = match r.action.as_str() {
+                "approval.reminded" => format!(
+                    "Step {step}: reminder {} of {} sent to its approver after {days} waiting",
+                    d["reminder"].as_i64().unwrap_or_default(),
+                    d["of"].as_i64().unwrap_or_default(),
+                ),
+                "approval.escalated" => format!(
+                    "Step {step}: escalated to {} after {days} waiting",
+                    d["to_name"].as_str().unwrap_or("the fallback approver"),
+                ),
+                _ => format!(
+                    "Step {step}: not escalated after {days} waiting: {}",
+                    d["reason"]
+                        .as_str()
+                        .unwrap_or("the fallback could not take it"),
+                ),
+            };
+            TimelineEntry {
+                at: d["at"].as_i64().unwrap_or(r.at),
+                what,
+            }
+        })
+        .collect())
 }
 
 /// The `auth_time` of the e-signature on an approved task, from its audit record.

@@ -158,6 +158,14 @@ fn RequestDetail(request: RequestView) -> impl IntoView {
                 }
             }).collect_view()}
         </ol>
+        {(!request.timeline.is_empty()).then(|| view! {
+            <h2 id="timeline-heading" class="mt-6 text-xl font-bold">"Reminders and escalation"</h2>
+            <ol class="mt-2 flex flex-col gap-1" aria-labelledby="timeline-heading">
+                {request.timeline.clone().into_iter().map(|e| view! {
+                    <li class="text-sm">{format_utc(e.at)} " — " {e.what}</li>
+                }).collect_view()}
+            </ol>
+        })}
         {(!jobs.is_empty()).then(|| view! {
             <h2 id="jobs-heading" class="mt-6 text-xl font-bold">"Provisioning"</h2>
             <p class="mt-2 text-slate-700">"Access counts as given only once the target system (or the person fulfilling it by hand) confirms it."</p>

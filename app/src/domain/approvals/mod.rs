@@ -28,6 +28,7 @@ use crate::{
 
 mod reassign;
 
+pub(crate) use reassign::{HandTo, hand_over, refusal};
 pub use reassign::{eligible_assignees, reassign};
 
 pub const COMMENT_MAX: usize = 1000;

@@ -8,8 +8,9 @@ use crate::{
     db::{
         Db, Tx, items, org_config,
         people::Among,
-        tasks::{self, NewTask},
-        users,
+        requests::RequestRow,
+        tasks::{self, NewTask, TaskRow},
+        users::{self, UserRow},
     },
     domain::{
         DomainError,
@@ -19,7 +20,7 @@ use crate::{
         routing::Fallback,
         text,
     },
-    types::{AccessItem, Approver, CurrentUser, Page, PersonRef, TaskState},
+    types::{AccessItem, Approver, CurrentUser, Page, PersonRef},
 };
 
 /// The groups whose members could have been given step `position` of `item`:
@@ -63,78 +64,121 @@ pub async fn reassign(
     if to.id == actor.id {
         return Err(DomainError::invalid("to", "the task is already yours"));
     }
-    if to.disabled_at.is_some() {
-        return Err(DomainError::invalid(
-            "to",
-            format!("{} has left the organisation: choose someone else", to.name),
-        ));
-    }
-    if to.id == request.requester_id || to.id == request.beneficiary_id {
-        return Err(DomainError::invalid(
-            "to",
-            "nobody decides their own request: choose someone else",
-        ));
-    }
-    let eligible = eligible_groups(&mut tx, &item, task.position, fallback).await?;
-    if !to.groups.iter().any(|g| eligible.contains(g)) {
-        return Err(DomainError::invalid(
-            "to",
-            format!(
-                "{} cannot approve this step: choose a member of {}",
-                to.name,
-                eligible.join(", ")
-            ),
-        ));
-    }
-    let at = now();
-    if !tasks::decide(
+    if let Some(why) = refusal(
         &mut tx,
-        &task.id,
-        TaskState::Reassigned,
-        &actor.id,
-        Some(&comment),
-        false,
-        at,
+        (&task, &request, &item),
+        &HandTo::Person(&to),
+        fallback,
     )
     .await?
     {
-        return Err(lost_race(&mut tx, &task.id).await);
+        return Err(DomainError::invalid("to", why));
     }
+    let at = now();
+    let details = json!({
+        "step": task.position + 1,
+        "to_user_id": to.id,
+        "to_name": to.name,
+        "comment": comment,
+    });
+    let audit = (AuditActor::User(&actor.id), "approval.reassigned", details);
+    hand_over(
+        &mut tx,
+        (&task, &request, &item),
+        &HandTo::Person(&to),
+        &comment,
+        audit,
+        at,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whom a task is handed to.
+pub(crate) enum HandTo<'a> {
+    Person(&'a UserRow),
+    Group(&'a str),
+}
+
+/// Why `to` may not be handed `task` (of `request` for `item`), if they may
+/// not: only someone who could have been given its step, who has not left,
+/// and who is neither the requester nor the beneficiary. The one rule of an
+/// approver's reassignment and of escalation.
+pub(crate) async fn refusal(
+    tx: &mut Tx,
+    (task, request, item): (&TaskRow, &RequestRow, &AccessItem),
+    to: &HandTo<'_>,
+    fallback: &Fallback,
+) -> Result<Option<String>, DomainError> {
+    let eligible = eligible_groups(tx, item, task.position, fallback).await?;
+    Ok(match to {
+        HandTo::Person(to) if to.disabled_at.is_some() => Some(format!(
+            "{} has left the organisation: choose someone else",
+            to.name
+        )),
+        HandTo::Person(to) if to.id == request.requester_id || to.id == request.beneficiary_id => {
+            Some("nobody decides their own request: choose someone else".into())
+        }
+        HandTo::Person(to) if !to.groups.iter().any(|g| eligible.contains(g)) => Some(format!(
+            "{} cannot approve this step: choose a member of {}",
+            to.name,
+            eligible.join(", ")
+        )),
+        HandTo::Group(group) if !eligible.iter().any(|g| g == group) => Some(format!(
+            "the group {group} cannot approve this step: it needs a member of {}",
+            eligible.join(", ")
+        )),
+        _ => None,
+    })
+}
+
+/// Closes the pending `task` as reassigned (`comment` says why), opens its
+/// step again for `to`, tells them as of a new task and appends `audit` (its
+/// details gain `new_task_id`). Returns the new task's id. A task no longer
+/// pending is a lost race.
+pub(crate) async fn hand_over(
+    tx: &mut Tx,
+    (task, request, item): (&TaskRow, &RequestRow, &AccessItem),
+    to: &HandTo<'_>,
+    comment: &str,
+    (by, action, mut details): (AuditActor<'_>, &str, serde_json::Value),
+    at: i64,
+) -> Result<String, DomainError> {
+    let by_person = match &by {
+        AuditActor::User(id) => Some(*id),
+        _ => None,
+    };
+    if !tasks::hand_on(tx, &task.id, by_person, comment, at).await? {
+        return Err(lost_race(tx, &task.id).await);
+    }
+    let (user, group) = match to {
+        HandTo::Person(person) => (Some(person.id.as_str()), None),
+        HandTo::Group(group) => (None, Some(*group)),
+    };
     let new_task = new_id();
     tasks::insert(
-        &mut tx,
+        tx,
         &NewTask {
             id: &new_task,
             request_id: &request.id,
             position: task.position,
-            approver_user_id: Some(&to.id),
-            approver_group: None,
+            approver_user_id: user,
+            approver_group: group,
             manager_step: false,
             now: at,
         },
     )
     .await?;
-    let approver = (Some(to.id.as_str()), None);
-    notify::task_opened(&mut tx, &new_task, &request, approver, task.position, at).await?;
+    notify::task_opened(tx, &new_task, request, (user, group), task.position, at).await?;
+    details["new_task_id"] = json!(new_task);
     audit::append(
-        &mut tx,
-        AuditActor::User(&actor.id),
-        Entry::about_task(
-            "approval.reassigned",
-            &task.id,
-            (&item.id, &request.id),
-            json!({
-                "step": task.position + 1,
-                "to_user_id": to.id,
-                "to_name": to.name,
-                "new_task_id": new_task,
-                "comment": comment,
-            }),
-        ),
+        tx,
+        by,
+        Entry::about_task(action, &task.id, (&item.id, &request.id), details),
     )
     .await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(new_task)
 }
 
 /// One page of the people `actor` may hand task `task_id` to that `query` finds:

@@ -48,6 +48,7 @@ pub async fn task_opened(
             .into_iter()
             .filter(|r| r.id != request.requester_id && r.id != request.beneficiary_id)
             .collect();
+        let to = super::digest::without_digest_readers(tx, to).await?;
         send(tx, &to, &notice, about, task_id, now).await?;
     }
     Ok(())

@@ -19,6 +19,7 @@
 //!   chat channels through incoming webhooks ([`chat`]), mail or no mail.
 
 pub mod chat;
+pub mod digest;
 pub mod mailer;
 pub mod preferences;
 pub mod scan;
@@ -75,6 +76,43 @@ pub enum Notice {
     },
     /// Access the recipient held reached its end date.
     AccessExpired { item_name: String },
+    /// A task of the recipient's still waits (reminder `reminder` of `of`).
+    TaskReminder {
+        task_id: String,
+        request_id: String,
+        item_name: String,
+        beneficiary_name: String,
+        step: i64,
+        waiting_days: i64,
+        reminder: i64,
+        of: i64,
+    },
+    /// A task of the recipient's waited too long and went to the fallback.
+    TaskEscalated {
+        request_id: String,
+        item_name: String,
+        beneficiary_name: String,
+        step: i64,
+        waiting_days: i64,
+        to_name: String,
+    },
+    /// A task waited too long but the fallback could not take it (to
+    /// administrators).
+    EscalationRefused {
+        task_id: String,
+        request_id: String,
+        item_name: String,
+        beneficiary_name: String,
+        step: i64,
+        reason: String,
+    },
+    /// The day's digest of an approver with many pending tasks (the newest
+    /// first, at most [`DIGEST_MAX`]; `total` of them).
+    TaskDigest {
+        day: i64,
+        total: i64,
+        tasks: Vec<DigestLine>,
+    },
     /// A provisioning job failed after its last attempt (to administrators).
     ProvisioningFailed {
         job_id: String,
@@ -93,7 +131,13 @@ impl Notice {
             Notice::AccessEnding { .. } | Notice::AccessExpired { .. } => {
                 Some(NotificationTopic::AccessEnding)
             }
-            Notice::TaskAssigned { .. } | Notice::ProvisioningFailed { .. } => None,
+            // Work waits for the recipient (or a control's bound was reached).
+            Notice::TaskAssigned { .. }
+            | Notice::TaskReminder { .. }
+            | Notice::TaskEscalated { .. }
+            | Notice::EscalationRefused { .. }
+            | Notice::TaskDigest { .. }
+            | Notice::ProvisioningFailed { .. } => None,
         }
     }
 
@@ -104,8 +148,24 @@ impl Notice {
             Notice::AccessEnding { .. } => "ending",
             Notice::AccessExpired { .. } => "expired",
             Notice::ProvisioningFailed { .. } => "job_failed",
+            Notice::TaskReminder { .. } => "reminder",
+            Notice::TaskEscalated { .. } => "escalated",
+            Notice::EscalationRefused { .. } => "escalation_refused",
+            Notice::TaskDigest { .. } => "digest",
         }
     }
+}
+
+/// The most tasks one digest lists.
+pub const DIGEST_MAX: i64 = 50;
+
+/// One task in a digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestLine {
+    pub task_id: String,
+    pub item_name: String,
+    pub beneficiary_name: String,
+    pub opened_at: i64,
 }
 
 /// One mail job's payload: to whom, what, and (for non-essential mail) the

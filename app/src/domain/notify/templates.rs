@@ -20,6 +20,8 @@ struct Content {
     paragraphs: Vec<String>,
     /// The button: its words and the path under the public URL.
     link: (&'static str, String),
+    /// A list of links (words, path), after the paragraphs.
+    list: Vec<(String, String)>,
 }
 
 /// `notice` for `to_name`, with links under `public_url`; `unsubscribe` is the
@@ -40,6 +42,12 @@ pub fn render(
         text.push_str(p);
         text.push_str("\n\n");
     }
+    for (words, path) in &content.list {
+        text.push_str(&format!("- {}: {base}{path}\n", one_line(words)));
+    }
+    if !content.list.is_empty() {
+        text.push('\n');
+    }
     text.push_str(&format!("{}: {link}\n\n-- \nCountersign. ", content.link.0));
     let mut html = format!(
         "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">\
@@ -48,6 +56,17 @@ pub fn render(
     );
     for p in &content.paragraphs {
         html.push_str(&format!("<p>{}</p>", escape(p)));
+    }
+    if !content.list.is_empty() {
+        html.push_str("<ul>");
+        for (words, path) in &content.list {
+            html.push_str(&format!(
+                "<li><a href=\"{}\">{}</a></li>",
+                escape(&format!("{base}{path}")),
+                escape(words)
+            ));
+        }
+        html.push_str("</ul>");
     }
     html.push_str(&format!(
         "<p><a href=\"{}\">{}</a></p><hr><p style=\"font-size:small;color:#555\">Countersign. ",
@@ -107,6 +126,7 @@ fn content(notice: &Notice) -> Content {
                     format!("Step {step} of the approval is yours to decide."),
                 ],
                 link: ("Open the task", format!("/inbox#task-{task_id}")),
+                list: Vec::new(),
             }
         }
         Notice::RequestClosed {
@@ -138,6 +158,7 @@ fn content(notice: &Notice) -> Content {
                 subject: format!("Request {verb}: {item_name}"),
                 paragraphs,
                 link: ("See the request", format!("/requests/{request_id}")),
+                list: Vec::new(),
             }
         }
         Notice::AccessEnding {
@@ -160,6 +181,7 @@ fn content(notice: &Notice) -> Content {
                     "If you still need it, request it again before then.".into(),
                 ],
                 link: ("See your access", "/access".into()),
+                list: Vec::new(),
             }
         }
         Notice::AccessExpired { item_name } => Content {
@@ -168,7 +190,101 @@ fn content(notice: &Notice) -> Content {
                 "Your access to {item_name} reached its end date and was removed."
             )],
             link: ("See your access", "/access".into()),
+            list: Vec::new(),
         },
+        Notice::TaskReminder {
+            task_id,
+            item_name,
+            beneficiary_name,
+            step,
+            waiting_days,
+            reminder,
+            of,
+            ..
+        } => Content {
+            subject: format!("Reminder: approval waiting: {item_name} for {beneficiary_name}"),
+            paragraphs: vec![
+                format!(
+                    "Step {step} of the request for {item_name} for {beneficiary_name} has waited \
+                     {waiting_days} {} for your decision.",
+                    days(*waiting_days)
+                ),
+                format!("This is reminder {reminder} of at most {of}."),
+            ],
+            link: ("Open the task", format!("/inbox#task-{task_id}")),
+            list: Vec::new(),
+        },
+        Notice::TaskEscalated {
+            request_id,
+            item_name,
+            beneficiary_name,
+            step,
+            waiting_days,
+            to_name,
+        } => Content {
+            subject: format!("Approval escalated: {item_name} for {beneficiary_name}"),
+            paragraphs: vec![format!(
+                "Step {step} of the request for {item_name} for {beneficiary_name} waited \
+                 {waiting_days} {} and was handed to {to_name}, as your organisation's \
+                 escalation rule says. You need not decide it any more.",
+                days(*waiting_days)
+            )],
+            link: ("See the request", format!("/requests/{request_id}")),
+            list: Vec::new(),
+        },
+        Notice::EscalationRefused {
+            request_id,
+            item_name,
+            beneficiary_name,
+            step,
+            reason,
+            ..
+        } => Content {
+            subject: format!("Escalation not possible: {item_name} for {beneficiary_name}"),
+            paragraphs: vec![
+                format!(
+                    "Step {step} of the request for {item_name} for {beneficiary_name} waited past \
+                     the escalation bound, but it was not handed to the fallback approver: {reason}."
+                ),
+                "Change the fallback approver in the settings, or hand the task on from the \
+                 request's approver."
+                    .into(),
+            ],
+            link: ("See the request", format!("/requests/{request_id}")),
+            list: Vec::new(),
+        },
+        Notice::TaskDigest { total, tasks, .. } => {
+            let mut paragraphs = vec![format!(
+                "{total} approval {} for your decision.",
+                if *total == 1 {
+                    "task waits"
+                } else {
+                    "tasks wait"
+                }
+            )];
+            if *total > tasks.len() as i64 {
+                paragraphs.push(format!("The newest {} are:", tasks.len()));
+            }
+            Content {
+                subject: format!("{total} approvals wait for you"),
+                paragraphs,
+                link: ("Open your inbox", "/inbox".into()),
+                list: tasks
+                    .iter()
+                    .map(|t| {
+                        (
+                            format!(
+                                "{} for {} (since {})",
+                                t.item_name,
+                                t.beneficiary_name,
+                                format_date(t.opened_at)
+                            ),
+                            format!("/inbox#task-{}", t.task_id),
+                        )
+                    })
+                    .collect(),
+            }
+        }
         Notice::ProvisioningFailed {
             item_name,
             person_name,
@@ -188,9 +304,14 @@ fn content(notice: &Notice) -> Content {
                     "Fix the item's target, then retry the job or mark it done by hand.".into(),
                 ],
                 link: ("Open the provisioning page", "/admin/provisioning".into()),
+                list: Vec::new(),
             }
         }
     }
+}
+
+fn days(n: i64) -> &'static str {
+    if n == 1 { "day" } else { "days" }
 }
 
 /// `text` on one line without control characters (a header value).

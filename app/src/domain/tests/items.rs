@@ -174,9 +174,18 @@ async fn reauthentication_cannot_be_turned_on_without_a_passed_provider_test() {
         reauthorization_enabled: true,
         ..Default::default()
     };
-    let err = org::save(&w.db, &w.carol, "s", &on, settings.version, false, None)
-        .await
-        .unwrap_err();
+    let err = org::save(
+        &w.db,
+        &w.carol,
+        "s",
+        &on,
+        settings.version,
+        false,
+        None,
+        &w.fallback,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(
         err,
         DomainError::Invalid {
@@ -184,9 +193,18 @@ async fn reauthentication_cannot_be_turned_on_without_a_passed_provider_test() {
             ..
         }
     ));
-    let err = org::save(&w.db, &w.carol, "s", &on, settings.version, true, None)
-        .await
-        .unwrap_err();
+    let err = org::save(
+        &w.db,
+        &w.carol,
+        "s",
+        &on,
+        settings.version,
+        true,
+        None,
+        &w.fallback,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, DomainError::Invalid { message, .. } if message.contains("Test re-authentication")),
         "{err:?}"
@@ -202,9 +220,18 @@ async fn a_window_out_of_range_is_refused() {
         default_reauth_window_minutes: 32_768,
         ..Default::default()
     };
-    let err = org::save(&w.db, &w.carol, "s", &bad, settings.version, true, None)
-        .await
-        .unwrap_err();
+    let err = org::save(
+        &w.db,
+        &w.carol,
+        "s",
+        &bad,
+        settings.version,
+        true,
+        None,
+        &w.fallback,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(
         err,
         DomainError::Invalid {

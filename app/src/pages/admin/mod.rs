@@ -8,6 +8,7 @@ mod item_provisioning;
 pub mod items;
 pub mod provisioning;
 pub mod settings;
+mod settings_escalation;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use crate::{
     api::{
         chat::{SaveChatWebhook, TestChatWebhook, chat_webhook},
+        escalation::SaveEscalation,
         settings::{SaveSettings, TestReauth, get_settings},
     },
     components::{
@@ -20,9 +21,16 @@ use crate::{
 pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveSettings>::new();
     let test = ServerAction::<TestReauth>::new();
+    let escalation = ServerAction::<SaveEscalation>::new();
     let (signed, set_signed) = signal(0);
     let data = Resource::new(
-        move || (save.version().get(), signed.get()),
+        move || {
+            (
+                save.version().get(),
+                escalation.version().get(),
+                signed.get(),
+            )
+        },
         |_| get_settings(),
     );
     let chat_save = ServerAction::<SaveChatWebhook>::new();
@@ -36,7 +44,8 @@ pub fn SettingsPage() -> impl IntoView {
         <h1 class="text-2xl font-bold">"Access-request settings"</h1>
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
         <Loaded resource=data keep=true let:settings>
-            <SettingsForm settings save test/>
+            <SettingsForm settings=settings.clone() save test/>
+            <super::settings_escalation::EscalationSettings settings save=escalation/>
         </Loaded>
         <div class="card mt-6 max-w-[48rem]">
             <Loaded resource=chat keep=true let:view>

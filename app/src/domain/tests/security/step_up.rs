@@ -16,9 +16,18 @@ async fn weakening_the_organisation_configuration_needs_step_up() {
     for weaker in weakenings {
         let stored = org::settings(&w.db, &w.carol, true).await.unwrap();
         let before = w.audit_count().await;
-        let err = org::save(&w.db, &w.carol, "s", &weaker, stored.version, true, None)
-            .await
-            .unwrap_err();
+        let err = org::save(
+            &w.db,
+            &w.carol,
+            "s",
+            &weaker,
+            stored.version,
+            true,
+            None,
+            &w.fallback,
+        )
+        .await
+        .unwrap_err();
         challenge_of(err);
         let after = org::settings(&w.db, &w.carol, true).await.unwrap();
         assert_eq!(after.config, stored.config, "nothing changed");
@@ -33,9 +42,18 @@ async fn weakening_the_organisation_configuration_needs_step_up() {
     let stored = org::settings(&w.db, &w.carol, true).await.unwrap();
     let off = AccessRequestConfig::default();
     let challenge = challenge_of(
-        org::save(&w.db, &w.carol, "s", &off, stored.version, true, None)
-            .await
-            .unwrap_err(),
+        org::save(
+            &w.db,
+            &w.carol,
+            "s",
+            &off,
+            stored.version,
+            true,
+            None,
+            &w.fallback,
+        )
+        .await
+        .unwrap_err(),
     );
     sign(&w, &w.carol, "carol", "s", &challenge).await;
     let saved = org::save(
@@ -46,6 +64,7 @@ async fn weakening_the_organisation_configuration_needs_step_up() {
         stored.version,
         true,
         Some(&challenge),
+        &w.fallback,
     )
     .await
     .unwrap();
@@ -60,9 +79,18 @@ async fn strengthening_the_configuration_needs_no_step_up() {
         approvals_must_be_external: true,
         ..Default::default()
     };
-    org::save(&w.db, &w.carol, "s", &stricter, stored.version, true, None)
-        .await
-        .unwrap();
+    org::save(
+        &w.db,
+        &w.carol,
+        "s",
+        &stricter,
+        stored.version,
+        true,
+        None,
+        &w.fallback,
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
