@@ -18,6 +18,7 @@ mod limits;
 mod notifications;
 mod people_audit;
 mod pickers;
+mod plain_forms;
 mod provisioning;
 mod provisioning_crash;
 mod provisioning_ldap;

@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod people;
 pub mod provisioning;
 pub mod reauth;
+pub mod request_plan;
 pub mod requests;
 pub mod routing;
 pub mod search;
