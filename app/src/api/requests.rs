@@ -89,7 +89,7 @@ pub async fn request_removal(item_id: String, justification: String) -> Result<S
         &s.fallback,
     )
     .await?;
-    // A plain form goes to its page, as after asking for access.
-    super::after_plain_form(&format!("/requests/{id}?created=1"));
+    // A plain form goes back to My access, which says it was asked.
+    super::after_plain_form("/access?removal=requested");
     Ok(id)
 }

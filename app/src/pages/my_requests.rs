@@ -260,7 +260,8 @@ pub fn MyAccessPage() -> impl IntoView {
     view! {
         <Title text="My access"/>
         <h1 class="text-2xl font-bold">"My access"</h1>
-        {move || matches!(remove.value().get(), Some(Ok(_))).then(|| view! {
+        {move || (query.read().get("removal").as_deref() == Some("requested")
+            || matches!(remove.value().get(), Some(Ok(_)))).then(|| view! {
             <Alert message="Removal requested. It goes through the item's approval steps."/>
         })}
         {form_error(remove.value())}
@@ -269,7 +270,7 @@ pub fn MyAccessPage() -> impl IntoView {
             empty=|| view! { <p class="mt-6">"You hold no access through Countersign yet."</p> }
             let:rows>
             {confirming(&rows).map(|(assignment, justification)| view! {
-                <ConfirmRemoval assignment justification remove/>
+                <ConfirmRemoval assignment justification/>
             })}
             // On a phone the table scrolls here, never the page.
             <div class="table-scroll mt-6" tabindex="0" role="region" aria-label="Access you hold">
@@ -291,22 +292,21 @@ pub fn MyAccessPage() -> impl IntoView {
 
 /// "Request removal of …?": the form that asks for it, and the way back.
 #[component]
-fn ConfirmRemoval(
-    assignment: AssignmentView,
-    justification: String,
-    remove: ServerAction<RequestRemoval>,
-) -> impl IntoView {
+fn ConfirmRemoval(assignment: AssignmentView, justification: String) -> impl IntoView {
     view! {
         <ConfirmPanel heading=format!("Request removal of {}?", assignment.item_name)
             consequence=format!(
                 "Once its approvers agree, you lose this access. Your reason: \u{201c}{justification}\u{201d}"
             )
             back="/access" back_label="Keep my access">
-            <ActionForm action=remove>
+            // A plain post, with or without WebAssembly: the server answers with
+            // /access and a notice (the list below changes under this panel,
+            // so it is not swapped in place).
+            <form method="post" action="/api/access/remove">
                 <input type="hidden" name="item_id" value=assignment.item_id.clone()/>
                 <input type="hidden" name="justification" value=justification.clone()/>
                 <button type="submit" class="button-danger">"Yes, request removal"</button>
-            </ActionForm>
+            </form>
         </ConfirmPanel>
     }
 }
