@@ -6,11 +6,17 @@
 //! that would take the browser somewhere (`ReauthRequired`) is dropped. A link
 //! carrying anything else is redirected to its sanitised form first, so the
 //! server's render and the browser's hydration read the same, harmless value.
+//!
+//! The post itself is answered `303 See Other` (its error's own status would
+//! show the browser raw JSON). A form post whose action must be e-signed is
+//! the one error that does take the browser somewhere: the server function's
+//! own answer (never a link) goes straight on to the re-authentication at the
+//! provider, as the page does with JavaScript (`ReauthHandOff`).
 
 use app::types::AppError;
 use axum::{
     extract::Request,
-    http::Method,
+    http::{HeaderValue, Method, StatusCode, header::LOCATION},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
@@ -24,6 +30,10 @@ const PATH_PARAM: &str = "__path";
 pub const GENERIC_FORM_ERROR: &str = "That did not work. Check what you entered and try again; with JavaScript on, the page says more.";
 
 pub async fn only_known_form_errors(request: Request, next: Next) -> Response {
+    if request.method() == Method::POST {
+        let response = next.run(request).await;
+        return plain_form_answer(response);
+    }
     if request.method() != Method::GET {
         return next.run(request).await;
     }
@@ -41,6 +51,54 @@ pub async fn only_known_form_errors(request: Request, next: Next) -> Response {
             };
             Redirect::to(&target).into_response()
         }
+    }
+}
+
+/// A plain form's post that failed: server_fn points `Location` back to the
+/// form with `__err`, but the domain's status (400, 401, 409…) would make the
+/// browser show the error's JSON instead of following it; answer `303 See
+/// Other`. "Sign in again first" (`ReauthRequired`) goes on to the
+/// re-authentication of that challenge instead.
+fn plain_form_answer(mut response: Response) -> Response {
+    let Some(location) = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return response;
+    };
+    if !location_carries_error(&location) {
+        return response;
+    }
+    if let Some(challenge) = challenge_in_location(&location)
+        && let Ok(target) = HeaderValue::from_str(&format!("/auth/reauth/{challenge}"))
+    {
+        response.headers_mut().insert(LOCATION, target);
+    }
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    response
+}
+
+fn location_carries_error(location: &str) -> bool {
+    location.split_once('?').is_some_and(|(_, query)| {
+        url::form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == ERROR_PARAM)
+    })
+}
+
+/// The challenge of a `ReauthRequired` carried by a redirect's `Location`
+/// (percent-encoded: it becomes one path segment and nothing else).
+fn challenge_in_location(location: &str) -> Option<String> {
+    let query = location.split_once('?')?.1;
+    let sent = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == ERROR_PARAM)?
+        .1
+        .into_owned();
+    match decode(&sent)? {
+        AppError::ReauthRequired { challenge_id } => {
+            Some(url::form_urlencoded::byte_serialize(challenge_id.as_bytes()).collect())
+        }
+        _ => None,
     }
 }
 
@@ -121,5 +179,25 @@ mod tests {
         assert_eq!(sanitised_query(&reauth).as_deref(), Some("tab=x"));
         assert_eq!(sanitised_query("__err=%%%").as_deref(), Some(""));
         assert_eq!(sanitised_query("page=2"), None);
+    }
+
+    #[test]
+    fn a_form_post_needing_a_signature_goes_to_its_reauthentication() {
+        let location = format!(
+            "http://localhost/inbox?{}",
+            query_with(&AppError::ReauthRequired {
+                challenge_id: "0190-ab/../x".into(),
+            })
+        );
+        assert_eq!(
+            challenge_in_location(&location).as_deref(),
+            Some("0190-ab%2F..%2Fx"),
+            "one path segment, whatever the id holds"
+        );
+        let other = format!("/inbox?{}", query_with(&AppError::Forbidden));
+        assert_eq!(challenge_in_location(&other), None);
+        assert_eq!(challenge_in_location("/inbox"), None);
+        assert!(location_carries_error(&other));
+        assert!(!location_carries_error("/inbox?done=approve"));
     }
 }

@@ -27,21 +27,41 @@ pub struct ExportQuery {
     item: Option<String>,
     request: Option<String>,
     actor: Option<String>,
-    from: Option<i64>,
-    until: Option<i64>,
+    from: Option<String>,
+    until: Option<String>,
 }
 
 impl ExportQuery {
-    fn filter(self) -> AuditFilter {
-        AuditFilter {
+    /// The filter, or the sentence that says which bound is not a time. An
+    /// empty value means no filter (the audit page's form sends every field).
+    fn filter(self) -> Result<AuditFilter, String> {
+        Ok(AuditFilter {
+            from: time_bound("from", self.from)?,
+            until: time_bound("until", self.until)?,
             actor_id: audit::given(self.actor),
             action: audit::given(self.action),
             item_id: audit::given(self.item),
             request_id: audit::given(self.request),
-            from: self.from,
-            until: self.until,
-        }
+        })
     }
+}
+
+/// `from`/`until`: Unix seconds, or a UTC date (`YYYY-MM-DD`, its start).
+fn time_bound(name: &str, value: Option<String>) -> Result<Option<i64>, String> {
+    let Some(value) = audit::given(value) else {
+        return Ok(None);
+    };
+    value
+        .parse::<i64>()
+        .ok()
+        .or_else(|| app::types::parse_date(&value))
+        .map(Some)
+        .ok_or_else(|| {
+            format!(
+                "The filter \"{name}\" must be a UTC date (YYYY-MM-DD) or Unix seconds, or empty \
+                 for no limit. Nothing was exported."
+            )
+        })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,7 +95,11 @@ async fn export(
     let Some(Extension(user)) = user else {
         return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
     };
-    let export = match audit::export(&state.db, &user, query.filter()) {
+    let filter = match query.filter() {
+        Ok(filter) => filter,
+        Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
+    };
+    let export = match audit::export(&state.db, &user, filter) {
         Ok(export) => export,
         Err(DomainError::Forbidden(_)) => {
             return (

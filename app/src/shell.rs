@@ -53,6 +53,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// Every route renders in order: the server sends each page complete, so it reads
 /// and its forms work before (and without) the WebAssembly.
+/// "Skip to content": focus moves to the page's content (not only the view),
+/// so the next Tab starts there. Without WebAssembly the `#main` fragment does
+/// the same, `main` being focusable.
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let main = document()
+            .get_element_by_id("main")
+            .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+        if let Some(main) = main {
+            ev.prevent_default();
+            let _ = main.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -65,9 +84,10 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Countersign")/>
         <Router>
             <div class="flex min-h-screen flex-col">
-                <a href="#main" class="skip-link">"Skip to content"</a>
+                <a href="#main" class="skip-link" on:click=skip_to_main>"Skip to content"</a>
                 <Header/>
-                <main id="main" class="mx-auto w-full max-w-[72rem] flex-1 px-4 py-8">
+                // tabindex -1: the skip link can move focus here (not a tab stop).
+                <main id="main" tabindex="-1" class="mx-auto w-full max-w-[72rem] flex-1 px-4 py-8">
                     <ErrorBoundary fallback=|errors| {
                         view! { <crate::pages::errors::ErrorPage errors/> }
                     }>

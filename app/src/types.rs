@@ -335,6 +335,18 @@ string_enum! {
 }
 
 string_enum! {
+    /// What an approver does with one task from its card in the inbox: one
+    /// form, three submit buttons (so it works without WebAssembly).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum TaskAction {
+        Approve = "approve",
+        Deny = "deny",
+        Reassign = "reassign",
+    }
+}
+
+string_enum! {
     /// What an approver decides.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
@@ -378,6 +390,9 @@ pub struct RequestView {
     pub jobs: Vec<JobView>,
     /// Reminders and escalations of its tasks, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// The whole approval path (the request's own page only; lists leave it out).
+    #[serde(default)]
+    pub plan: Option<RequestPlan>,
 }
 
 /// Something the system did about a request's waiting task (a reminder, an
@@ -386,6 +401,24 @@ pub struct RequestView {
 pub struct TimelineEntry {
     pub at: i64,
     pub what: String,
+}
+
+/// A request's approval path up front (`domain::request_plan`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestPlan {
+    /// "Step 1 of {steps_total}".
+    pub steps_total: i64,
+    /// The steps not reached yet, in order (a pending request only).
+    pub upcoming: Vec<UpcomingStep>,
+    /// Approving it is e-signed (`routing::approvals_signed`).
+    pub approvals_signed: bool,
+}
+
+/// A step a pending request has not reached yet, and who decides it today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpcomingStep {
+    pub position: i64,
+    pub approver_label: String,
 }
 
 /// A pending task in an approver's inbox.
@@ -493,6 +526,9 @@ pub struct CatalogEntry {
     pub item: AccessItem,
     pub held: bool,
     pub pending: bool,
+    /// Approving it is e-signed (`routing::approvals_signed`): the organisation
+    /// has re-authenticated approvals on and the item requires them.
+    pub approvals_signed: bool,
 }
 
 /// One audit record as the audit pages show it.

@@ -79,10 +79,10 @@ test('two named approvers approve in turn from their inboxes and the requester g
   await expect(requestStatus(alice)).toHaveText('Approved');
   const steps = alice.getByRole('list', { name: 'Approval steps' }).getByRole('listitem');
   await expect(steps).toHaveCount(2);
-  await expect(steps.nth(0)).toContainText('Step 1: Bob Example');
+  await expect(steps.nth(0)).toContainText('Step 1 of 2: Bob Example');
   await expect(steps.nth(0)).toContainText('Approved by Bob Example');
   await expect(steps.nth(0)).toContainText(`Comment: ${comment}`);
-  await expect(steps.nth(1)).toContainText('Step 2: Dave Example');
+  await expect(steps.nth(1)).toContainText('Step 2 of 2: Dave Example');
   await expect(steps.nth(1)).toContainText('Approved by Dave Example');
   await expectAccessible(alice);
   await screenshot(alice, 'approvals-request-approved');

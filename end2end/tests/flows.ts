@@ -4,7 +4,7 @@
 // through the pages, found by role, label or name, like a person would.
 import { test as base, expect, type Browser, type Locator, type Page } from '@playwright/test';
 import { expectAccessible } from './a11y';
-import { signIn } from './session';
+import { signIn, signInAgainAtProvider } from './session';
 
 export { expect };
 
@@ -290,19 +290,12 @@ export function inboxTask(page: Page, itemName: string, what = 'Access to') {
 }
 
 /**
- * Waits until the inbox runs its WebAssembly: ticking a task's selection box
- * enables "Approve selected" only then. Leaves the box unticked.
+ * Waits until the inbox runs its WebAssembly (its forms work before, as plain
+ * posts; the tests that decide with JavaScript decide with it).
  */
 export async function waitForInboxHydration(page: Page, itemName: string) {
-  const select = page.getByRole('checkbox', { name: `Select Access to ${itemName}`, exact: true });
-  const approveSelected = page.getByRole('button', { name: 'Approve selected' });
-  await expect(async () => {
-    await select.setChecked(false);
-    await select.setChecked(true);
-    await expect(approveSelected).toBeEnabled({ timeout: 500 });
-  }).toPass();
-  await select.setChecked(false);
-  await expect(approveSelected).toBeDisabled();
+  await expect(inboxTask(page, itemName)).toHaveCount(1);
+  await waitForHydration(page);
 }
 
 /** In the inbox: decides the task about `itemName`, with the comment typed into its card. */
@@ -313,4 +306,20 @@ export async function decideTask(page: Page, itemName: string, decision: 'Approv
   await task.getByRole('button', { name: decision, exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Done: 1 task decided.' })).toBeVisible();
   await expect(task).toHaveCount(0);
+}
+
+/** As carol: the organisation's re-authenticated approvals on (after the provider test, when not yet). */
+export async function reauthenticationOn(carol: Page) {
+  await carol.goto('/admin/settings');
+  await expect(carol.getByRole('heading', { name: 'Access-request settings' })).toBeVisible();
+  await waitForHydration(carol);
+  const on = carol.getByLabel('Re-authenticated approvals (reauthorizationEnabled)');
+  if (await on.isChecked()) return;
+  await carol.getByRole('button', { name: 'Test re-authentication' }).click();
+  await signInAgainAtProvider(carol, 'carol');
+  await expect(carol.getByText('Re-authentication test passed')).toBeVisible();
+  await waitForHydration(carol);
+  await on.check();
+  await carol.getByRole('button', { name: 'Save settings' }).click();
+  await expect(carol.getByText('Settings saved.')).toBeVisible();
 }

@@ -30,7 +30,7 @@ test('a requester finds an item in the catalog, requests it, follows it and canc
   await expect(alice.getByRole('heading', { level: 2, name: 'Approval steps' })).toBeVisible();
   const steps = alice.getByRole('main').getByRole('listitem');
   await expect(steps).toHaveCount(1);
-  await expect(steps.first()).toContainText('Step 1: Bob Example');
+  await expect(steps.first()).toContainText('Step 1 of 1: Bob Example');
   await expect(steps.first()).toContainText('Waiting');
   await expectAccessible(alice);
   await screenshot(alice, 'requests-request-pending');
@@ -50,7 +50,21 @@ test('a requester finds an item in the catalog, requests it, follows it and canc
   await expectAccessible(alice);
   await screenshot(alice, 'requests-my-requests-pending');
 
+  // Cancelling asks first, on the request's page; "Keep the request" changes nothing.
   await row.getByRole('button', { name: `Cancel request for ${name}` }).click();
+  const confirm = alice.getByRole('region', { name: `Cancel your request for ${name}?` });
+  await expect(confirm).toBeVisible();
+  await expectAccessible(alice);
+  await screenshot(alice, 'requests-cancel-confirm');
+  await confirm.getByRole('link', { name: 'Keep the request' }).click();
+  await expect(requestStatus(alice)).toHaveText('Pending');
+  await expect(alice.getByRole('region', { name: /^Cancel your request/ })).toHaveCount(0);
+  await alice.goBack();
+  await alice.getByRole('button', { name: 'Yes, cancel the request' }).click();
+  await expect(alice.getByRole('status').filter({ hasText: 'Request cancelled: its approvers no longer see it.' })).toBeVisible();
+  await expect(requestStatus(alice)).toHaveText('Cancelled');
+
+  await alice.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'My requests' }).click();
   await expect(row.getByRole('cell').nth(4)).toHaveText('Cancelled');
   await expect(alice.getByRole('button', { name: `Cancel request for ${name}` })).toHaveCount(0);
   await expectAccessible(alice);

@@ -45,7 +45,7 @@ test('a manager step goes to the requester\'s manager, who then sees the access 
   const alice = await people.as('alice');
   await requestAccess(alice, name, 'I file the team\'s travel expenses.');
   await expect(requestStatus(alice)).toHaveText('Pending');
-  await expect(alice.getByRole('main').getByRole('listitem').first()).toContainText('Step 1: Bob Example');
+  await expect(alice.getByRole('main').getByRole('listitem').first()).toContainText('Step 1 of 1: Bob Example');
 
   const bob = await people.as('bob');
   await openInbox(bob);

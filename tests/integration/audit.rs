@@ -210,3 +210,40 @@ async fn audit_head_anchors_the_chain_and_a_rewritten_tail_fails_verify() {
     assert!(out.contains(&format!("BROKEN at record {seq}")), "{out}");
     assert!(out.contains(&head), "names the anchor: {out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_treats_empty_filters_as_none_and_refuses_bad_times_clearly() {
+    let app = TestApp::spawn().await;
+    with_items(&app, 2).await;
+    let erin = app.new_browser();
+    erin.sign_in("erin").await;
+
+    // What the audit page's links send with no filter chosen: every field, empty.
+    let empty = erin
+        .get("/audit/export.json?action=&item=&request=&actor=&from=&until=")
+        .await;
+    assert_eq!(empty.status(), StatusCode::OK);
+    let all: Vec<app::types::AuditRecord> = empty.json().await.unwrap();
+    let expected = list(app.db.pool(), &AuditFilter::default(), None, 1000)
+        .await
+        .unwrap();
+    assert_eq!(all, expected, "empty filters mean no filter");
+
+    let dated = erin
+        .get("/audit/export.json?action=item.created&from=2000-01-01&until=")
+        .await;
+    assert_eq!(dated.status(), StatusCode::OK);
+    let dated: Vec<app::types::AuditRecord> = dated.json().await.unwrap();
+    assert_eq!(dated.len(), 2, "a UTC date is a time bound too");
+
+    for bad in ["from=yesterday", "until=12abc", "from=2026-13-01"] {
+        let answer = erin.get(&format!("/audit/export.csv?{bad}")).await;
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let text = answer.text().await.unwrap();
+        assert!(
+            text.contains("must be a UTC date (YYYY-MM-DD) or Unix seconds"),
+            "{bad}: {text}"
+        );
+        assert!(!text.contains("cannot parse integer"), "{bad}: {text}");
+    }
+}

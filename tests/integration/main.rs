@@ -21,6 +21,7 @@ mod notifications;
 mod people_audit;
 mod per_request;
 mod pickers;
+mod plain_forms;
 mod provisioning;
 mod provisioning_crash;
 mod provisioning_ldap;

@@ -34,7 +34,7 @@ pub async fn inbox_count() -> Result<i64, AppError> {
 /// `ReauthRequired`; nothing is recorded before the proof.
 #[server(endpoint = "inbox/decide")]
 pub async fn decide(
-    task_ids: Vec<String>,
+    #[server(default)] task_ids: Vec<String>,
     decision: crate::types::Decision,
     comment: String,
 ) -> Result<usize, AppError> {
@@ -53,7 +53,56 @@ pub async fn decide(
         proof: None,
     };
     let done = approvals::decide(&s.db, &caller, &command, &s.fallback).await?;
+    super::after_plain_form(&format!("/inbox?decided={}", done.len()));
     Ok(done.len())
+}
+
+/// One task's card in the inbox: approve, deny or reassign it (`act`), with
+/// the card's comment; `to_user_id` is the person chosen for a reassignment.
+/// The same domain functions decide as for [`decide`] and [`reassign`]. Posted
+/// by a plain form, it answers with the inbox saying what was done (and a
+/// needed signature goes to the provider: `src/action_errors.rs`).
+#[server(endpoint = "inbox/act")]
+pub async fn act_on_task(
+    task_id: String,
+    act: crate::types::TaskAction,
+    comment: String,
+    to_user_id: Option<String>,
+) -> Result<crate::types::TaskAction, AppError> {
+    use crate::{
+        domain::approvals::{self, Caller, Channel, DecideCommand},
+        types::{Decision, TaskAction},
+    };
+    let (user, key) = crate::auth::require_session()?;
+    let s = crate::services::current()?;
+    let caller = Caller {
+        user: &user,
+        session_key: &key,
+        channel: Channel::Web,
+    };
+    let decision = match act {
+        TaskAction::Approve => Some(Decision::Approve),
+        TaskAction::Deny => Some(Decision::Deny),
+        TaskAction::Reassign => None,
+    };
+    match decision {
+        Some(decision) => {
+            let tasks = [task_id];
+            let command = DecideCommand {
+                tasks: &tasks,
+                decision,
+                comment: &comment,
+                proof: None,
+            };
+            approvals::decide(&s.db, &caller, &command, &s.fallback).await?;
+        }
+        None => {
+            let to = to_user_id.as_deref().unwrap_or_default();
+            approvals::reassign(&s.db, &caller, (&task_id, to), &comment, &s.fallback).await?;
+        }
+    }
+    super::after_plain_form(&format!("/inbox?done={}", act.as_str()));
+    Ok(act)
 }
 
 /// `to_user_id` is the person chosen in the picker (absent when nobody was).

@@ -65,7 +65,9 @@ pub async fn get_request(id: String) -> Result<RequestView, AppError> {
 pub async fn cancel_request(id: String) -> Result<(), AppError> {
     let user = crate::auth::require_user()?;
     let s = crate::services::current()?;
-    Ok(crate::domain::requests::cancel(&s.db, &user, &id).await?)
+    crate::domain::requests::cancel(&s.db, &user, &id).await?;
+    super::after_plain_form(&format!("/requests/{id}?cancelled=1"));
+    Ok(())
 }
 
 #[server(endpoint = "access/mine")]
@@ -79,12 +81,15 @@ pub async fn my_access() -> Result<Vec<AssignmentView>, AppError> {
 pub async fn request_removal(item_id: String, justification: String) -> Result<String, AppError> {
     let user = crate::auth::require_user()?;
     let s = crate::services::current()?;
-    Ok(crate::domain::requests::request_removal(
+    let id = crate::domain::requests::request_removal(
         &s.db,
         &user,
         &item_id,
         &justification,
         &s.fallback,
     )
-    .await?)
+    .await?;
+    // A plain form goes back to My access, which says it was asked.
+    super::after_plain_form("/access?removal=requested");
+    Ok(id)
 }

@@ -24,6 +24,20 @@ impl SignedOutcome {
     }
 }
 
+/// Is the action signed by this challenge still to be completed (`false`: it
+/// was)? Read-only: what the page shows before anything is posted, so a plain
+/// form's completion comes back to "done", not to the button again.
+#[server(endpoint = "signed/pending")]
+pub async fn signed_action_pending(challenge_id: String) -> Result<bool, AppError> {
+    let (user, key) = crate::auth::require_session()?;
+    let s = crate::services::current()?;
+    Ok(
+        crate::domain::reauth::signed_action(&s.db, &user.id, &key, &challenge_id)
+            .await?
+            .is_some(),
+    )
+}
+
 #[server(endpoint = "signed/complete")]
 pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcome, AppError> {
     use crate::domain::{

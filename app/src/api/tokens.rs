@@ -53,5 +53,7 @@ pub async fn create_token(name: String, days: String) -> Result<String, AppError
 pub async fn revoke_token(id: String) -> Result<(), AppError> {
     let user = crate::auth::require_user()?;
     let s = crate::services::current()?;
-    Ok(crate::domain::tokens::revoke(&s.db, &user, &id).await?)
+    crate::domain::tokens::revoke(&s.db, &user, &id).await?;
+    super::after_plain_form("/tokens?revoked=1");
+    Ok(())
 }

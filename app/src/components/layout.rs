@@ -12,6 +12,17 @@ use crate::{
 #[component]
 pub fn Header() -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
+    let menu_button = NodeRef::<leptos::html::Button>::new();
+    // The phone menu closes when a link in it is followed (a click in it),
+    // and on Escape (focus back on its button).
+    let _escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && menu_open.get_untracked() {
+            set_menu_open.set(false);
+            if let Some(button) = menu_button.get_untracked() {
+                let _ = button.focus();
+            }
+        }
+    });
     // How many tasks wait in the inbox. Blocking, like the signed-in person, so the
     // server's first bytes already carry it.
     let changed = expect_context::<crate::components::session::InboxChanged>().0;
@@ -27,6 +38,7 @@ pub fn Header() -> impl IntoView {
                 </a>
                 <button
                     type="button"
+                    node_ref=menu_button
                     class="rounded border border-slate-300 px-3 py-1 text-sm md:hidden"
                     aria-controls="primary-nav"
                     aria-expanded=move || menu_open.get().to_string()
@@ -40,7 +52,8 @@ pub fn Header() -> impl IntoView {
                     class="w-full md:block md:w-auto"
                     class:hidden=move || !menu_open.get()
                 >
-                    <ul class="flex flex-col gap-2 md:flex-row md:gap-6">
+                    <ul class="flex flex-col gap-2 md:flex-row md:gap-6"
+                        on:click=move |_| set_menu_open.set(false)>
                         <NavLink href="/catalog" label="Catalog"/>
                         <NavLink href="/requests" label="My requests"/>
                         <NavLink href="/access" label="My access"/>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::signed::CompleteSignedAction,
+    api::signed::{CompleteSignedAction, signed_action_pending},
     query::urlencode,
     types::{AppError, RequestStatus, TaskState},
 };
@@ -115,31 +115,70 @@ pub fn SignedActionBanner(#[prop(optional, into)] on_done: Option<Callback<()>>)
             view! { <Alert message=text error/> }
         })
     };
+    // Without WebAssembly the button posts the form, and the page comes back
+    // here: it then says the action is done instead of offering it again.
+    let pending = Resource::new(signed, |id| async move {
+        match id {
+            Some(id) => signed_action_pending(id).await.unwrap_or(true),
+            None => false,
+        }
+    });
     view! {
         {reauth_message}
         {move || signed().map(|challenge_id| view! {
             <ActionForm action=complete>
                 <input type="hidden" name="challenge_id" value=challenge_id/>
-                {move || match value.get() {
-                    None => view! {
-                        <div class="alert alert-info" role="status">
-                            <p>"Your signature is verified. Completing your action…"</p>
-                            <button type="submit" class="button-secondary mt-2">"Complete the signed action"</button>
-                        </div>
-                    }.into_any(),
-                    Some(Ok(done)) => view! {
-                        <Alert message=done.message/>
-                        {done.secret.map(|secret| view! {
-                            <div class="alert alert-ok" role="status">
-                                <p class="font-semibold">"Your new token — copy it now, it is not shown again:"</p>
-                                <p><code class="break-all" data-testid="new-token">{secret}</code></p>
-                            </div>
-                        })}
-                    }.into_any(),
-                    Some(Err(err)) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
-                }}
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let pending = pending.await;
+                        move || match value.get() {
+                            None if !pending => view! {
+                                <Alert message="Signed and done: your signed action is complete."/>
+                            }.into_any(),
+                            None => view! {
+                                <div class="alert alert-info" role="status">
+                                    <p>"Your signature is verified. Completing your action…"</p>
+                                    <button type="submit" class="button-secondary mt-2">"Complete the signed action"</button>
+                                </div>
+                            }.into_any(),
+                            Some(Ok(done)) => view! {
+                                <Alert message=done.message/>
+                                {done.secret.map(|secret| view! {
+                                    <div class="alert alert-ok" role="status">
+                                        <p class="font-semibold">"Your new token — copy it now, it is not shown again:"</p>
+                                        <p><code class="break-all" data-testid="new-token">{secret}</code></p>
+                                    </div>
+                                })}
+                            }.into_any(),
+                            Some(Err(err)) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
+                        }
+                    })}
+                </Suspense>
             </ActionForm>
         })}
+    }
+}
+
+/// The second step of a destructive action: what it will do, the real form
+/// that does it (`children`: its "Yes, …" button) and the way back. Reached by
+/// a plain `GET` (a link or a form), so it asks with or without WebAssembly.
+#[component]
+pub fn ConfirmPanel(
+    #[prop(into)] heading: String,
+    #[prop(into)] consequence: String,
+    #[prop(into)] back: String,
+    #[prop(into)] back_label: String,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <section class="confirm-panel mt-6" aria-labelledby="confirm-heading" data-testid="confirm">
+            <h2 id="confirm-heading" class="text-xl font-bold">{heading}</h2>
+            <p class="mt-2">{consequence}</p>
+            <div class="mt-4 flex flex-wrap items-center gap-4">
+                {children()}
+                <a class="link" href=back>{back_label}</a>
+            </div>
+        </section>
     }
 }
 

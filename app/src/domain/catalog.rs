@@ -2,7 +2,7 @@
 //! they stand (held, or waiting for a decision), and whether they may ask for
 //! someone else.
 
-use super::{DomainError, items, org, people::OnBehalfOf};
+use super::{DomainError, items, org, people::OnBehalfOf, routing::approvals_signed};
 use crate::{
     db::{Db, items::ItemFilter, managers, standing},
     types::{CatalogEntry, CurrentUser, ItemKind, Page},
@@ -26,11 +26,13 @@ pub async fn page(
     let page = items::list(db, actor, filter, after, limit).await?;
     let ids: Vec<&str> = page.rows.iter().map(|item| item.id.as_str()).collect();
     let standings = standing::of_items(db.pool(), &actor.id, &ids).await?;
+    let config = org::config(db).await?;
     let rows = page
         .rows
         .into_iter()
         .zip(standings)
         .map(|(item, standing)| CatalogEntry {
+            approvals_signed: approvals_signed(&config, item.require_reauth),
             item,
             held: standing.held,
             pending: standing.pending,
@@ -64,6 +66,7 @@ pub async fn entry(
     };
     Ok((
         CatalogEntry {
+            approvals_signed: approvals_signed(&config, item.require_reauth),
             item,
             held,
             pending,

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod people;
 pub mod provisioning;
 pub mod reauth;
+pub mod request_plan;
 pub mod requests;
 pub mod routing;
 pub mod search;

@@ -302,6 +302,7 @@ async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError>
         tasks,
         jobs,
         timeline,
+        plan: None,
     })
 }
 
@@ -396,7 +397,10 @@ pub async fn view(db: &Db, actor: &CurrentUser, id: &str) -> Result<RequestView,
     if !may_read(db, actor, &summary).await? {
         return Err(DomainError::NotFound("request"));
     }
-    view_of(db, summary).await
+    let plan_of = summary.clone();
+    let mut view = view_of(db, summary).await?;
+    view.plan = Some(super::request_plan::of_request(db, &plan_of, &view.tasks).await?);
+    Ok(view)
 }
 
 /// The actor's requests (made by or for them), newest first.

@@ -56,6 +56,13 @@ impl Fallback {
     }
 }
 
+/// Are approvals of an item e-signed? Only while the organisation has
+/// re-authenticated approvals on *and* the item requires it: what the catalog,
+/// the inbox and the request page promise, and what [`needs_reauth`] enforces.
+pub fn approvals_signed(config: &AccessRequestConfig, item_requires_reauth: bool) -> bool {
+    config.reauthorization_enabled && item_requires_reauth
+}
+
 /// Must approving this request be e-signed? Only approvals of grant requests for
 /// items that require it, while the organisation has it on. Never denials,
 /// reassignments or removal requests.
@@ -67,8 +74,7 @@ pub fn needs_reauth(
 ) -> bool {
     decision == Decision::Approve
         && request_kind == RequestKind::Grant
-        && config.reauthorization_enabled
-        && item_requires_reauth
+        && approvals_signed(config, item_requires_reauth)
 }
 
 /// Who a task goes to.

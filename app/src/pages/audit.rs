@@ -70,8 +70,10 @@ pub fn AuditPage() -> impl IntoView {
         <p class="mt-2 text-slate-700">
             "Every change, newest first. Each record is chained to the previous one by SHA-256; "
             <code>"countersign audit verify"</code>" checks the chain and every e-signature. "
-            <a class="link" href=move || export("csv")>"Export CSV"</a>" · "
-            <a class="link" href=move || export("json")>"Export JSON"</a>
+            // Served by the server, not a page: `rel="external"` keeps the
+            // client router from catching them (a full load, a download).
+            <a class="link" href=move || export("csv") rel="external" download>"Export CSV"</a>" · "
+            <a class="link" href=move || export("json") rel="external" download>"Export JSON"</a>
             " (the current filter)"
         </p>
         <form method="get" action="/audit" class="mt-4 flex flex-wrap items-end gap-4" role="search">
@@ -110,16 +112,19 @@ pub fn AuditPage() -> impl IntoView {
             <button type="submit" class="button-primary">"Filter"</button>
         </form>
         <LoadedList resource=page empty=|| view! { <p class="mt-6">"No records match."</p> } let:page>
-            <table class="data-table mt-6">
-                <caption class="sr-only">"Audit records, newest first"</caption>
-                <thead><tr>
-                    <th scope="col">"#"</th><th scope="col">"Time (UTC)"</th><th scope="col">"Actor"</th>
-                    <th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"E-signed"</th>
-                </tr></thead>
-                <tbody>
-                    {page.rows.into_iter().map(|record| view! { <AuditRow record/> }).collect_view()}
-                </tbody>
-            </table>
+            // On a phone the table scrolls here, never the page.
+            <div class="table-scroll mt-6" tabindex="0" role="region" aria-label="Audit records, newest first">
+                <table class="data-table">
+                    <caption class="sr-only">"Audit records, newest first"</caption>
+                    <thead><tr>
+                        <th scope="col">"#"</th><th scope="col">"Time (UTC)"</th><th scope="col">"Actor"</th>
+                        <th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"E-signed"</th>
+                    </tr></thead>
+                    <tbody>
+                        {page.rows.into_iter().map(|record| view! { <AuditRow record/> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
             <Pager next=page.next base=format!("/audit?{}", filter_query())/>
         </LoadedList>
     }

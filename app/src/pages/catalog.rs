@@ -34,16 +34,19 @@ pub fn CatalogPage() -> impl IntoView {
         <LoadedList resource=page
             empty=|| view! { <p class="mt-6">"Nothing in the catalog matches. Try another search or kind."</p> }
             let:page>
-            <table class="data-table mt-6">
-                <caption class="sr-only">"Requestable access"</caption>
-                <thead><tr>
-                    <th scope="col">"Name"</th><th scope="col">"Kind"</th>
-                    <th scope="col">"Owner"</th><th scope="col">"Your access"</th>
-                </tr></thead>
-                <tbody>
-                    {page.rows.into_iter().map(|entry| view! { <CatalogRow entry/> }).collect_view()}
-                </tbody>
-            </table>
+            // On a phone the table scrolls here, never the page.
+            <div class="table-scroll mt-6" tabindex="0" role="region" aria-label="Requestable access">
+                <table class="data-table">
+                    <caption class="sr-only">"Requestable access"</caption>
+                    <thead><tr>
+                        <th scope="col">"Name"</th><th scope="col">"Kind"</th>
+                        <th scope="col">"Owner"</th><th scope="col">"Your access"</th>
+                    </tr></thead>
+                    <tbody>
+                        {page.rows.into_iter().map(|entry| view! { <CatalogRow entry/> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
             <Pager next=page.next base=format!("/catalog?q={}&kind={}", urlencode(&search()), urlencode(&kind()))/>
         </LoadedList>
     }
@@ -154,7 +157,7 @@ fn ItemDetail(entry: CatalogEntry, for_others: bool) -> impl IntoView {
         <h1 class="mt-2 text-2xl font-bold">{item.name.clone()}</h1>
         <p class="mt-2 text-slate-600">{item.kind.label()} " · owner: " {item.owner_name.clone().unwrap_or_else(|| "none".into())}</p>
         <p class="mt-4 max-w-[40rem]">{item.description.clone()}</p>
-        {item.require_reauth.then(|| view! {
+        {entry.approvals_signed.then(|| view! {
             <p class="mt-2 text-sm text-slate-600">"Approvals of this access are e-signed: approvers sign in again to approve."</p>
         })}
         <section class="card mt-6" aria-labelledby="request-heading">

@@ -3,12 +3,13 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::tokens::{CreateToken, RevokeToken, TokenView, list_tokens},
     components::{
         loaded::LoadedList,
-        ui::{SignedActionBanner, field_error, form_error},
+        ui::{Alert, ConfirmPanel, SignedActionBanner, field_error, form_error},
     },
     types::format_utc,
 };
@@ -18,6 +19,12 @@ pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let created = create.value();
+    let query = use_query_map();
+    // `?revoke=<id>`: the token whose revocation waits for "Yes".
+    let confirming = move |rows: &[TokenView]| {
+        let id = query.read().get("revoke")?;
+        rows.iter().find(|t| t.id == id && !t.revoked).cloned()
+    };
     let (signed, set_signed) = signal(0);
     let tokens = Resource::new(
         move || (create.version().get(), revoke.version().get(), signed.get()),
@@ -60,17 +67,24 @@ pub fn TokensPage() -> impl IntoView {
             {form_error(created)}
             <button type="submit" class="button-primary">"Create token"</button>
         </ActionForm>
+        {move || (matches!(revoke.value().get(), Some(Ok(()))) || query.read().get("revoked").is_some())
+            .then(|| view! { <Alert message="Token revoked: scripts using it are refused from now on."/> })}
+        {form_error(revoke.value())}
         <LoadedList resource=tokens keep=true empty=|| view! { <p class="mt-6">"You have no tokens."</p> } let:rows>
-            <table class="data-table mt-6">
-                <caption class="sr-only">"Your tokens"</caption>
-                <thead><tr>
-                    <th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col">"Expires"</th>
-                    <th scope="col">"Last used"</th><th scope="col">"State"</th>
-                </tr></thead>
-                <tbody>
-                    {rows.into_iter().map(|token| view! { <TokenRow token revoke/> }).collect_view()}
-                </tbody>
-            </table>
+            {confirming(&rows).map(|token| view! { <ConfirmRevoke token revoke/> })}
+            // On a phone the table scrolls here, never the page.
+            <div class="table-scroll mt-6" tabindex="0" role="region" aria-label="Your tokens">
+                <table class="data-table">
+                    <caption class="sr-only">"Your tokens"</caption>
+                    <thead><tr>
+                        <th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col">"Expires"</th>
+                        <th scope="col">"Last used"</th><th scope="col">"State"</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|token| view! { <TokenRow token/> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
         </LoadedList>
         <section class="card mt-8" aria-labelledby="everywhere-heading">
             <h2 id="everywhere-heading" class="text-xl font-bold">"Sign out everywhere"</h2>
@@ -85,8 +99,23 @@ pub fn TokensPage() -> impl IntoView {
     }
 }
 
+/// "Revoke this token?": the form that revokes it, and the way back.
 #[component]
-fn TokenRow(token: TokenView, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+fn ConfirmRevoke(token: TokenView, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    view! {
+        <ConfirmPanel heading=format!("Revoke the token {}?", token.name)
+            consequence="Scripts using it are refused at once. This cannot be undone: a new token means a new secret."
+            back="/tokens" back_label="Keep the token">
+            <ActionForm action=revoke>
+                <input type="hidden" name="id" value=token.id.clone()/>
+                <button type="submit" class="button-danger">"Yes, revoke " {token.name.clone()}</button>
+            </ActionForm>
+        </ConfirmPanel>
+    }
+}
+
+#[component]
+fn TokenRow(token: TokenView) -> impl IntoView {
     let t = token;
     let label = format!("Revoke {}", t.name);
     view! {
@@ -99,11 +128,12 @@ fn TokenRow(token: TokenView, revoke: ServerAction<RevokeToken>) -> impl IntoVie
                 {if t.revoked {
                     Either::Left(view! { <span>"Revoked"</span> })
                 } else {
+                    // First a question (a plain GET: it asks with or without WebAssembly).
                     Either::Right(view! {
-                        <ActionForm action=revoke>
-                            <input type="hidden" name="id" value=t.id.clone()/>
+                        <form method="get" action="/tokens">
+                            <input type="hidden" name="revoke" value=t.id.clone()/>
                             <button type="submit" class="button-secondary" aria-label=label>"Revoke"</button>
-                        </ActionForm>
+                        </form>
                     })
                 }}
             </td>

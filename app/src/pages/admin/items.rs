@@ -46,18 +46,21 @@ pub fn AdminItemsPage() -> impl IntoView {
         <LoadedList resource=page
             empty=|| view! { <p class="mt-6">"No access items match. Create one with “New access item”."</p> }
             let:page>
-            <table class="data-table mt-6">
-                <caption class="sr-only">"Access items by name"</caption>
-                <thead><tr>
-                    <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Owner"</th>
-                    <th scope="col">"Requestable"</th><th scope="col">"Enabled"</th>
-                    <th scope="col">"Re-authentication"</th>
-                    <th scope="col">"Approval steps"</th>
-                </tr></thead>
-                <tbody>
-                    {page.rows.into_iter().map(|item| view! { <ItemRow item/> }).collect_view()}
-                </tbody>
-            </table>
+            // On a phone the table scrolls here, never the page.
+            <div class="table-scroll mt-6" tabindex="0" role="region" aria-label="Access items by name">
+                <table class="data-table">
+                    <caption class="sr-only">"Access items by name"</caption>
+                    <thead><tr>
+                        <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Owner"</th>
+                        <th scope="col">"Requestable"</th><th scope="col">"Enabled"</th>
+                        <th scope="col">"Re-authentication"</th>
+                        <th scope="col">"Approval steps"</th>
+                    </tr></thead>
+                    <tbody>
+                        {page.rows.into_iter().map(|item| view! { <ItemRow item/> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
             <Pager next=page.next
                 base=format!("/admin/items?q={}&kind={}&sort={}", urlencode(&search()), urlencode(&kind()), urlencode(&sort()))/>
         </LoadedList>

@@ -69,16 +69,19 @@ pub fn ProvisioningPage() -> impl IntoView {
         <LoadedList resource=jobs keep=true
             empty=|| view! { <p class="mt-6">"No jobs in this state."</p> }
             let:page>
-            <table class="data-table mt-6">
-                <caption class="sr-only">"Provisioning jobs, newest first"</caption>
-                <thead><tr>
-                    <th scope="col">"Job"</th><th scope="col">"State"</th>
-                    <th scope="col">"Created"</th><th scope="col">"Actions"</th>
-                </tr></thead>
-                <tbody>
-                    {page.rows.into_iter().map(|job| view! { <JobRow job retry done/> }).collect_view()}
-                </tbody>
-            </table>
+            // On a phone the table scrolls here, never the page.
+            <div class="table-scroll mt-6" tabindex="0" role="region" aria-label="Provisioning jobs, newest first">
+                <table class="data-table">
+                    <caption class="sr-only">"Provisioning jobs, newest first"</caption>
+                    <thead><tr>
+                        <th scope="col">"Job"</th><th scope="col">"State"</th>
+                        <th scope="col">"Created"</th><th scope="col">"Actions"</th>
+                    </tr></thead>
+                    <tbody>
+                        {page.rows.into_iter().map(|job| view! { <JobRow job retry done/> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
             <Pager next=page.next base=format!("/admin/provisioning?state={}", state().as_str())/>
         </LoadedList>
     }
