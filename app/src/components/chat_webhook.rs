@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::{
     api::chat::{SaveChatWebhook, TestChatWebhook},
     components::ui::{Alert, field_error, form_error},
-    types::{ChatFormat, ChatWebhookView},
+    types::{AppError, ChatFormat, ChatWebhookView},
 };
 
 #[component]
@@ -33,7 +33,7 @@ pub fn ChatWebhookForm(
     };
     let format = view.format;
     view! {
-        <section class="mt-6" aria-labelledby="chat-heading">
+        <section aria-labelledby="chat-heading">
             <h2 id="chat-heading" class="text-xl font-bold">"Chat notifications"</h2>
             <p class="mt-2 max-w-[40rem]">{about}</p>
             <p class="mt-2 max-w-[40rem]">{status}</p>
@@ -82,6 +82,7 @@ pub fn ChatWebhookForm(
                         <button type="submit" class="button-secondary">"Send a test message"</button>
                         {move || match answer.get() {
                             Some(Ok(said)) => Some(view! { <Alert message=said/> }.into_any()),
+                            Some(Err(AppError::Field { message, .. })) => Some(view! { <Alert message error=true/> }.into_any()),
                             Some(Err(err)) => Some(view! { <Alert message=err.to_string() error=true/> }.into_any()),
                             None => None,
                         }}
