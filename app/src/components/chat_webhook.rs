@@ -2,7 +2,7 @@
 //! on its Approvals tab. The URL is write-only (it is the credential): the
 //! form shows the host it posts to, and an empty field keeps it.
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 use crate::{
     api::chat::{SaveChatWebhook, TestChatWebhook},
@@ -18,6 +18,9 @@ pub fn ChatWebhookForm(
     /// What the channel is told of ("every item's new tasks", …).
     #[prop(into)]
     about: String,
+    /// Part of a tab that has its own heading: the title is one level down.
+    #[prop(optional)]
+    subsection: bool,
 ) -> impl IntoView {
     let value = save.value();
     let item_id = view.item_id.clone().unwrap_or_default();
@@ -34,7 +37,11 @@ pub fn ChatWebhookForm(
     let format = view.format;
     view! {
         <section aria-labelledby="chat-heading">
-            <h2 id="chat-heading" class="text-xl font-bold">"Chat notifications"</h2>
+            {if subsection {
+                Either::Left(view! { <h3 id="chat-heading" class="mt-6 text-lg font-bold">"Chat notifications"</h3> })
+            } else {
+                Either::Right(view! { <h2 id="chat-heading" class="text-xl font-bold">"Chat notifications"</h2> })
+            }}
             <p class="mt-2 max-w-[40rem]">{about}</p>
             <p class="mt-2 max-w-[40rem]">{status}</p>
             {(!view.key_configured).then(|| view! {

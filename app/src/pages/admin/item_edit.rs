@@ -100,7 +100,7 @@ fn Editor(
                 "approvals" => EitherOf4::A(view! {
                     <ApprovalsTab item=data.item.clone() steps=data.steps.clone() action=steps/>
                     <Loaded resource=chat.view keep=true let:view>
-                        <ChatWebhookForm view save=chat.save test=chat.test
+                        <ChatWebhookForm view save=chat.save test=chat.test subsection=true
                             about="This item's new approval tasks are posted to this channel too (besides the organisation's, set on the settings page)."/>
                     </Loaded>
                 }),
