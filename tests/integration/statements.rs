@@ -31,9 +31,19 @@ pub struct Counted {
     pub statements: Vec<String>,
 }
 
+/// Statements that are upkeep, not the page's work: a new pooled
+/// connection's set-up (`PRAGMA …` on SQLite, `SET …`) and the session
+/// store's periodic touch. Whether they fall in a given request depends on
+/// the pool and the clock, not on the page.
+fn upkeep(statement: &str) -> bool {
+    let s = statement.trim_start().to_ascii_uppercase();
+    s.starts_with("PRAGMA ") || s.starts_with("SET ") || s.starts_with("INSERT INTO SESSIONS ")
+}
+
 impl Counted {
+    /// The page's own statements (upkeep left out; the listing shows all).
     pub fn count(&self) -> usize {
-        self.statements.len()
+        self.statements.iter().filter(|s| !upkeep(s)).count()
     }
 
     /// How many statements start like `prefix` (e.g. `"SELECT … FROM users"`).
