@@ -16,21 +16,21 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{About, MAX_ATTEMPTS, Notice};
+use super::{About, Notice};
 use crate::{
     db::{
         Db, Tx,
         chat_webhooks::{self as store, ChatWebhookFields, ChatWebhookRow},
-        outbox::{JobRow, NewJob},
+        outbox::JobRow,
     },
     domain::{
         DomainError,
         audit::{self, AuditActor, Entry},
-        new_id, now, outbox,
+        now,
         outbox::{Attempt, JobHandler},
         provisioning::{Provisioning, connector::answer_excerpt, sealing::SealError, webhook},
     },
-    types::{ChatFormat, ChatWebhookView, CurrentUser, JobKind, JobOperation, JobState, Role},
+    types::{ChatFormat, ChatWebhookView, CurrentUser, JobKind, Role},
 };
 
 /// Whose channel a webhook posts to.
@@ -267,29 +267,14 @@ pub async fn post(
             scope: scope.clone(),
             notice: notice.clone(),
         };
-        // Strings and numbers only: serialising cannot fail.
-        let payload = serde_json::to_string(&job).unwrap_or_default();
-        let id = new_id();
         let idempotency_key = format!("chat:{scope}:{key}");
-        let wrote = outbox::enqueue(
+        let wrote = super::queue(
             tx,
-            &NewJob {
-                id: &id,
-                kind: JobKind::Chat,
-                operation: JobOperation::Send,
-                serial_key: None,
-                idempotency_key: &idempotency_key,
-                target: scope,
-                user_id: None,
-                item_id: about.item_id,
-                request_id: about.request_id,
-                payload_json: &payload,
-                state: JobState::Queued,
-                max_attempts: MAX_ATTEMPTS,
-                assignee_user_id: None,
-                assignee_group: None,
-                now,
-            },
+            (JobKind::Chat, &idempotency_key),
+            (scope, None),
+            about,
+            &job,
+            now,
         )
         .await?;
         written += usize::from(wrote);

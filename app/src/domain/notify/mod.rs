@@ -235,34 +235,55 @@ pub async fn send(
             notice: notice.clone(),
             unsubscribe_token,
         };
-        // Strings and numbers only: serialising cannot fail.
-        let payload = serde_json::to_string(&job).unwrap_or_default();
-        let id = new_id();
         let idempotency_key = format!("email:{}:{key}:{}", notice.template(), recipient.id);
-        let wrote = outbox::enqueue(
+        let wrote = queue(
             tx,
-            &NewJob {
-                id: &id,
-                kind: JobKind::Email,
-                operation: JobOperation::Send,
-                serial_key: None,
-                idempotency_key: &idempotency_key,
-                target: &recipient.id,
-                user_id: Some(&recipient.id),
-                item_id: about.item_id,
-                request_id: about.request_id,
-                payload_json: &payload,
-                state: JobState::Queued,
-                max_attempts: MAX_ATTEMPTS,
-                assignee_user_id: None,
-                assignee_group: None,
-                now,
-            },
+            (JobKind::Email, &idempotency_key),
+            (&recipient.id, Some(&recipient.id)),
+            about,
+            &job,
+            now,
         )
         .await?;
         written += usize::from(wrote);
     }
     Ok(written)
+}
+
+/// Writes one notification job (mail or chat) of `kind` for `target` in
+/// `tx`; `false` when a job with `idempotency_key` was written before.
+pub(crate) async fn queue(
+    tx: &mut Tx,
+    (kind, idempotency_key): (JobKind, &str),
+    (target, user_id): (&str, Option<&str>),
+    about: About<'_>,
+    payload: &impl Serialize,
+    now: i64,
+) -> Result<bool, DomainError> {
+    // Strings and numbers only: serialising cannot fail.
+    let payload = serde_json::to_string(payload).unwrap_or_default();
+    let id = new_id();
+    outbox::enqueue(
+        tx,
+        &NewJob {
+            id: &id,
+            kind,
+            operation: JobOperation::Send,
+            serial_key: None,
+            idempotency_key,
+            target,
+            user_id,
+            item_id: about.item_id,
+            request_id: about.request_id,
+            payload_json: &payload,
+            state: JobState::Queued,
+            max_attempts: MAX_ATTEMPTS,
+            assignee_user_id: None,
+            assignee_group: None,
+            now,
+        },
+    )
+    .await
 }
 
 /// A fresh random token for a one-click unsubscribe link; only its hash is kept.
