@@ -2,13 +2,15 @@
 # `make run`: the demo. Installs what is missing, builds, starts the local OIDC
 # provider on 127.0.0.1:3001 and Countersign on http://127.0.0.1:3000 over a SQLite
 # file (.demo/countersign.db), with a local SMTP sink on 127.0.0.1:2525 that prints
-# every mail in this terminal. Ctrl-C stops them all.
+# every mail in this terminal. Ctrl-C stops them all. It serves the release
+# build (optimised WebAssembly, hashed and precompressed assets): the first run
+# builds it (several minutes), later runs only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ./scripts/setup.sh
-./scripts/build.sh
+./scripts/build.sh --release
 
 mkdir -p .demo
 idp_log=.demo/idp.log
@@ -37,7 +39,7 @@ export DATABASE_URL="${DATABASE_URL:-sqlite:.demo/countersign.db}"
 export OIDC_ISSUER_URL="${OIDC_ISSUER_URL:-http://127.0.0.1:3001}"
 export OIDC_CLIENT_ID="${OIDC_CLIENT_ID:-countersign}"
 export OIDC_CLIENT_SECRET="${OIDC_CLIENT_SECRET:-countersign-demo-secret}"
-./target/debug/countersign migrate
-./target/debug/countersign demo-seed --issuer "$OIDC_ISSUER_URL"
+./target/release/countersign migrate
+./target/release/countersign demo-seed --issuer "$OIDC_ISSUER_URL"
 echo "Sign in as alice (requester), bob or dave (approvers), carol (admin) or erin (auditor); password countersign-demo."
-./target/debug/countersign serve
+./target/release/countersign serve

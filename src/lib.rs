@@ -3,6 +3,7 @@
 
 pub mod action_errors;
 pub mod api_v1;
+pub mod assets;
 pub mod audit_cli;
 pub mod audit_export;
 pub mod auth;
@@ -78,6 +79,8 @@ pub enum StartError {
     Http(#[from] reqwest::Error),
     #[error("mail: {0}")]
     Mail(String),
+    #[error("site assets: {0}")]
+    Assets(#[from] assets::AssetsError),
 }
 
 /// A running application: its state and its HTTP router.
@@ -96,7 +99,7 @@ impl Countersign {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
         let leptos_options = LeptosOptions::builder()
-            .output_name("countersign")
+            .output_name(assets::output_name(&config.site_root)?)
             .site_root(config.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(config.addr)
@@ -195,10 +198,18 @@ impl Countersign {
         Router::new()
             .merge(web)
             .merge(scim::routes(state.clone()))
+            .merge(assets::routes(
+                &self.config.site_root,
+                &state.leptos_options.output_name,
+            ))
+            .layer(middleware::from_fn(assets::pages_not_cached))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
                 security_headers::security_headers,
             ))
+            // brotli or gzip, as the browser asks; the /pkg files come
+            // precompressed (`Content-Encoding` set) and are left alone.
+            .layer(tower_http::compression::CompressionLayer::new())
             .layer(telemetry::request_trace_layer())
             .with_state(state)
     }

@@ -22,27 +22,32 @@ pub fn routes() -> Router<AppState> {
     )
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
+fn page(state: &AppState, status: StatusCode, title: &str, body: &str) -> Response {
     let escape = app::domain::notify::templates::escape;
+    // The build's hashed stylesheet (`crate::assets`).
+    let options = &state.leptos_options;
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     (
         status,
         Html(format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>{} · Countersign</title>\
-             <link rel=\"stylesheet\" href=\"/pkg/countersign.css\"></head>\
+             <link rel=\"stylesheet\" href=\"{}\"></head>\
              <body><main class=\"mx-auto max-w-[48rem] p-6\"><h1 class=\"text-2xl font-bold\">{}</h1>\
              {body}<p class=\"mt-4\"><a class=\"link\" href=\"/notifications\">\
              All your notification settings</a></p></main></body></html>",
             escape(title),
+            escape(&stylesheet),
             escape(title)
         )),
     )
         .into_response()
 }
 
-fn unknown() -> Response {
+fn unknown(state: &AppState) -> Response {
     page(
+        state,
         StatusCode::NOT_FOUND,
         "Link not recognised",
         "<p class=\"mt-2\">This unsubscribe link is not known. Change which mail you get on \
@@ -53,6 +58,7 @@ fn unknown() -> Response {
 async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match preferences::unsubscribe_topic(&state.db, &token).await {
         Ok(topic) => page(
+            &state,
             StatusCode::OK,
             "Stop this kind of mail?",
             &format!(
@@ -62,7 +68,7 @@ async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Respo
                 app::domain::notify::templates::escape(topic.label())
             ),
         ),
-        Err(DomainError::NotFound(_)) => unknown(),
+        Err(DomainError::NotFound(_)) => unknown(&state),
         Err(err) => {
             tracing::error!(error = %err, "unsubscribe page failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -73,6 +79,7 @@ async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Respo
 async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match preferences::unsubscribe(&state.db, &token).await {
         Ok(topic) => page(
+            &state,
             StatusCode::OK,
             "Unsubscribed",
             &format!(
@@ -81,7 +88,7 @@ async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -
                 app::domain::notify::templates::escape(topic.label())
             ),
         ),
-        Err(DomainError::NotFound(_)) => unknown(),
+        Err(DomainError::NotFound(_)) => unknown(&state),
         Err(err) => {
             tracing::error!(error = %err, "unsubscribe failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

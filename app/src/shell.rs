@@ -1,7 +1,7 @@
 //! The HTML document and the application's routes.
 
 use leptos::prelude::*;
-use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
@@ -34,6 +34,9 @@ use crate::pages::{
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The build's hashed name (`countersign.<hash>`), as for the script and
+    // the WebAssembly `HydrationScripts` links to.
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -41,6 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                <link rel="stylesheet" id="countersign" href=stylesheet/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -79,7 +83,6 @@ pub fn App() -> impl IntoView {
     provide_inbox_changed();
     mark_hydrated();
     view! {
-        <Stylesheet id="countersign" href="/pkg/countersign.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|page: String| format!("{page} · Countersign")/>
         <Router>

@@ -9,6 +9,7 @@ mod audit;
 mod audit_evidence;
 mod browser;
 mod chat;
+mod delivery;
 mod escalation;
 mod foundation;
 mod hostile_reauth;
