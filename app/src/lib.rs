@@ -25,6 +25,10 @@ pub use shell::{App, shell};
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // A panic's message in the console, for development and the browser tests'
+    // debug build; the release WebAssembly leaves the hook (and the formatting it
+    // links) out: a panic there is a plain `unreachable` trap.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
 }
