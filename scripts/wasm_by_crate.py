@@ -2,7 +2,8 @@
 """Sums `twiggy top -f csv` (stdin) by crate: the first `name::` path segment of
 each item's demangled name (for `<T as Trait>::f` the type's crate). Items with
 no such name (data segments, the function table, unnamed code) are "(other)".
-Used by scripts/sizes.sh."""
+The function names and wasm-bindgen's own section are left out: neither is
+served (wasm-bindgen and wasm-opt remove them). Used by scripts/sizes.sh."""
 import csv
 import re
 import sys
@@ -13,6 +14,8 @@ SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)::")
 sizes = Counter()
 total = 0
 for row in csv.DictReader(sys.stdin):
+    if row["Name"].startswith(('"function names"', "custom section")):
+        continue
     size = int(row["ShallowSize"])
     total += size
     found = SEGMENT.search(row["Name"])
