@@ -30,6 +30,8 @@ const SLAPD: &str = "/usr/sbin/slapd";
 pub struct Slapd {
     dir: PathBuf,
     pub port: u16,
+    /// With TLS: a second port speaking LDAPS (TLS from the first byte).
+    ldaps_port: Option<u16>,
     child: Option<Child>,
     tls: bool,
 }
@@ -187,8 +189,9 @@ impl Slapd {
         Slapd::start_with(false).await
     }
 
-    /// A server whose `ldap://` port offers StartTLS with a certificate from
-    /// its own CA; returns it and the CA's PEM.
+    /// A server whose `ldap://` port offers StartTLS, and whose
+    /// [`Slapd::ldaps_url`] speaks LDAPS, with a certificate from its own CA;
+    /// returns it and the CA's PEM.
     pub async fn start_tls() -> (Slapd, String) {
         let slapd = Slapd::start_with(true).await;
         let ca = std::fs::read_to_string(slapd.dir.join("ca.pem")).expect("read ca.pem");
@@ -209,6 +212,7 @@ impl Slapd {
         let mut slapd = Slapd {
             dir,
             port: free_port(),
+            ldaps_port: tls.then(free_port),
             child: None,
             tls,
         };
@@ -227,11 +231,21 @@ impl Slapd {
         format!("ldap://127.0.0.1:{}", self.port)
     }
 
+    /// `ldaps://127.0.0.1:port`, on a server started with TLS.
+    pub fn ldaps_url(&self) -> String {
+        let port = self.ldaps_port.expect("a server started with start_tls");
+        format!("ldaps://127.0.0.1:{port}")
+    }
+
     async fn run(&mut self) {
+        let mut listen = format!("{}/", self.url());
+        if self.ldaps_port.is_some() {
+            listen.push_str(&format!(" {}/", self.ldaps_url()));
+        }
         let child = Command::new(SLAPD)
             .arg("-f")
             .arg(self.dir.join("slapd.conf"))
-            .args(["-h", &format!("{}/", self.url())])
+            .args(["-h", &listen])
             // Any debug level keeps it in the foreground, a child of the test.
             .args(["-d", "0"])
             .stdout(Stdio::null())
@@ -240,11 +254,15 @@ impl Slapd {
             .spawn()
             .expect("start slapd");
         self.child = Some(child);
+        let ports: Vec<u16> = std::iter::once(self.port).chain(self.ldaps_port).collect();
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
+            let mut listening = true;
+            for port in &ports {
+                listening &= tokio::net::TcpStream::connect(("127.0.0.1", *port))
+                    .await
+                    .is_ok();
+            }
+            if listening {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

@@ -126,8 +126,28 @@ async fn a_leaver_with_a_session_a_token_a_request_and_a_task_loses_them_all_at_
     tx.commit().await.unwrap();
 
     assert_eq!((left.ended.sessions, left.ended.tokens), (1, 1));
-    assert_eq!(left.requests_cancelled, vec![bobs]);
-    assert_eq!(left.tasks_moved, vec![bobs_task]);
+    assert_eq!(left.requests_cancelled, vec![bobs.clone()]);
+    assert_eq!(left.tasks_moved, vec![bobs_task.clone()]);
+    // Each is audited, in the same transaction.
+    let audited: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, target_id FROM audit_log \
+         WHERE action IN ('request.cancelled', 'approval.reassigned', 'user.left') ORDER BY seq",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    for expected in [
+        ("request.cancelled", &bobs),
+        ("approval.reassigned", &bobs_task),
+        ("user.left", &bob.id),
+    ] {
+        assert!(
+            audited
+                .iter()
+                .any(|(action, target)| action == expected.0 && target == expected.1),
+            "{expected:?} in {audited:?}"
+        );
+    }
     // His browser is signed out: pages send him to sign in, server functions refuse.
     let page = bob_browser.get("/inbox").await;
     assert_eq!(page.status(), StatusCode::SEE_OTHER);

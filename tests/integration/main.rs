@@ -33,6 +33,7 @@ mod scim_entra;
 mod scim_errors;
 mod scim_identity;
 mod scim_lists;
+mod scim_managers;
 mod scim_okta;
 mod scim_server;
 mod security_headers;

@@ -4,8 +4,8 @@
 //! confirmed) and expiry takes them out; both are idempotent; a wrong bind
 //! password fails with the server's message on the admin page, and "Retry"
 //! completes it once the password is fixed; a server stopped during a grant is
-//! retried and the grant completes when it returns; StartTLS checks the
-//! server's certificate against the organisation's CA.
+//! retried and the grant completes when it returns; StartTLS and LDAPS check
+//! the server's certificate against the organisation's CA.
 //!
 //! Retries are driven by the outbox's `run_due(now)`, never by sleeping.
 
@@ -301,6 +301,43 @@ async fn over_starttls_the_servers_certificate_must_chain_to_the_organisations_c
     assert_eq!(status, 200, "{body}");
 
     let mut fields = tls_form(ca);
+    fields.push(("version", "0"));
+    let (status, body) = p.carol.server_fn("/api/provisioning/save", &fields).await;
+    assert_eq!(status, 200, "{body}");
+    approved(&app, &p, &item).await;
+    assert_eq!(app.worker.run_due(now()).await.unwrap().done, 1);
+    assert!(slapd.members().contains(&ALICE_DN.to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_ldaps_the_certificate_is_checked_and_a_grant_reaches_the_group() {
+    let app = app().await;
+    let p = people(&app).await;
+    let (slapd, ca) = Slapd::start_tls().await;
+    let bob = app.person("bob", &[app::types::Role::Approver]).await;
+    let item = app.item_approved_by("Payroll", &bob).await;
+    let url = slapd.ldaps_url();
+    let ldaps_form = |ca: &'static str| {
+        let mut f = form(&item.id, &url, BIND_PASSWORD);
+        f.retain(|(k, _)| *k != "ldap_allow_plain_loopback");
+        f.push(("ldap_ca_pem", ca));
+        f
+    };
+    let other: &'static str = Box::leak(unrelated_ca().into_boxed_str());
+    let (status, body) = p
+        .carol
+        .server_fn("/api/provisioning/test", &ldaps_form(other))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(!body.to_string().contains(BIND_PASSWORD), "{body}");
+    let ca: &'static str = Box::leak(ca.into_boxed_str());
+    let (status, body) = p
+        .carol
+        .server_fn("/api/provisioning/test", &ldaps_form(ca))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let mut fields = ldaps_form(ca);
     fields.push(("version", "0"));
     let (status, body) = p.carol.server_fn("/api/provisioning/save", &fields).await;
     assert_eq!(status, 200, "{body}");

@@ -150,6 +150,13 @@ async fn every_refused_request_answers_its_scim_type_and_changes_nothing() {
     scim.send(stale(Method::DELETE, &g))
         .await
         .assert_error(412, None);
+    scim.send(stale(Method::PATCH, &g).json(&json!({"schemas": [PATCH_OP],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Other"}]})))
+        .await
+        .assert_error(412, None);
+    scim.send(stale(Method::PUT, &g).json(&json!({"schemas": [GROUP], "displayName": "Other"})))
+        .await
+        .assert_error(412, None);
 
     scim.patch(
         &g,

@@ -51,6 +51,19 @@ pub async fn reports_of<'c, E: Executor<'c, Database = Any>>(
     Ok(query.bind(limit).fetch_all(ex).await?)
 }
 
+/// Everyone whose row names `manager_id` as their manager, left or not
+/// (`users_by_manager`): the references to clear when the manager is deleted.
+pub async fn all_reports_of<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    manager_id: &str,
+) -> Result<Vec<String>, DbError> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM users WHERE manager_id = $1")
+        .bind(manager_id)
+        .fetch_all(ex)
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Does anybody who has not left report to `manager_id`?
 pub async fn has_reports<'c, E: Executor<'c, Database = Any>>(
     ex: E,

@@ -202,6 +202,17 @@ pub async fn mark_deleted(tx: &mut Tx, id: &str, version: i64, now: i64) -> Resu
     Ok(done.rows_affected() == 1)
 }
 
+/// A new version of the person (what their representation shows changed
+/// elsewhere: the groups they are in, the manager they had).
+pub async fn touch(tx: &mut Tx, id: &str, now: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Lets a disabled person sign in again; returns whether this call did it.
 pub async fn enable(tx: &mut Tx, id: &str) -> Result<bool, DbError> {
     let done = sqlx::query(

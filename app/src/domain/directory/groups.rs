@@ -22,6 +22,7 @@ use crate::{
         directory::{
             filter::{self, Resource},
             groups::{self as store, GroupRow},
+            people,
         },
     },
     domain::{
@@ -316,8 +317,10 @@ pub async fn delete(c: &ScimCaller<'_>, id: &str, if_match: Option<&str>) -> Res
     if !store::delete(&mut tx, id, row.version).await? {
         return Err(ScimError::conflict("the group changed meanwhile; retry"));
     }
+    let at = now();
     for user_id in &changes.removed {
         db::groups::sync_cached_groups(&mut tx, user_id).await?;
+        people::touch(&mut tx, user_id, at).await?;
     }
     audit::append(
         &mut tx,

@@ -1,6 +1,7 @@
 //! Who is in a group, changed by the directory: each person checked, each
 //! change counted once, the roles cache of everyone affected refreshed
-//! (`db::groups::sync_cached_groups`) and the change audited, in the
+//! (`db::groups::sync_cached_groups`), their version (ETag) moved, since
+//! their representation lists their groups, and the change audited, in the
 //! caller's transaction.
 
 use std::collections::BTreeSet;
@@ -13,7 +14,7 @@ use crate::{
         self, Tx,
         directory::{groups as store, people},
     },
-    domain::audit,
+    domain::{audit, now},
 };
 
 /// Members added and removed by one change.
@@ -93,8 +94,11 @@ impl Changes {
                 .cloned()
                 .collect()
         };
+        // Each person's representation lists their groups: a new version.
+        let at = now();
         for user_id in &affected {
             db::groups::sync_cached_groups(tx, user_id).await?;
+            people::touch(tx, user_id, at).await?;
         }
         if !self.added.is_empty() || !self.removed.is_empty() {
             audit::append(

@@ -325,6 +325,7 @@ pub async fn patch(
         current.remove(read_only);
     }
     patch::apply(Kind::User, &mut current, &ops)?;
+    person::declare_extensions(&mut current);
     let input = person::parse(Value::Object(current), Context::ReplaceRequest)?;
     save(c, &mut tx, &row, &input).await?;
     let out = represent(c, &mut tx, id).await?;
@@ -338,8 +339,14 @@ pub async fn delete(c: &ScimCaller<'_>, id: &str, if_match: Option<&str>) -> Res
     let mut tx = c.db.write_tx().await?;
     let row = for_change(&mut tx, id, if_match).await?;
     identity::leave(&mut tx, id, c.actor(), c.fallback).await?;
-    let groups = group_store::group_ids_of(&mut *tx, id).await?;
     let at = now();
+    // Nobody is managed by a person who no longer exists: each report loses
+    // the reference (audited; their open manager-step tasks follow).
+    for report in db::managers::all_reports_of(&mut *tx, id).await? {
+        identity::set_manager(&mut tx, &report, None, c.actor(), c.fallback).await?;
+        store::touch(&mut tx, &report, at).await?;
+    }
+    let groups = group_store::group_ids_of(&mut *tx, id).await?;
     for group in &groups {
         group_store::remove_member(&mut tx, group, id).await?;
         group_store::touch(&mut tx, group, at).await?;

@@ -139,6 +139,22 @@ pub fn directory_said_active(row: &PersonRow) -> bool {
         .unwrap_or(true)
 }
 
+/// A PATCH may give a person their first enterprise attribute (Entra and
+/// Okta send the manager on its own): the body then declares the extension,
+/// since `schemas` names the extensions present (RFC 7643 §3).
+pub fn declare_extensions(body: &mut Map<String, Value>) {
+    let present = body
+        .get(ENTERPRISE)
+        .and_then(Value::as_object)
+        .is_some_and(|attributes| !attributes.is_empty());
+    if let Some(Value::Array(schemas)) = body.get_mut("schemas")
+        && present
+        && !schemas.iter().any(|s| s == ENTERPRISE)
+    {
+        schemas.push(json!(ENTERPRISE));
+    }
+}
+
 /// A person as their SCIM representation (every attribute; the caller
 /// projects `attributes`/`excludedAttributes`).
 pub fn render(row: &PersonRow, groups: &[(String, String)], base_url: &str) -> Value {
