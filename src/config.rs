@@ -48,6 +48,9 @@ pub struct Config {
     /// How long in-flight requests may take to finish after SIGTERM
     /// (`COUNTERSIGN_SHUTDOWN_GRACE_SECS`).
     pub shutdown_grace: std::time::Duration,
+    /// Sign-in and API rate limits and the proxies whose `X-Forwarded-For`
+    /// is believed.
+    pub rate_limits: crate::rate_limit::RateLimitConfig,
 }
 
 /// Who may read `/metrics`. Never public by default: the numbers say how busy
@@ -238,7 +241,22 @@ impl Config {
             30,
             0..=600,
         )? as u64);
+        let per_minute = |variable: &'static str, default: i64| {
+            bounded(get, variable, default, 0..=1_000_000).map(|n| n as u32)
+        };
+        let rate_limits = crate::rate_limit::RateLimitConfig {
+            sign_in_per_minute: per_minute("COUNTERSIGN_RATE_LIMIT_SIGN_IN_PER_MINUTE", 60)?,
+            api_per_minute: per_minute("COUNTERSIGN_RATE_LIMIT_API_PER_MINUTE", 600)?,
+            trusted_proxies: crate::rate_limit::parse_proxies(
+                get("COUNTERSIGN_TRUSTED_PROXIES").unwrap_or(""),
+            )
+            .map_err(|problem| ConfigError {
+                variable: "COUNTERSIGN_TRUSTED_PROXIES",
+                problem,
+            })?,
+        };
         Ok(Config {
+            rate_limits,
             metrics,
             shutdown_grace,
             smtp,

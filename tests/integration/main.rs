@@ -27,6 +27,7 @@ mod provisioning;
 mod provisioning_crash;
 mod provisioning_ldap;
 mod provisioning_scim;
+mod rate_limits;
 mod real_server;
 mod reauth;
 mod scim_client;
