@@ -41,6 +41,36 @@ pub struct Config {
     /// The mail server (`COUNTERSIGN_SMTP_URL`, or `COUNTERSIGN_SMTP_HOST` and
     /// its companions); `None`: no mail is sent.
     pub smtp: Option<app::domain::notify::SmtpSettings>,
+    /// Where `/metrics` is served: its own address (`COUNTERSIGN_METRICS_ADDR`),
+    /// the public one behind a bearer token (`COUNTERSIGN_METRICS_TOKEN`), or
+    /// nowhere (neither set).
+    pub metrics: MetricsAccess,
+    /// How long in-flight requests may take to finish after SIGTERM
+    /// (`COUNTERSIGN_SHUTDOWN_GRACE_SECS`).
+    pub shutdown_grace: std::time::Duration,
+    /// Sign-in and API rate limits and the proxies whose `X-Forwarded-For`
+    /// is believed.
+    pub rate_limits: crate::rate_limit::RateLimitConfig,
+}
+
+/// Who may read `/metrics`. Never public by default: the numbers say how busy
+/// the organisation's approvers are and when its provider fails.
+#[derive(Clone, Default)]
+pub struct MetricsAccess {
+    /// A listener of its own (a loopback or management network address).
+    pub addr: Option<SocketAddr>,
+    /// A bearer token that opens `/metrics` on the public address.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for MetricsAccess {
+    // The token never reaches a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsAccess")
+            .field("addr", &self.addr)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// How to reach and trust the OpenID Connect provider.
@@ -184,7 +214,51 @@ impl Config {
                 variable: err.variable,
                 problem: err.problem,
             })?;
+        let metrics = MetricsAccess {
+            addr: match get("COUNTERSIGN_METRICS_ADDR") {
+                None => None,
+                Some(_) => Some(parse(
+                    get,
+                    "COUNTERSIGN_METRICS_ADDR",
+                    "",
+                    "a socket address such as 127.0.0.1:9100",
+                )?),
+            },
+            token: match get("COUNTERSIGN_METRICS_TOKEN") {
+                Some(token) if token.len() < 32 => {
+                    return Err(ConfigError {
+                        variable: "COUNTERSIGN_METRICS_TOKEN",
+                        problem: "must be at least 32 characters (e.g. openssl rand -hex 32)"
+                            .into(),
+                    });
+                }
+                token => token.map(str::to_owned),
+            },
+        };
+        let shutdown_grace = std::time::Duration::from_secs(bounded(
+            get,
+            "COUNTERSIGN_SHUTDOWN_GRACE_SECS",
+            30,
+            0..=600,
+        )? as u64);
+        let per_minute = |variable: &'static str, default: i64| {
+            bounded(get, variable, default, 0..=1_000_000).map(|n| n as u32)
+        };
+        let rate_limits = crate::rate_limit::RateLimitConfig {
+            sign_in_per_minute: per_minute("COUNTERSIGN_RATE_LIMIT_SIGN_IN_PER_MINUTE", 60)?,
+            api_per_minute: per_minute("COUNTERSIGN_RATE_LIMIT_API_PER_MINUTE", 600)?,
+            trusted_proxies: crate::rate_limit::parse_proxies(
+                get("COUNTERSIGN_TRUSTED_PROXIES").unwrap_or(""),
+            )
+            .map_err(|problem| ConfigError {
+                variable: "COUNTERSIGN_TRUSTED_PROXIES",
+                problem,
+            })?,
+        };
         Ok(Config {
+            rate_limits,
+            metrics,
+            shutdown_grace,
             smtp,
             directory,
             secret_key,

@@ -15,7 +15,9 @@ pub mod csrf;
 pub mod demo;
 pub mod health;
 mod jobs;
+pub mod metrics;
 pub mod provisioning_cli;
+pub mod rate_limit;
 pub mod scim;
 pub mod security_headers;
 pub mod telemetry;
@@ -54,6 +56,10 @@ pub struct AppState {
     pub problem_page: auth::ProblemPage,
     pub services: Services,
     pub reauth_skew_secs: i64,
+    /// This replica's Prometheus series (`/metrics`).
+    pub metrics: metrics::Metrics,
+    /// The bearer token that opens `/metrics` on the public address.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -138,6 +144,8 @@ impl Countersign {
             problem_page,
             services,
             reauth_skew_secs: config.reauth_skew_secs,
+            metrics: metrics::Metrics::new(),
+            metrics_token: config.metrics.token.as_deref().map(Arc::from),
         };
         Ok(Countersign {
             state,
@@ -165,6 +173,8 @@ impl Countersign {
         // both behind the security headers and the request log.
         let web = Router::new()
             .route("/healthz", get(health::healthz))
+            .route("/readyz", get(health::readyz))
+            .route("/metrics", get(metrics::public))
             .route("/audit/export.csv", get(audit_export::csv))
             .route("/audit/export.json", get(audit_export::json))
             .merge(auth::routes())
@@ -204,14 +214,32 @@ impl Countersign {
             ))
             .layer(middleware::from_fn(assets::pages_not_cached))
             .layer(middleware::from_fn_with_state(
+                rate_limit::RateLimits::new(&self.config.rate_limits),
+                rate_limit::limit,
+            ))
+            .layer(middleware::from_fn_with_state(
                 state.clone(),
                 security_headers::security_headers,
             ))
             // brotli or gzip, as the browser asks; the /pkg files come
             // precompressed (`Content-Encoding` set) and are left alone.
             .layer(tower_http::compression::CompressionLayer::new())
+            .layer(middleware::from_fn_with_state(
+                state.metrics.clone(),
+                metrics::track,
+            ))
             .layer(telemetry::request_trace_layer())
             .with_state(state)
+    }
+
+    /// The metrics listener's router (`COUNTERSIGN_METRICS_ADDR`): `/metrics`
+    /// without a token, and the health checks, for a management network.
+    fn metrics_router(&self) -> Router {
+        Router::new()
+            .route("/metrics", get(metrics::private))
+            .route("/healthz", get(health::healthz))
+            .route("/readyz", get(health::readyz))
+            .with_state(self.state.clone())
     }
 
     /// Serves until ctrl-c / SIGTERM.
@@ -223,18 +251,72 @@ impl Countersign {
         self.serve_on(listener).await
     }
 
+    /// Serves on `listener` (and the metrics listener, when configured) until
+    /// SIGTERM or ctrl-c, then stops gracefully: no new connections, requests
+    /// under way finish within `COUNTERSIGN_SHUTDOWN_GRACE_SECS`, the background
+    /// jobs stop after the job they are running, and the pool is closed.
     pub async fn serve_on(self, listener: tokio::net::TcpListener) -> Result<(), StartError> {
-        jobs::start(
+        use std::future::IntoFuture;
+        // `true` once the replica stops; dropped (the serving future dropped,
+        // as a test does) stops everything too.
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let jobs = jobs::start(
             &self.state.db,
             self.config
                 .outbox_interval
                 .map(|every| (self.worker.clone(), every)),
+            &self.state.metrics,
+            stopping.clone(),
         );
-        let router = self.router();
-        axum::serve(without_delay(listener), router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(StartError::Serve)
+        let metrics_server = match self.config.metrics.addr {
+            Some(addr) => {
+                let metrics_listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Bind { addr, source })?;
+                tracing::info!(%addr, "metrics listening");
+                let serving = axum::serve(metrics_listener, self.metrics_router())
+                    .with_graceful_shutdown(jobs::stopped(stopping.clone()))
+                    .into_future();
+                Some(tokio::spawn(async move {
+                    if let Err(err) = serving.await {
+                        tracing::error!(error = %err, "the metrics listener stopped");
+                    }
+                }))
+            }
+            None => None,
+        };
+        let grace = self.config.shutdown_grace;
+        let db = self.state.db.clone();
+        let router = self
+            .router()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = axum::serve(without_delay(listener), router)
+            .with_graceful_shutdown(jobs::stopped(stopping))
+            .into_future();
+        tokio::pin!(server);
+        tokio::select! {
+            result = &mut server => return result.map_err(StartError::Serve),
+            () = shutdown_signal() => {}
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        let _ = stop.send(true);
+        match tokio::time::timeout_at(deadline, &mut server).await {
+            Ok(result) => result.map_err(StartError::Serve)?,
+            Err(_) => tracing::warn!(
+                grace_secs = grace.as_secs(),
+                "requests still under way after the grace period were dropped"
+            ),
+        }
+        for job in jobs.into_iter().chain(metrics_server) {
+            let abort = job.abort_handle();
+            if tokio::time::timeout_at(deadline, job).await.is_err() {
+                tracing::warn!("a background job still running after the grace period was stopped");
+                abort.abort();
+            }
+        }
+        db.close().await;
+        tracing::info!("stopped");
+        Ok(())
     }
 }
 
@@ -243,12 +325,13 @@ impl Countersign {
 /// streamed page by tens of milliseconds (40 ms per request on Linux).
 pub fn without_delay(
     listener: tokio::net::TcpListener,
-) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = std::net::SocketAddr> {
-    axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    fn no_delay(tcp: &mut tokio::net::TcpStream) {
         if let Err(err) = tcp.set_nodelay(true) {
             tracing::debug!(error = %err, "cannot set TCP_NODELAY");
         }
-    })
+    }
+    axum::serve::ListenerExt::tap_io(listener, no_delay as fn(&mut tokio::net::TcpStream))
 }
 
 /// The outbox worker of one replica, with a handler for each kind of job and
@@ -329,7 +412,7 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: no new connections, finishing requests under way");
 }
 
 #[cfg(test)]

@@ -179,7 +179,9 @@ async fn serve(config: Config) -> Result<(), countersign::StartError> {
         "Countersign listening"
     );
     println!("Countersign is running at {}", app.config.public_url);
-    app.serve_on(listener).await
+    app.serve_on(listener).await?;
+    println!("Countersign stopped");
+    Ok(())
 }
 
 async fn migrate(config: Config) -> Result<(), countersign::StartError> {

@@ -89,7 +89,7 @@ fn is_page(method: &Method, path: &str) -> bool {
         && !["/pkg/", "/api/", "/auth/"]
             .iter()
             .any(|prefix| path.starts_with(prefix))
-        && path != "/healthz"
+        && !["/healthz", "/readyz", "/metrics"].contains(&path)
         && path != "/favicon.svg"
 }
 
@@ -104,6 +104,8 @@ mod tests {
         assert!(!is_page(&Method::GET, "/pkg/countersign.js"));
         assert!(!is_page(&Method::POST, "/api/session/current_user"));
         assert!(!is_page(&Method::GET, "/healthz"));
+        assert!(!is_page(&Method::GET, "/readyz"));
+        assert!(!is_page(&Method::GET, "/metrics"));
         assert!(!is_page(&Method::GET, "/auth/callback"));
     }
 

@@ -145,6 +145,12 @@ impl Provider {
         self.refresh().await
     }
 
+    /// Discovery and keys younger than their time to live, re-read now if they
+    /// are not (`/readyz`: a replica that cannot check ID tokens is not ready).
+    pub async fn ensure_fresh(&self) -> Result<(), ProviderError> {
+        self.metadata().await.map(|_| ())
+    }
+
     /// The cached metadata, without asking the provider (for sign-out, which must
     /// work while the provider is down).
     pub async fn cached_metadata(&self) -> Option<ProviderMetadataWithLogout> {

@@ -95,7 +95,8 @@ pub async fn finish(
     code: Option<String>,
     error: Option<String>,
 ) -> Response {
-    let back = |outcome: &str| {
+    let back = |outcome: &'static str| {
+        state.metrics.reauth_outcome(outcome);
         Redirect::to(&with_query(&pending.return_to, "reauth", outcome)).into_response()
     };
     if let Some(error) = error {
@@ -169,6 +170,7 @@ pub async fn finish(
             if action.purpose() == reauth::Purpose::ProviderTest {
                 back("tested")
             } else {
+                state.metrics.reauth_outcome("verified");
                 Redirect::to(&with_query(
                     &pending.return_to,
                     "signed",

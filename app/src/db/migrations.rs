@@ -43,3 +43,41 @@ pub async fn migrator(backend: Backend) -> Result<Migrator, DbError> {
     all.sort_by_key(|m| m.version);
     Ok(Migrator::new(ForBackend(all)).await?)
 }
+
+/// Where a database's schema stands against the migrations this binary knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaStatus {
+    Current,
+    /// Migrations this binary knows that the database has not run.
+    Behind {
+        missing: usize,
+    },
+    /// Migrations the database ran that this binary does not know: a newer
+    /// release migrated it, and this one must not serve it.
+    Newer {
+        unknown: Vec<i64>,
+    },
+}
+
+/// Compares the migrations the database ran with those of `backend`.
+pub async fn status(pool: &sqlx::AnyPool, backend: Backend) -> Result<SchemaStatus, DbError> {
+    let known: Vec<i64> = migrator(backend).await?.iter().map(|m| m.version).collect();
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await?;
+    let unknown: Vec<i64> = applied
+        .iter()
+        .copied()
+        .filter(|version| !known.contains(version))
+        .collect();
+    if !unknown.is_empty() {
+        return Ok(SchemaStatus::Newer { unknown });
+    }
+    let missing = known.iter().filter(|v| !applied.contains(v)).count();
+    Ok(if missing == 0 {
+        SchemaStatus::Current
+    } else {
+        SchemaStatus::Behind { missing }
+    })
+}

@@ -16,7 +16,9 @@ pub mod groups;
 pub mod items;
 pub mod managers;
 mod migrations;
+pub use migrations::SchemaStatus;
 pub mod notifications;
+pub mod operations;
 pub mod org_config;
 pub mod outbox;
 pub mod people;
@@ -209,6 +211,11 @@ impl Db {
     pub async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Whether the schema is the one this binary knows (`/readyz`).
+    pub async fn schema_status(&self) -> Result<SchemaStatus, DbError> {
+        migrations::status(&self.pool, self.backend).await
     }
 
     /// A transaction that writes. On SQLite it takes the write lock at `BEGIN`
