@@ -43,8 +43,10 @@ async fn items_and_audit(db: &Db, items: i64, records: i64) -> Result<(), DbErro
     let catalog = |filter: item_store::ItemFilter, after: Option<(String, String)>| {
         let db = db.clone();
         async move {
-            let after = after.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
-            item_store::list(db.pool(), &filter, after, 21)
+            let after = after
+                .as_ref()
+                .map(|(a, b)| item_store::After::Name(a.as_str(), b.as_str()));
+            item_store::list(db.pool(), db.backend(), &filter, after, 21)
                 .await
                 .map(|rows| rows.len())
         }
