@@ -43,8 +43,10 @@ async fn items_and_audit(db: &Db, items: i64, records: i64) -> Result<(), DbErro
     let catalog = |filter: item_store::ItemFilter, after: Option<(String, String)>| {
         let db = db.clone();
         async move {
-            let after = after.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
-            item_store::list(db.pool(), &filter, after, 21)
+            let after = after
+                .as_ref()
+                .map(|(a, b)| item_store::After::Name(a.as_str(), b.as_str()));
+            item_store::list(db.pool(), db.backend(), &filter, after, 21)
                 .await
                 .map(|rows| rows.len())
         }
@@ -77,9 +79,22 @@ async fn items_and_audit(db: &Db, items: i64, records: i64) -> Result<(), DbErro
         ..Default::default()
     };
     report(
-        "catalog: search (substring over all)",
+        "catalog: search, a common and a rare word",
         time(|| catalog(search.clone(), None)).await?,
     );
+    for (what, words) in [
+        ("catalog: search, one rare word", "4242"),
+        ("catalog: search, a word in every item", "payroll"),
+        ("catalog: search, a word in no item", "nowhere"),
+        ("catalog: search, two letters", "m 0"),
+    ] {
+        let search = item_store::ItemFilter {
+            search: Some(words.into()),
+            catalog_only: true,
+            ..Default::default()
+        };
+        report(what, time(|| catalog(search.clone(), None)).await?);
+    }
 
     let audit = |filter: audit_store::AuditFilter, before: Option<i64>| {
         let db = db.clone();

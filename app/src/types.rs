@@ -421,6 +421,15 @@ pub struct UpcomingStep {
     pub approver_label: String,
 }
 
+/// The inbox page's data: one page of pending tasks, and whether decisions are
+/// made in the organisation's own system (`approvalsMustBeExternal`: the inbox
+/// is read-only). One answer, so a page reads the configuration once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxView {
+    pub tasks: Page<InboxTask>,
+    pub decisions_external: bool,
+}
+
 /// A pending task in an approver's inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxTask {

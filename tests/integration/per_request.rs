@@ -62,6 +62,33 @@ async fn the_callers_row_is_read_once_per_page() {
     }
 }
 
+/// Bob (signed in) approves `pending` requests of Carol's, one per item.
+async fn inbox_of(pending: usize) -> TestApp {
+    let app = TestApp::builder().signed_in_as("bob").spawn().await;
+    app.new_browser().sign_in("carol").await;
+    let carol = app.person("carol", &[Role::Admin]).await;
+    let bob = app.person("bob", &[Role::Approver]).await;
+    for i in 0..pending {
+        let item = app.item_approved_by(&format!("Item {i:02}"), &bob).await;
+        app.pending_request(&carol, &item, "For the quarterly report")
+            .await;
+    }
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_costs_the_same_statements_however_many_tasks_wait_and_reads_the_configuration_once()
+ {
+    let few = inbox_of(2).await;
+    let many = inbox_of(30).await;
+
+    let with_few = statements_of(&few, "/inbox").await;
+    let with_many = statements_of(&many, "/inbox").await;
+
+    assert_eq!(with_few.count(), with_many.count(), "{with_few}{with_many}");
+    assert_eq!(with_many.matching("FROM org_config"), 1, "{with_many}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_trail_is_read_once_per_page() {
     let app = organisation(1).await;

@@ -2,24 +2,15 @@
 
 use leptos::prelude::*;
 
-use crate::types::{AppError, InboxTask, Page};
+use crate::types::{AppError, InboxView, Page};
 
+/// The inbox page's tasks, and whether decisions are made in the
+/// organisation's external system (`approvalsMustBeExternal`: read-only).
 #[server(endpoint = "inbox/list")]
-pub async fn inbox(before: Option<String>) -> Result<Page<InboxTask>, AppError> {
+pub async fn inbox(before: Option<String>) -> Result<InboxView, AppError> {
     let user = crate::auth::require_user()?;
     let s = crate::services::current()?;
-    Ok(crate::domain::inbox::inbox(&s.db, &user, before.as_deref(), 20).await?)
-}
-
-/// Are decisions made in the organisation's external system
-/// (`approvalsMustBeExternal`)? Then the inbox is read-only.
-#[server(endpoint = "inbox/external")]
-pub async fn decisions_external() -> Result<bool, AppError> {
-    crate::auth::require_user()?;
-    let s = crate::services::current()?;
-    Ok(crate::domain::org::config(&s.db)
-        .await?
-        .approvals_must_be_external)
+    Ok(crate::domain::inbox::view(&s.db, &user, before.as_deref(), 20).await?)
 }
 
 #[server(endpoint = "inbox/count")]

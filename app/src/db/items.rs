@@ -2,7 +2,7 @@
 
 use sqlx::{Any, Executor};
 
-use super::{DbError, flag};
+use super::{Backend, DbError, flag};
 use crate::types::{AccessItem, Approver, ItemKind};
 
 /// A new or edited item's fields, already validated by the domain.
@@ -15,10 +15,10 @@ pub struct ItemFields<'a> {
     pub enabled: bool,
 }
 
-const SELECT: &str = "SELECT i.id, i.kind, i.name, i.description, i.owner_id, \
+const COLUMNS: &str = "i.id, i.kind, i.name, i.description, i.owner_id, \
      o.name AS owner_name, i.requestable, i.enabled, i.require_reauth, i.reauth_window_minutes, \
-     i.version, i.updated_at, u.name AS updated_by_name \
-     FROM access_items i \
+     i.version, i.updated_at, u.name AS updated_by_name";
+const FROM: &str = "access_items i \
      LEFT JOIN users o ON o.id = i.owner_id \
      LEFT JOIN users u ON u.id = i.updated_by";
 
@@ -138,10 +138,12 @@ pub async fn find<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     id: &str,
 ) -> Result<Option<AccessItem>, DbError> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE i.id = $1"))
-        .bind(id)
-        .fetch_optional(ex)
-        .await?)
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE i.id = $1"))
+            .bind(id)
+            .fetch_optional(ex)
+            .await?,
+    )
 }
 
 /// Is `name` taken by another item of `kind`?
@@ -163,6 +165,8 @@ pub async fn name_taken<'c, E: Executor<'c, Database = Any>>(
 /// What a list of items is narrowed to.
 #[derive(Debug, Clone, Default)]
 pub struct ItemFilter {
+    /// Words that must each occur in the item's name or description, as
+    /// typed (case aside): `%`, `_`, `"`, `*` are characters like any other.
     pub search: Option<String>,
     pub kind: Option<ItemKind>,
     /// Only requestable, enabled items (the catalog).
@@ -171,67 +175,171 @@ pub struct ItemFilter {
     pub recent_first: bool,
 }
 
-/// One page of items ordered by name, after the keyset `after` (`name_key`, `id`);
-/// or, with `recent_first`, newest change first after (`updated_at`, `id`).
+impl ItemFilter {
+    /// The search's words, lower-cased (`None` or blank: no search).
+    pub fn words(&self) -> Vec<String> {
+        self.search
+            .as_deref()
+            .map(|s| s.to_lowercase())
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// A search orders by rank, then name (not when newest change first).
+    pub fn ranked(&self) -> bool {
+        !self.recent_first && !self.words().is_empty()
+    }
+}
+
+/// Where a page starts: after this row of the list's order.
+#[derive(Debug, Clone, Copy)]
+pub enum After<'a> {
+    /// (`name_key`, `id`)
+    Name(&'a str, &'a str),
+    /// (`search_rank`, `name_key`, `id`): a search.
+    Ranked(i64, &'a str, &'a str),
+    /// (`updated_at`, `id`): newest change first.
+    Recent(i64, &'a str),
+}
+
+/// An item of a list and its rank in a search: 0 its name starts with the
+/// search, 1 its name holds every word, 2 only its description does (0
+/// without a search).
+#[derive(Debug, sqlx::FromRow)]
+pub struct Listed {
+    #[sqlx(flatten)]
+    pub item: AccessItem,
+    pub name_key: String,
+    pub search_rank: i64,
+}
+
+/// A value bound to a placeholder of an assembled query.
+enum Bound {
+    Text(String),
+    Int(i64),
+}
+
+/// One page of items ordered by name (by rank first when searching), or
+/// newest change first; from the keyset `after` on.
+///
+/// A search keeps the items whose name or description holds every word as a
+/// substring (`LIKE`, with `%`, `_` and `\` escaped). Its words of three
+/// characters or more are first looked up in a trigram index (FTS5 on SQLite,
+/// `pg_trgm` on PostgreSQL, migration 20261129003001), so a rare word reads
+/// the few items that hold it; the `LIKE`s decide, so both databases answer
+/// alike.
 pub async fn list<'c, E: Executor<'c, Database = Any>>(
     ex: E,
+    backend: Backend,
     filter: &ItemFilter,
-    after: Option<(&str, &str)>,
+    after: Option<After<'_>>,
     limit: i64,
-) -> Result<Vec<AccessItem>, DbError> {
-    let mut sql = format!("{SELECT} WHERE 1 = 1");
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        format!("${n}")
+) -> Result<Vec<Listed>, DbError> {
+    let mut binds: Vec<Bound> = Vec::new();
+    let mut bind = |value: Bound| {
+        binds.push(value);
+        format!("${}", binds.len())
     };
+    let words = filter.words();
+    let mut conditions = Vec::new();
     if filter.catalog_only {
-        sql.push_str(" AND i.requestable = 1 AND i.enabled = 1");
+        conditions.push("i.requestable = 1 AND i.enabled = 1".to_owned());
     }
-    let search = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
-    if search.is_some() {
-        sql.push_str(&format!(" AND i.search_text LIKE {} ESCAPE '\\'", next()));
+    let indexed: Vec<&String> = words.iter().filter(|w| w.chars().count() >= 3).collect();
+    if backend == Backend::Sqlite && !indexed.is_empty() {
+        // FTS5 strings: a double quote is doubled, everything else is literal.
+        let phrases: Vec<String> = indexed
+            .iter()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect();
+        conditions.push(format!(
+            "i.id IN (SELECT s.item_id FROM access_items_fts f \
+             JOIN access_items_search s ON s.seq = f.rowid WHERE access_items_fts MATCH {})",
+            bind(Bound::Text(phrases.join(" ")))
+        ));
     }
-    if filter.kind.is_some() {
-        sql.push_str(&format!(" AND i.kind = {}", next()));
-    }
-    let recent_after = match (filter.recent_first, after) {
-        (true, Some((at, id))) => Some((at.parse::<i64>().unwrap_or(i64::MAX), id)),
-        _ => None,
-    };
-    if after.is_some() {
-        let (a, b) = (next(), next());
-        // Row values, so both databases walk the index from the cursor on.
-        if filter.recent_first {
-            sql.push_str(&format!(" AND (i.updated_at, i.id) < ({a}, {b})"));
-        } else {
-            sql.push_str(&format!(" AND (i.name_key, i.id) > ({a}, {b})"));
-        }
-    }
-    let order = if filter.recent_first {
-        "i.updated_at DESC, i.id DESC"
-    } else {
-        "i.name_key, i.id"
-    };
-    sql.push_str(&format!(" ORDER BY {order} LIMIT {}", next()));
-    let mut query = sqlx::query_as::<_, AccessItem>(&sql);
-    if let Some(search) = search {
-        query = query.bind(search);
+    for word in &words {
+        conditions.push(format!(
+            "i.search_text LIKE {} ESCAPE '\\'",
+            bind(Bound::Text(format!("%{}%", escape_like(word))))
+        ));
     }
     if let Some(kind) = filter.kind {
-        query = query.bind(kind.as_str());
+        conditions.push(format!(
+            "i.kind = {}",
+            bind(Bound::Text(kind.as_str().into()))
+        ));
     }
-    match (recent_after, after) {
-        (Some((at, id)), _) => query = query.bind(at).bind(id.to_owned()),
-        (None, Some((key, id))) => query = query.bind(key.to_owned()).bind(id.to_owned()),
-        (None, None) => {}
+    let rank = if filter.ranked() {
+        let prefix = bind(Bound::Text(format!("{}%", escape_like(&words.join(" ")))));
+        let in_name: Vec<String> = words
+            .iter()
+            .map(|w| {
+                format!(
+                    "i.name_key LIKE {} ESCAPE '\\'",
+                    bind(Bound::Text(format!("%{}%", escape_like(w))))
+                )
+            })
+            .collect();
+        format!(
+            "CASE WHEN i.name_key LIKE {prefix} ESCAPE '\\' THEN 0 WHEN {} THEN 1 ELSE 2 END",
+            in_name.join(" AND ")
+        )
+    } else {
+        "0".to_owned()
+    };
+    let mut sql = format!(
+        "SELECT * FROM (SELECT {COLUMNS}, i.name_key, {rank} AS search_rank \
+         FROM {FROM} WHERE 1 = 1"
+    );
+    for condition in conditions {
+        sql.push_str(" AND ");
+        sql.push_str(&condition);
     }
-    Ok(query.bind(limit).fetch_all(ex).await?)
+    sql.push_str(") listed");
+    // Row values, so both databases walk the index from the cursor on.
+    match after {
+        Some(After::Name(key, id)) => {
+            let (a, b) = (bind(Bound::Text(key.into())), bind(Bound::Text(id.into())));
+            sql.push_str(&format!(" WHERE (name_key, id) > ({a}, {b})"));
+        }
+        Some(After::Ranked(rank, key, id)) => {
+            let (r, a, b) = (
+                bind(Bound::Int(rank)),
+                bind(Bound::Text(key.into())),
+                bind(Bound::Text(id.into())),
+            );
+            sql.push_str(&format!(
+                " WHERE (search_rank, name_key, id) > ({r}, {a}, {b})"
+            ));
+        }
+        Some(After::Recent(at, id)) => {
+            let (a, b) = (bind(Bound::Int(at)), bind(Bound::Text(id.into())));
+            sql.push_str(&format!(" WHERE (updated_at, id) < ({a}, {b})"));
+        }
+        None => {}
+    }
+    let order = if filter.recent_first {
+        "updated_at DESC, id DESC"
+    } else if filter.ranked() {
+        "search_rank, name_key, id"
+    } else {
+        "name_key, id"
+    };
+    sql.push_str(&format!(
+        " ORDER BY {order} LIMIT {}",
+        bind(Bound::Int(limit))
+    ));
+    let mut query = sqlx::query_as::<_, Listed>(&sql);
+    for value in binds {
+        query = match value {
+            Bound::Text(text) => query.bind(text),
+            Bound::Int(int) => query.bind(int),
+        };
+    }
+    Ok(query.fetch_all(ex).await?)
 }
 
 /// `%` and `_` in a search are searched for, not wildcards.

@@ -224,6 +224,14 @@ struct InboxRow {
 
 /// The pending tasks `user_id` (a member of `groups`) may decide, newest first,
 /// after the keyset `before` (`created_at`, `id`).
+///
+/// One source per assignee: the tasks named to the person (their own steps,
+/// manager steps, fallbacks and reassignments) and those of each of their
+/// groups, each read newest first from its own index
+/// (`approval_tasks_for_user`, `approval_tasks_for_group`) and cut at the
+/// page; only those few are merged, cut again and joined to their requests.
+/// So a page costs the same however many tasks wait, instead of sorting them
+/// all.
 pub async fn inbox<'c, E: Executor<'c, Database = Any>>(
     ex: E,
     user_id: &str,
@@ -231,21 +239,32 @@ pub async fn inbox<'c, E: Executor<'c, Database = Any>>(
     before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<(TaskRow, RequestSummary)>, DbError> {
-    let (mine, mut next) = assigned_to(groups);
+    // $1 the person, $2.. their groups, then the keyset and the limit.
+    let mut next = groups.len() + 2;
     let keyset = match before {
         Some(_) => {
             let (at, id) = (next, next + 1);
             next += 2;
-            format!(" AND (t.created_at < ${at} OR (t.created_at = ${at} AND t.id < ${id}))")
+            format!(" AND (s.created_at < ${at} OR (s.created_at = ${at} AND s.id < ${id}))")
         }
         None => String::new(),
     };
+    let source = |assignee: String| {
+        format!(
+            "SELECT id FROM (SELECT s.id FROM approval_tasks s \
+             WHERE {assignee} AND s.state = 'pending'{keyset} \
+             ORDER BY s.created_at DESC, s.id DESC LIMIT ${next}) AS source"
+        )
+    };
+    let mut sources = vec![source("s.approver_user_id = $1".to_owned())];
+    sources.extend((2..groups.len() + 2).map(|n| source(format!("s.approver_group = ${n}"))));
     let sql = format!(
         "SELECT {TASK_COLUMNS}, {SUMMARY_COLUMNS} \
-         FROM approval_tasks t {DECIDER} \
+         FROM ({}) AS picked \
+         JOIN approval_tasks t ON t.id = picked.id {DECIDER} \
          JOIN access_requests r ON r.id = t.request_id {SUMMARY_JOINS} \
-         WHERE t.state = 'pending' AND {mine}{keyset} \
-         ORDER BY t.created_at DESC, t.id DESC LIMIT ${next}"
+         ORDER BY t.created_at DESC, t.id DESC LIMIT ${next}",
+        sources.join(" UNION ")
     );
     let mut query = bind_assignee(sqlx::query_as::<_, InboxRow>(&sql), user_id, groups);
     if let Some((at, id)) = before {

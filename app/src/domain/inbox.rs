@@ -9,7 +9,9 @@ use crate::{
         requests::{self as store, RequestSummary},
         tasks::{self, TaskRow},
     },
-    types::{AccessRequestConfig, CurrentUser, Decision, InboxTask, Page, parse_time_cursor},
+    types::{
+        AccessRequestConfig, CurrentUser, Decision, InboxTask, InboxView, Page, parse_time_cursor,
+    },
 };
 
 /// The actor's pending tasks, newest first.
@@ -19,15 +21,40 @@ pub async fn inbox(
     before: Option<&str>,
     limit: i64,
 ) -> Result<Page<InboxTask>, DomainError> {
-    let groups = actor_groups(db, actor).await?;
     let config = org::config(db).await?;
+    pending(db, actor, &config, before, limit).await
+}
+
+/// The inbox page: the actor's pending tasks and whether the organisation
+/// decides them in its own system, from one read of its configuration.
+pub async fn view(
+    db: &Db,
+    actor: &CurrentUser,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<InboxView, DomainError> {
+    let config = org::config(db).await?;
+    Ok(InboxView {
+        tasks: pending(db, actor, &config, before, limit).await?,
+        decisions_external: config.approvals_must_be_external,
+    })
+}
+
+async fn pending(
+    db: &Db,
+    actor: &CurrentUser,
+    config: &AccessRequestConfig,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Page<InboxTask>, DomainError> {
+    let groups = actor_groups(db, actor).await?;
     let limit = limit.clamp(1, 100);
     let before = before.and_then(parse_time_cursor);
     let rows = tasks::inbox(db.pool(), &actor.id, &groups, before, limit + 1).await?;
     let page = Page::from_overfetch(rows, limit, |(t, _)| format!("{}_{}", t.created_at, t.id));
     let mut out = Vec::with_capacity(page.rows.len());
     for (task, summary) in page.rows {
-        out.push(inbox_task(&config, task, summary));
+        out.push(inbox_task(config, task, summary));
     }
     Ok(Page {
         rows: out,

@@ -1,6 +1,7 @@
-//! What a person types into a search box. It becomes a SQL `LIKE '%…%'`
-//! pattern, which scans and compares at a cost that grows with its length, so
-//! its length is bounded here, for every search, before any query runs.
+//! What a person types into a search box. It becomes SQL `LIKE '%…%'`
+//! patterns (behind a trigram index for the catalog), which compare at a cost
+//! that grows with their length and number, so both are bounded here, for every
+//! search, before any query runs.
 
 use super::DomainError;
 
@@ -14,6 +15,22 @@ pub fn search_text(query: &str) -> Result<&str, DomainError> {
         return Err(DomainError::invalid(
             "search",
             format!("Search for at most {SEARCH_MAX_CHARS} characters."),
+        ));
+    }
+    Ok(query)
+}
+
+/// The most words a search of several words may have: each is one more
+/// condition of the query.
+pub const SEARCH_MAX_WORDS: usize = 8;
+
+/// `query` trimmed, as `search_text`, and of at most `SEARCH_MAX_WORDS` words.
+pub fn words_text(query: &str) -> Result<&str, DomainError> {
+    let query = search_text(query)?;
+    if query.split_whitespace().count() > SEARCH_MAX_WORDS {
+        return Err(DomainError::invalid(
+            "search",
+            format!("Search for at most {SEARCH_MAX_WORDS} words."),
         ));
     }
     Ok(query)

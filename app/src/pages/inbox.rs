@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::inbox::{ActOnTask, Decide, decisions_external, inbox},
+    api::inbox::{ActOnTask, Decide, inbox},
     components::{
         person_picker::PersonPicker,
         ui::{Alert, ConfirmPanel, Pager, SignedActionBanner, form_error},
@@ -39,7 +39,6 @@ pub fn InboxPage() -> impl IntoView {
         },
         |(a, ..)| inbox(a),
     );
-    let external = Resource::new(|| (), |_| decisions_external());
     // Which task the last single-task action was about (its card shows the error).
     let last_task = RwSignal::new(None::<String>);
     Effect::new(move |_| {
@@ -74,12 +73,11 @@ pub fn InboxPage() -> impl IntoView {
         }}
         <Transition fallback=|| view! { <p class="mt-4">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let read_only = external.await.unwrap_or(false);
-                match tasks.await {
-                    Ok(page) if page.rows.is_empty() => view! {
+                match tasks.await.map(|inbox| (inbox.decisions_external, inbox.tasks)) {
+                    Ok((_, page)) if page.rows.is_empty() => view! {
                         <p class="mt-6">"Nothing waits for you. Decided tasks are in the request pages."</p>
                     }.into_any(),
-                    Ok(page) => view! {
+                    Ok((read_only, page)) => view! {
                         {read_only.then(|| view! {
                             <p class="alert alert-info mt-6" role="status">
                                 "Your organisation decides approvals in its own system "

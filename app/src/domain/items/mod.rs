@@ -229,16 +229,41 @@ pub async fn with_steps(
     Ok((item, steps))
 }
 
-/// Cursor of keyset paging over (`name_key`, `id`), or (`updated_at`, `id`).
-pub fn cursor_of(item: &AccessItem, recent_first: bool) -> String {
-    if recent_first {
-        format!("{}\u{1f}{}", item.updated_at, item.id)
+/// Cursor of keyset paging over (`name_key`, `id`), (`search_rank`,
+/// `name_key`, `id`) in a search, or (`updated_at`, `id`).
+fn cursor_of(row: &store::Listed, filter: &ItemFilter) -> String {
+    if filter.recent_first {
+        format!("{}\u{1f}{}", row.item.updated_at, row.item.id)
+    } else if filter.ranked() {
+        format!(
+            "{}\u{1f}{}\u{1f}{}",
+            row.search_rank, row.name_key, row.item.id
+        )
     } else {
-        format!("{}\u{1f}{}", item.name.to_lowercase(), item.id)
+        format!("{}\u{1f}{}", row.name_key, row.item.id)
     }
 }
 
-/// One page of items: all of them for admins, the catalog otherwise.
+/// The keyset a cursor of `cursor_of` names (`None`, the first page, when
+/// malformed).
+fn after_of<'a>(cursor: &'a str, filter: &ItemFilter) -> Option<store::After<'a>> {
+    let (first, rest) = cursor.split_once('\u{1f}')?;
+    Some(if filter.recent_first {
+        store::After::Recent(first.parse().unwrap_or(i64::MIN), rest)
+    } else if filter.ranked() {
+        let (key, id) = rest.split_once('\u{1f}')?;
+        store::After::Ranked(first.parse().unwrap_or(i64::MAX), key, id)
+    } else {
+        store::After::Name(first, rest)
+    })
+}
+
+/// One page of items: all of them for admins, the catalog otherwise. The
+/// catalog's search is this function's (`ItemFilter::search`): every word is
+/// found as a substring of the name or description, case aside, through a
+/// trigram index on both databases; items whose name starts with the search
+/// come first, then those whose name holds every word, then the rest, each by
+/// name.
 pub async fn list(
     db: &Db,
     actor: &CurrentUser,
@@ -248,15 +273,19 @@ pub async fn list(
 ) -> Result<Page<AccessItem>, DomainError> {
     let mut filter = filter;
     if let Some(search) = &filter.search {
-        filter.search = Some(super::search::search_text(search)?.to_owned());
+        filter.search = Some(super::search::words_text(search)?.to_owned());
     }
     if !actor.has(Role::Admin) {
         filter.catalog_only = true;
     }
     let limit = limit.clamp(1, PAGE_MAX);
-    let after = after.and_then(|c| c.split_once('\u{1f}'));
-    let rows = store::list(db.pool(), &filter, after, limit + 1).await?;
-    let mut page = Page::from_overfetch(rows, limit, |i| cursor_of(i, filter.recent_first));
+    let after = after.and_then(|cursor| after_of(cursor, &filter));
+    let rows = store::list(db.pool(), db.backend(), &filter, after, limit + 1).await?;
+    let page = Page::from_overfetch(rows, limit, |row| cursor_of(row, &filter));
+    let mut page = Page {
+        rows: page.rows.into_iter().map(|row| row.item).collect(),
+        next: page.next,
+    };
     if actor.has(Role::Admin) && !filter.catalog_only {
         for item in &mut page.rows {
             item.needs_attention = steps_view(db, &item.id).await?.iter().any(|s| s.broken);

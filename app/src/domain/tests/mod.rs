@@ -12,6 +12,7 @@ mod people;
 mod provisioning;
 mod reauth;
 mod requests;
+mod search;
 mod security;
 mod team;
 
