@@ -13,8 +13,8 @@ use app::{
 };
 use axum::{
     Json, Router,
-    extract::{FromRequestParts, Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
+    extract::{FromRequestParts, Path, State},
+    http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -22,6 +22,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
+
+mod extract;
+mod paging;
+pub mod problem;
+
+use extract::{Body, Params};
+use problem::Problem;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,60 +45,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/approvals/{task_id}/decision", post(decide))
 }
 
-/// An API error as JSON, with the status and headers it deserves.
-pub struct ApiError(StatusCode, &'static str, String);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let ApiError(status, code, message) = self;
-        let mut response =
-            (status, Json(json!({ "error": code, "message": message }))).into_response();
-        let challenge = match code {
-            // RFC 9470 §3: the token is fine, the authentication is not fresh enough.
-            "insufficient_user_authentication" => Some(
-                "Bearer error=\"insufficient_user_authentication\", error_description=\"This approval must be e-signed by signing in again in the browser\", max_age=0",
-            ),
-            "invalid_token" => Some("Bearer error=\"invalid_token\""),
-            _ => None,
-        };
-        if let Some(value) = challenge {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(value));
-        }
-        response
-    }
-}
-
-impl From<DomainError> for ApiError {
-    fn from(err: DomainError) -> Self {
-        match err {
-            DomainError::NotFound(what) => {
-                ApiError(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
-            }
-            DomainError::Forbidden(why) => ApiError(StatusCode::FORBIDDEN, "forbidden", why.into()),
-            DomainError::Invalid { field, message } => {
-                ApiError(StatusCode::BAD_REQUEST, "invalid", format!("{field}: {message}"))
-            }
-            DomainError::Conflict(message) => ApiError(StatusCode::CONFLICT, "conflict", message),
-            DomainError::ReauthRequired { .. } => ApiError(
-                StatusCode::UNAUTHORIZED,
-                "insufficient_user_authentication",
-                "This must be e-signed by signing in again at the identity provider, which an API token cannot do: make it in the Countersign web app.".into(),
-            ),
-            DomainError::ReauthRefused(why) => ApiError(
-                StatusCode::UNAUTHORIZED,
-                "insufficient_user_authentication",
-                why.to_string(),
-            ),
-            DomainError::Db(err) => {
-                tracing::error!(error = %err, "database error in the API");
-                ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.".into())
-            }
-        }
-    }
-}
-
 /// The owner of the bearer token. Its "session" for re-authentication purposes is
 /// the token itself, which can never hold a verified re-authentication.
 pub struct ApiCaller {
@@ -100,17 +53,10 @@ pub struct ApiCaller {
 }
 
 impl FromRequestParts<AppState> for ApiCaller {
-    type Rejection = ApiError;
+    type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthenticated = || {
-            ApiError(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                "Send a personal access token: Authorization: Bearer cs_… (create one at /tokens)."
-                    .into(),
-            )
-        };
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let unauthenticated = Problem::invalid_token;
         let token = bearer(&parts.headers).ok_or_else(unauthenticated)?;
         let row = domain::tokens::authenticate(&state.db, token)
             .await?
@@ -144,14 +90,14 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 async fn openapi() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        include_str!("openapi.json"),
+        include_str!("../openapi.json"),
     )
 }
 
 async fn get_config(
     State(state): State<AppState>,
     caller: ApiCaller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<serde_json::Value>, Problem> {
     let settings =
         domain::org::settings(&state.db, &caller.user, state.services.provider_configured).await?;
     Ok(Json(json!({
@@ -162,6 +108,7 @@ async fn get_config(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PutConfig {
     config: AccessRequestConfig,
     version: i64,
@@ -170,8 +117,8 @@ struct PutConfig {
 async fn put_config(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Json(body): Json<PutConfig>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    Body(body): Body<PutConfig>,
+) -> Result<Json<serde_json::Value>, Problem> {
     let settings = domain::org::save(
         &state.db,
         &caller.user,
@@ -189,26 +136,61 @@ async fn put_config(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ItemsQuery {
     search: Option<String>,
     kind: Option<String>,
-    after: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
 }
+
+const ITEMS: paging::List = paging::List {
+    name: "access-items",
+    valid: |raw| raw.contains('\u{1f}'),
+};
 
 async fn list_items(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Query(q): Query<ItemsQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    Params(q): Params<ItemsQuery>,
+) -> Result<Response, Problem> {
+    let kind = match q.kind.as_deref() {
+        None => None,
+        Some(kind) => Some(ItemKind::parse(kind).ok_or_else(|| {
+            Problem::new(
+                problem::ProblemType::BadQuery,
+                format!("kind: unknown kind {kind:?}"),
+            )
+        })?),
+    };
+    let cursor = paging::decode(ITEMS, q.cursor.as_deref())?;
+    let limit = q.limit.map(|n| n.to_string());
     let filter = ItemFilter {
-        search: q.search,
-        kind: q.kind.as_deref().and_then(ItemKind::parse),
+        search: q.search.clone(),
+        kind,
         catalog_only: false,
         recent_first: false,
     };
-    let page =
-        domain::items::list(&state.db, &caller.user, filter, q.after.as_deref(), 100).await?;
-    Ok(Json(json!({ "items": page.rows, "next": page.next })))
+    let page = domain::items::list(
+        &state.db,
+        &caller.user,
+        filter,
+        cursor.as_deref(),
+        paging::limit(q.limit)?,
+    )
+    .await?;
+    Ok(paging::page(
+        ITEMS,
+        "items",
+        &page.rows,
+        page.next.as_deref(),
+        "/api/v1/access-items",
+        &[
+            ("search", q.search.as_deref()),
+            ("kind", q.kind.as_deref()),
+            ("limit", limit.as_deref()),
+        ],
+    ))
 }
 
 /// One item with its approval steps (administrators).
@@ -216,12 +198,13 @@ async fn get_item(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<serde_json::Value>, Problem> {
     let (item, steps) = domain::items::with_steps(&state.db, &caller.user, &id).await?;
     Ok(Json(json!({ "item": item, "approval_steps": steps })))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NewRequest {
     item_id: String,
     justification: String,
@@ -234,8 +217,8 @@ struct NewRequest {
 async fn create_request(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Json(body): Json<NewRequest>,
-) -> Result<Response, ApiError> {
+    Body(body): Body<NewRequest>,
+) -> Result<Response, Problem> {
     let input = domain::requests::AccessRequestInput {
         item_id: body.item_id,
         justification: body.justification,
@@ -253,27 +236,50 @@ async fn get_request(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-) -> Result<Json<app::types::RequestView>, ApiError> {
+) -> Result<Json<app::types::RequestView>, Problem> {
     Ok(Json(
         domain::requests::view(&state.db, &caller.user, &id).await?,
     ))
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ApprovalsQuery {
-    after: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
 }
+
+const TASKS: paging::List = paging::List {
+    name: "approvals",
+    valid: |raw| app::types::parse_time_cursor(raw).is_some(),
+};
 
 async fn list_approvals(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Query(q): Query<ApprovalsQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let page = domain::inbox::inbox(&state.db, &caller.user, q.after.as_deref(), 100).await?;
-    Ok(Json(json!({ "tasks": page.rows, "next": page.next })))
+    Params(q): Params<ApprovalsQuery>,
+) -> Result<Response, Problem> {
+    let cursor = paging::decode(TASKS, q.cursor.as_deref())?;
+    let limit = q.limit.map(|n| n.to_string());
+    let page = domain::inbox::inbox(
+        &state.db,
+        &caller.user,
+        cursor.as_deref(),
+        paging::limit(q.limit)?,
+    )
+    .await?;
+    Ok(paging::page(
+        TASKS,
+        "tasks",
+        &page.rows,
+        page.next.as_deref(),
+        "/api/v1/approvals",
+        &[("limit", limit.as_deref())],
+    ))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DecisionBody {
     decision: Decision,
     #[serde(default)]
@@ -284,8 +290,8 @@ async fn decide(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(task_id): Path<String>,
-    Json(body): Json<DecisionBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    Body(body): Body<DecisionBody>,
+) -> Result<Json<serde_json::Value>, Problem> {
     let caller = domain::approvals::Caller {
         user: &caller.user,
         session_key: &caller.session_key,
