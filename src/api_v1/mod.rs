@@ -16,13 +16,15 @@ use axum::{
     extract::{FromRequestParts, Path, State},
     http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::AppState;
 
+mod document;
 mod extract;
 mod paging;
 pub mod problem;
@@ -31,18 +33,20 @@ use extract::{Body, Params};
 use problem::Problem;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi))
-        .route(
-            "/api/v1/access-request-config",
-            get(get_config).put(put_config),
-        )
-        .route("/api/v1/access-items", get(list_items))
-        .route("/api/v1/access-items/{id}", get(get_item))
-        .route("/api/v1/access-requests", post(create_request))
-        .route("/api/v1/access-requests/{id}", get(get_request))
-        .route("/api/v1/approvals", get(list_approvals))
-        .route("/api/v1/approvals/{task_id}/decision", post(decide))
+    router().split_for_parts().0
+}
+
+/// Every API route with its description; `document.rs` serves the description.
+fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(document::ApiDocument::openapi())
+        .routes(routes!(document::openapi))
+        .routes(routes!(get_config, put_config))
+        .routes(routes!(list_items))
+        .routes(routes!(get_item))
+        .routes(routes!(create_request))
+        .routes(routes!(get_request))
+        .routes(routes!(list_approvals))
+        .routes(routes!(decide))
 }
 
 /// The owner of the bearer token. Its "session" for re-authentication purposes is
@@ -87,13 +91,17 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .then_some(token.trim())
 }
 
-async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../openapi.json"),
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-request-config",
+    tag = "organisation",
+    summary = "The organisation's access-request configuration (admins)",
+    responses(
+        (status = 200, description = "config, version, reauthTestPassedAt", body = serde_json::Value),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json")
     )
-}
-
+)]
 async fn get_config(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -107,13 +115,33 @@ async fn get_config(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PutConfig {
+    /// As `GET` answers it.
+    #[schema(value_type = Object)]
     config: AccessRequestConfig,
+    /// The version read: a stale one is refused with 409.
     version: i64,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/access-request-config",
+    tag = "organisation",
+    summary = "Replace the configuration (admins); weakening a control answers RFC 9470",
+    request_body = PutConfig,
+    responses(
+        (status = 200, description = "config and its new version", body = serde_json::Value),
+        (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
 async fn put_config(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -135,12 +163,18 @@ async fn put_config(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ItemsQuery {
+    /// Words of the name or description (at most 200 characters).
     search: Option<String>,
+    /// `application`, `role`, `entitlement` or `access_profile`.
     kind: Option<String>,
+    /// Opaque: follow the previous page's `next` link.
     cursor: Option<String>,
+    /// Rows per page, 1 to 100 (default 100).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
@@ -149,6 +183,18 @@ const ITEMS: paging::List = paging::List {
     valid: |raw| raw.contains('\u{1f}'),
 };
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-items",
+    tag = "items",
+    summary = "Access items by name (the catalog for non-admins)",
+    params(ItemsQuery),
+    responses(
+        (status = 200, description = "items and next", body = serde_json::Value),
+        (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
 async fn list_items(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -194,6 +240,19 @@ async fn list_items(
 }
 
 /// One item with its approval steps (administrators).
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-items/{id}",
+    tag = "items",
+    summary = "One item with its approval steps (admins)",
+    params(("id" = String, Path, description = "The item's id")),
+    responses(
+        (status = 200, description = "item and approval_steps", body = serde_json::Value),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
 async fn get_item(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -203,7 +262,7 @@ async fn get_item(
     Ok(Json(json!({ "item": item, "approval_steps": steps })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewRequest {
     item_id: String,
@@ -214,6 +273,24 @@ struct NewRequest {
     for_user_id: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/access-requests",
+    tag = "requests",
+    summary = "Request access, for yourself or on behalf of someone",
+    request_body = NewRequest,
+    responses(
+        (status = 201, description = "The request as created", body = serde_json::Value),
+        (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
 async fn create_request(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -232,6 +309,19 @@ async fn create_request(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-requests/{id}",
+    tag = "requests",
+    summary = "One request with its steps",
+    params(("id" = String, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "The request", body = serde_json::Value),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
 async fn get_request(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -242,10 +332,14 @@ async fn get_request(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ApprovalsQuery {
+    /// Opaque: follow the previous page's `next` link.
     cursor: Option<String>,
+    /// Rows per page, 1 to 100 (default 100).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
@@ -254,6 +348,18 @@ const TASKS: paging::List = paging::List {
     valid: |raw| app::types::parse_time_cursor(raw).is_some(),
 };
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/approvals",
+    tag = "approvals",
+    summary = "The caller's pending approval tasks, newest first",
+    params(ApprovalsQuery),
+    responses(
+        (status = 200, description = "tasks and next", body = serde_json::Value),
+        (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
 async fn list_approvals(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -278,14 +384,43 @@ async fn list_approvals(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DecisionBody {
+    #[schema(value_type = DecisionName)]
     decision: Decision,
     #[serde(default)]
     comment: String,
 }
 
+/// `approve` or `deny` (a denial needs a comment).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // described only; `Decision` is read
+enum DecisionName {
+    Approve,
+    Deny,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/approvals/{task_id}/decision",
+    tag = "approvals",
+    summary = "Approve or deny a task; one that must be e-signed answers 401 (RFC 9470)",
+    request_body = DecisionBody,
+    params(("task_id" = String, Path, description = "The task's id")),
+    responses(
+        (status = 200, description = "decided: how many tasks", body = serde_json::Value),
+        (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
 async fn decide(
     State(state): State<AppState>,
     caller: ApiCaller,
