@@ -204,7 +204,8 @@ impl Countersign {
             .layer(session_layer)
             .layer(tower_http::limit::RequestBodyLimitLayer::new(
                 MAX_REQUEST_BODY,
-            ));
+            ))
+            .layer(middleware::from_fn(api_v1::problem::problems_only));
         Router::new()
             .merge(web)
             .merge(scim::routes(state.clone()))

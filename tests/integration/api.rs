@@ -70,7 +70,10 @@ async fn an_approval_that_must_be_e_signed_answers_rfc_9470_and_changes_nothing(
     );
     assert!(challenge.contains("max_age=0"));
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"], "insufficient_user_authentication");
+    assert_eq!(
+        body["type"],
+        "https://countersign.dev/problems/insufficient-user-authentication"
+    );
     let state = tasks::find(app.db.pool(), &task)
         .await
         .unwrap()

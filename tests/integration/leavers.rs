@@ -388,7 +388,7 @@ async fn a_manager_requests_for_their_direct_reports_and_nobody_else() {
     assert_eq!(for_other.status(), StatusCode::BAD_REQUEST);
     let refused: Value = for_other.json().await.unwrap();
     assert!(
-        refused["message"]
+        refused["detail"]
             .as_str()
             .unwrap()
             .contains("does not report to you"),

@@ -4,6 +4,8 @@
 //! multi-threaded runtime, as the server does in production (`#[tokio::main]`).
 
 mod api;
+mod api_document;
+mod api_problems;
 mod arrange;
 mod audit;
 mod audit_evidence;

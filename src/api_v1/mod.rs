@@ -1,0 +1,445 @@
+//! The JSON API for scripts (`/api/v1/…`), authenticated by personal access
+//! tokens (`Authorization: Bearer cs_…`). Handlers are thin: they find the caller
+//! ([`ApiCaller`]), call one domain function and map its error.
+//!
+//! An approval that must be e-signed cannot be made with a token: the answer is
+//! `401` with `WWW-Authenticate: Bearer error="insufficient_user_authentication",
+//! max_age=0` (RFC 9470 §3): a person must sign it in the browser.
+
+use app::{
+    db::items::ItemFilter,
+    domain::{self, DomainError},
+    types::{AccessRequestConfig, CurrentUser, Decision, ItemKind},
+};
+use axum::{
+    Json, Router,
+    extract::{FromRequestParts, Path, State},
+    http::{HeaderMap, StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::AppState;
+
+mod document;
+mod extract;
+mod paging;
+pub mod problem;
+
+use extract::{Body, Params};
+use problem::Problem;
+
+pub fn routes() -> Router<AppState> {
+    router().split_for_parts().0
+}
+
+/// Every API route with its description; `document.rs` serves the description.
+fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(document::ApiDocument::openapi())
+        .routes(routes!(document::openapi))
+        .routes(routes!(get_config, put_config))
+        .routes(routes!(list_items))
+        .routes(routes!(get_item))
+        .routes(routes!(create_request))
+        .routes(routes!(get_request))
+        .routes(routes!(list_approvals))
+        .routes(routes!(decide))
+}
+
+/// The owner of the bearer token. Its "session" for re-authentication purposes is
+/// the token itself, which can never hold a verified re-authentication.
+pub struct ApiCaller {
+    pub user: CurrentUser,
+    pub session_key: String,
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let unauthenticated = Problem::invalid_token;
+        let token = bearer(&parts.headers).ok_or_else(unauthenticated)?;
+        let row = domain::tokens::authenticate(&state.db, token)
+            .await?
+            .ok_or_else(unauthenticated)?;
+        let user = app::db::users::find(&state.db, &row.user_id)
+            .await
+            .map_err(DomainError::from)?
+            .filter(|u| u.disabled_at.is_none())
+            .ok_or_else(unauthenticated)?;
+        Ok(ApiCaller {
+            user: CurrentUser {
+                roles: state.roles.roles_for(&user.groups),
+                id: user.id,
+                name: user.name,
+                email: user.email,
+                groups: Some(user.groups),
+            },
+            session_key: format!("token:{}", row.id),
+        })
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-request-config",
+    tag = "organisation",
+    summary = "The organisation's access-request configuration (admins)",
+    responses(
+        (status = 200, description = "config, version, reauthTestPassedAt", body = serde_json::Value),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
+async fn get_config(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let settings =
+        domain::org::settings(&state.db, &caller.user, state.services.provider_configured).await?;
+    Ok(Json(json!({
+        "config": settings.config,
+        "version": settings.version,
+        "reauthTestPassedAt": settings.reauth_test_passed_at,
+    })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PutConfig {
+    /// As `GET` answers it.
+    #[schema(value_type = Object)]
+    config: AccessRequestConfig,
+    /// The version read: a stale one is refused with 409.
+    version: i64,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/access-request-config",
+    tag = "organisation",
+    summary = "Replace the configuration (admins); weakening a control answers RFC 9470",
+    request_body = PutConfig,
+    responses(
+        (status = 200, description = "config and its new version", body = serde_json::Value),
+        (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
+async fn put_config(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Body(body): Body<PutConfig>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let settings = domain::org::save(
+        &state.db,
+        &caller.user,
+        &caller.session_key,
+        &body.config,
+        body.version,
+        state.services.provider_configured,
+        None,
+        &state.services.fallback,
+    )
+    .await?;
+    Ok(Json(
+        json!({ "config": settings.config, "version": settings.version }),
+    ))
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct ItemsQuery {
+    /// Words of the name or description (at most 200 characters).
+    search: Option<String>,
+    /// `application`, `role`, `entitlement` or `access_profile`.
+    kind: Option<String>,
+    /// Opaque: follow the previous page's `next` link.
+    cursor: Option<String>,
+    /// Rows per page, 1 to 100 (default 100).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i64>,
+}
+
+const ITEMS: paging::List = paging::List {
+    name: "access-items",
+    valid: |raw| raw.contains('\u{1f}'),
+};
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-items",
+    tag = "items",
+    summary = "Access items by name (the catalog for non-admins)",
+    params(ItemsQuery),
+    responses(
+        (status = 200, description = "items and next", body = serde_json::Value),
+        (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
+async fn list_items(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Params(q): Params<ItemsQuery>,
+) -> Result<Response, Problem> {
+    let kind = match q.kind.as_deref() {
+        None => None,
+        Some(kind) => Some(ItemKind::parse(kind).ok_or_else(|| {
+            Problem::new(
+                problem::ProblemType::BadQuery,
+                format!("kind: unknown kind {kind:?}"),
+            )
+        })?),
+    };
+    let cursor = paging::decode(ITEMS, q.cursor.as_deref())?;
+    let limit = q.limit.map(|n| n.to_string());
+    let filter = ItemFilter {
+        search: q.search.clone(),
+        kind,
+        catalog_only: false,
+        recent_first: false,
+    };
+    let page = domain::items::list(
+        &state.db,
+        &caller.user,
+        filter,
+        cursor.as_deref(),
+        paging::limit(q.limit)?,
+    )
+    .await?;
+    Ok(paging::page(
+        ITEMS,
+        "items",
+        &page.rows,
+        page.next.as_deref(),
+        "/api/v1/access-items",
+        &[
+            ("search", q.search.as_deref()),
+            ("kind", q.kind.as_deref()),
+            ("limit", limit.as_deref()),
+        ],
+    ))
+}
+
+/// One item with its approval steps (administrators).
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-items/{id}",
+    tag = "items",
+    summary = "One item with its approval steps (admins)",
+    params(("id" = String, Path, description = "The item's id")),
+    responses(
+        (status = 200, description = "item and approval_steps", body = serde_json::Value),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
+async fn get_item(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let (item, steps) = domain::items::with_steps(&state.db, &caller.user, &id).await?;
+    Ok(Json(json!({ "item": item, "approval_steps": steps })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewRequest {
+    item_id: String,
+    justification: String,
+    #[serde(default)]
+    end_date: Option<String>,
+    #[serde(default)]
+    for_user_id: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/access-requests",
+    tag = "requests",
+    summary = "Request access, for yourself or on behalf of someone",
+    request_body = NewRequest,
+    responses(
+        (status = 201, description = "The request as created", body = serde_json::Value),
+        (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
+async fn create_request(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Body(body): Body<NewRequest>,
+) -> Result<Response, Problem> {
+    let input = domain::requests::AccessRequestInput {
+        item_id: body.item_id,
+        justification: body.justification,
+        end_date: body.end_date.unwrap_or_default(),
+        for_user_id: body.for_user_id.unwrap_or_default(),
+    };
+    let id =
+        domain::requests::request_access(&state.db, &caller.user, &input, &state.services.fallback)
+            .await?;
+    let view = domain::requests::view(&state.db, &caller.user, &id).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-requests/{id}",
+    tag = "requests",
+    summary = "One request with its steps",
+    params(("id" = String, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "The request", body = serde_json::Value),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
+async fn get_request(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<app::types::RequestView>, Problem> {
+    Ok(Json(
+        domain::requests::view(&state.db, &caller.user, &id).await?,
+    ))
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct ApprovalsQuery {
+    /// Opaque: follow the previous page's `next` link.
+    cursor: Option<String>,
+    /// Rows per page, 1 to 100 (default 100).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i64>,
+}
+
+const TASKS: paging::List = paging::List {
+    name: "approvals",
+    valid: |raw| app::types::parse_time_cursor(raw).is_some(),
+};
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/approvals",
+    tag = "approvals",
+    summary = "The caller's pending approval tasks, newest first",
+    params(ApprovalsQuery),
+    responses(
+        (status = 200, description = "tasks and next", body = serde_json::Value),
+        (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
+async fn list_approvals(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Params(q): Params<ApprovalsQuery>,
+) -> Result<Response, Problem> {
+    let cursor = paging::decode(TASKS, q.cursor.as_deref())?;
+    let limit = q.limit.map(|n| n.to_string());
+    let page = domain::inbox::inbox(
+        &state.db,
+        &caller.user,
+        cursor.as_deref(),
+        paging::limit(q.limit)?,
+    )
+    .await?;
+    Ok(paging::page(
+        TASKS,
+        "tasks",
+        &page.rows,
+        page.next.as_deref(),
+        "/api/v1/approvals",
+        &[("limit", limit.as_deref())],
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    #[schema(value_type = DecisionName)]
+    decision: Decision,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `approve` or `deny` (a denial needs a comment).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // described only; `Decision` is read
+enum DecisionName {
+    Approve,
+    Deny,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/approvals/{task_id}/decision",
+    tag = "approvals",
+    summary = "Approve or deny a task; one that must be e-signed answers 401 (RFC 9470)",
+    request_body = DecisionBody,
+    params(("task_id" = String, Path, description = "The task's id")),
+    responses(
+        (status = 200, description = "decided: how many tasks", body = serde_json::Value),
+        (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+    )
+)]
+async fn decide(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(task_id): Path<String>,
+    Body(body): Body<DecisionBody>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let caller = domain::approvals::Caller {
+        user: &caller.user,
+        session_key: &caller.session_key,
+        channel: domain::approvals::Channel::Api,
+    };
+    let tasks = [task_id];
+    let command = domain::approvals::DecideCommand {
+        tasks: &tasks,
+        decision: body.decision,
+        comment: &body.comment,
+        proof: None,
+    };
+    let done =
+        domain::approvals::decide(&state.db, &caller, &command, &state.services.fallback).await?;
+    Ok(Json(json!({ "decided": done.len() })))
+}
