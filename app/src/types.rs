@@ -444,6 +444,8 @@ pub struct InboxTask {
     pub end_date: Option<i64>,
     pub created_at: i64,
     pub step: i64,
+    /// "Step 1 of {steps_total}": the item's steps today, never fewer than `step`.
+    pub steps_total: i64,
     /// Approving will ask the approver to sign in again.
     pub needs_reauth: bool,
 }

@@ -116,3 +116,65 @@ async fn a_plain_form_approval_is_signed_at_the_provider_and_errors_come_back_to
         "the page says done"
     );
 }
+
+/// The new token in a page's HTML (`data-testid="new-token"`), if shown.
+fn shown_token(html: &str) -> Option<String> {
+    let tag = html.find("data-testid=\"new-token\"")?;
+    let start = tag + html[tag..].find('>')? + 1;
+    let end = html[start..].find('<')?;
+    Some(html[start..start + end].to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_form_token_is_created_after_signing_in_again_and_its_secret_shown_once() {
+    let app = TestApp::spawn().await;
+    let alice = app.new_browser();
+    alice.sign_in("alice").await;
+
+    // Create: straight on to the re-authentication; no token yet.
+    let (status, to_provider) = post_form(
+        &alice,
+        "/tokens",
+        "/api/tokens/create",
+        &[("name", "Nightly export"), ("days", "30")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let challenge = to_provider
+        .strip_prefix("/auth/reauth/")
+        .unwrap_or_else(|| panic!("to the re-authentication, not {to_provider}"))
+        .to_owned();
+    let (_, signed) = alice.reauthenticate(&challenge, "alice").await;
+    assert_eq!(signed, format!("/tokens?signed={challenge}"));
+
+    // Complete by a plain post: back to the page, which shows the secret once.
+    let (status, back) = post_form(
+        &alice,
+        &signed,
+        "/api/signed/complete",
+        &[("challenge_id", &challenge)],
+    )
+    .await;
+    assert!(status.is_redirection(), "{status}");
+    assert!(back.ends_with(&signed), "back to the tokens page: {back}");
+    let first = alice.get(&signed).await.text().await.expect("the page");
+    let secret = shown_token(&first).unwrap_or_else(|| panic!("the secret is shown: {first}"));
+    let api = reqwest::Client::new()
+        .get(app.url("/api/v1/access-items"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .expect("the API answers");
+    assert_eq!(
+        api.status(),
+        StatusCode::OK,
+        "the shown secret is the token"
+    );
+
+    let again = alice.get(&signed).await.text().await.expect("the page");
+    assert_eq!(shown_token(&again), None, "shown once, never again");
+    assert!(
+        again.contains("Signed and done"),
+        "the page says it is done"
+    );
+}

@@ -38,6 +38,62 @@ pub async fn signed_action_pending(challenge_id: String) -> Result<bool, AppErro
     )
 }
 
+/// Session key of a secret a plain form's completion made (a new token): the
+/// post is answered with a redirect, so the page it lands on shows the secret
+/// from here, once.
+#[cfg(feature = "ssr")]
+const SHOWN_ONCE: &str = "shown_once";
+
+/// The secret made by completing the signed action `challenge_id` from a
+/// plain form (no WebAssembly), taken out of the session: the page that
+/// follows the post shows it, and no later page can.
+#[server(endpoint = "signed/secret")]
+pub async fn take_signed_secret(challenge_id: String) -> Result<Option<String>, AppError> {
+    crate::auth::require_session()?;
+    let session = session()?;
+    let stored = session
+        .get::<(String, String)>(SHOWN_ONCE)
+        .await
+        .map_err(|_| AppError::Internal)?;
+    match stored {
+        Some((challenge, secret)) if challenge == challenge_id => {
+            session
+                .remove::<(String, String)>(SHOWN_ONCE)
+                .await
+                .map_err(|_| AppError::Internal)?;
+            Ok(Some(secret))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The caller's session (the session layer puts it in the request).
+#[cfg(feature = "ssr")]
+fn session() -> Result<tower_sessions::Session, AppError> {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<tower_sessions::Session>().cloned())
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// A secret the completion made: a plain form's post is redirected back to
+/// its page (the answer's body is lost), so the secret waits in the session
+/// for that page ([`take_signed_secret`]).
+#[cfg(feature = "ssr")]
+async fn keep_for_plain_form(
+    challenge_id: &str,
+    outcome: SignedOutcome,
+) -> Result<SignedOutcome, AppError> {
+    if let Some(secret) = &outcome.secret
+        && super::plain_form_post()
+    {
+        session()?
+            .insert(SHOWN_ONCE, (challenge_id, secret))
+            .await
+            .map_err(|_| AppError::Internal)?;
+    }
+    Ok(outcome)
+}
+
 #[server(endpoint = "signed/complete")]
 pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcome, AppError> {
     use crate::domain::{
@@ -155,19 +211,21 @@ pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcom
         SignedAction::TokenCreate { name, days } => {
             let (_, token) =
                 tokens::create(&s.db, admin, (&name, days), s.token_max_days, proof).await?;
-            Ok(SignedOutcome {
+            let outcome = SignedOutcome {
                 message: "Signed and created. Copy your token now: it is shown only once.".into(),
                 secret: Some(token),
-            })
+            };
+            keep_for_plain_form(&challenge_id, outcome).await
         }
         SignedAction::DirectoryTokenCreate { name, days } => {
             let (_, token) = directory::tokens::create(&s.db, admin, (&name, days), proof).await?;
-            Ok(SignedOutcome {
+            let outcome = SignedOutcome {
                 message: "Signed and created. Copy the directory token now: it is shown only \
                           once."
                     .into(),
                 secret: Some(token),
-            })
+            };
+            keep_for_plain_form(&challenge_id, outcome).await
         }
         SignedAction::ProviderTest { .. } => Err(AppError::Invalid(
             "The provider test completes at the provider; nothing to do here.".into(),

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::signed::{CompleteSignedAction, signed_action_pending},
+    api::signed::{CompleteSignedAction, signed_action_pending, take_signed_secret},
     query::urlencode,
     types::{AppError, RequestStatus, TaskState},
 };
@@ -29,6 +29,7 @@ where
 {
     move || match value.get() {
         Some(Err(AppError::Field { field: f, message })) if f == field => {
+            focus_first_error();
             Some(view! { <p class="field-error" id=format!("{field}-error")>{message}</p> })
         }
         _ => None,
@@ -46,7 +47,37 @@ where
         Some(Err(AppError::ReauthRequired { challenge_id })) => {
             Some(view! { <ReauthHandOff challenge_id/> }.into_any())
         }
-        Some(Err(err)) => Some(view! { <Alert message=err.to_string() error=true/> }.into_any()),
+        Some(Err(err)) => {
+            focus_first_error();
+            Some(view! {
+                <p class="alert alert-error" role="alert" tabindex="-1" data-form-error="">{err.to_string()}</p>
+            }.into_any())
+        }
+    }
+}
+
+/// After a failed submission the keyboard goes to the first error on the
+/// page: into the field it is about, or onto the form's error itself. Call it
+/// where an error is rendered; the focus moves once the error is on screen.
+pub fn focus_first_error() {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| request_animation_frame(focus_first_error_now));
+}
+
+#[cfg(feature = "hydrate")]
+fn focus_first_error_now() {
+    use wasm_bindgen::JsCast;
+    let Ok(Some(error)) = document().query_selector(".field-error, [data-form-error]") else {
+        return;
+    };
+    let field = error.closest(".field").ok().flatten().and_then(|f| {
+        f.query_selector("input:not([type=hidden]), textarea, select")
+            .ok()
+            .flatten()
+    });
+    let target = field.unwrap_or(error);
+    if let Ok(target) = target.dyn_into::<leptos::web_sys::HtmlElement>() {
+        let _ = target.focus();
     }
 }
 
@@ -117,10 +148,15 @@ pub fn SignedActionBanner(#[prop(optional, into)] on_done: Option<Callback<()>>)
     };
     // Without WebAssembly the button posts the form, and the page comes back
     // here: it then says the action is done instead of offering it again.
+    // A plain form's completion that made a secret (a new token) left it in
+    // the session for this page: shown here once.
     let pending = Resource::new(signed, |id| async move {
         match id {
-            Some(id) => signed_action_pending(id).await.unwrap_or(true),
-            None => false,
+            Some(id) => {
+                let secret = take_signed_secret(id.clone()).await.ok().flatten();
+                (signed_action_pending(id).await.unwrap_or(true), secret)
+            }
+            None => (false, None),
         }
     });
     view! {
@@ -130,10 +166,11 @@ pub fn SignedActionBanner(#[prop(optional, into)] on_done: Option<Callback<()>>)
                 <input type="hidden" name="challenge_id" value=challenge_id/>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let pending = pending.await;
+                        let (pending, secret) = pending.await;
                         move || match value.get() {
                             None if !pending => view! {
                                 <Alert message="Signed and done: your signed action is complete."/>
+                                {secret.clone().map(|secret| view! { <NewSecret secret/> })}
                             }.into_any(),
                             None => view! {
                                 <div class="alert alert-info" role="status">
@@ -143,12 +180,7 @@ pub fn SignedActionBanner(#[prop(optional, into)] on_done: Option<Callback<()>>)
                             }.into_any(),
                             Some(Ok(done)) => view! {
                                 <Alert message=done.message/>
-                                {done.secret.map(|secret| view! {
-                                    <div class="alert alert-ok" role="status">
-                                        <p class="font-semibold">"Your new token — copy it now, it is not shown again:"</p>
-                                        <p><code class="break-all" data-testid="new-token">{secret}</code></p>
-                                    </div>
-                                })}
+                                {done.secret.map(|secret| view! { <NewSecret secret/> })}
                             }.into_any(),
                             Some(Err(err)) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
                         }
@@ -156,6 +188,50 @@ pub fn SignedActionBanner(#[prop(optional, into)] on_done: Option<Callback<()>>)
                 </Suspense>
             </ActionForm>
         })}
+    }
+}
+
+/// A secret shown once (a new token), selectable, with a Copy button.
+#[component]
+pub fn NewSecret(secret: String) -> impl IntoView {
+    view! {
+        <div class="alert alert-ok" role="status">
+            <p class="font-semibold">"Your new token — copy it now, it is not shown again:"</p>
+            <p><code class="break-all" data-testid="new-token">{secret.clone()}</code></p>
+            <CopyButton text=secret label="Copy the new token"/>
+        </div>
+    }
+}
+
+/// "Copy": puts `text` on the clipboard (`navigator.clipboard`) and says so.
+/// Without WebAssembly the button does nothing, and the text beside it stays
+/// visible and selectable.
+#[component]
+pub fn CopyButton(text: String, #[prop(into)] label: String) -> impl IntoView {
+    let (copied, set_copied) = signal(false);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        set_copied.set(clipboard::write_text(&text).is_ok());
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&text, set_copied);
+    };
+    view! {
+        <div class="mt-2 flex items-center gap-2">
+            <button type="button" class="button-secondary" aria-label=label on:click=copy>"Copy"</button>
+            <span role="status">{move || copied.get().then_some("Copied.")}</span>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod clipboard {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `navigator.clipboard.writeText(text)`: refused outside a secure context.
+        #[wasm_bindgen(js_namespace = ["navigator", "clipboard"], js_name = writeText, catch)]
+        pub fn write_text(text: &str) -> Result<JsValue, JsValue>;
     }
 }
 

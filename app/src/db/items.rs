@@ -383,6 +383,28 @@ pub async fn steps<'c, E: Executor<'c, Database = Any>>(
     Ok(steps)
 }
 
+/// How many approval steps each of `item_ids` has today, as `(item_id, count)`
+/// (an item without steps is left out). One statement for a whole page.
+pub async fn step_counts<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    item_ids: &[&str],
+) -> Result<Vec<(String, i64)>, DbError> {
+    if item_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=item_ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT item_id, COUNT(*) FROM approval_steps WHERE item_id IN ({}) GROUP BY item_id",
+        list.join(", ")
+    );
+    let query = item_ids
+        .iter()
+        .fold(sqlx::query_as::<_, (String, i64)>(&sql), |q, id| {
+            q.bind(*id)
+        });
+    Ok(query.fetch_all(ex).await?)
+}
+
 /// Replaces the steps of an item.
 pub async fn replace_steps(
     tx: &mut super::Tx,

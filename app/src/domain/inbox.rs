@@ -5,7 +5,7 @@
 use super::{DomainError, approvals::actor_groups, org, routing::needs_reauth};
 use crate::{
     db::{
-        Db,
+        Db, items,
         requests::{self as store, RequestSummary},
         tasks::{self, TaskRow},
     },
@@ -52,9 +52,24 @@ async fn pending(
     let before = before.and_then(parse_time_cursor);
     let rows = tasks::inbox(db.pool(), &actor.id, &groups, before, limit + 1).await?;
     let page = Page::from_overfetch(rows, limit, |(t, _)| format!("{}_{}", t.created_at, t.id));
+    let mut item_ids: Vec<&str> = page
+        .rows
+        .iter()
+        .map(|(_, s)| s.request.item_id.as_str())
+        .collect();
+    item_ids.sort_unstable();
+    item_ids.dedup();
+    let counts = items::step_counts(db.pool(), &item_ids).await?;
+    let steps_of = |item_id: &str| {
+        counts
+            .iter()
+            .find(|(id, _)| id == item_id)
+            .map_or(0, |(_, n)| *n)
+    };
     let mut out = Vec::with_capacity(page.rows.len());
     for (task, summary) in page.rows {
-        out.push(inbox_task(config, task, summary));
+        let steps = steps_of(&summary.request.item_id);
+        out.push(inbox_task(config, task, summary, steps));
     }
     Ok(Page {
         rows: out,
@@ -62,7 +77,14 @@ async fn pending(
     })
 }
 
-fn inbox_task(config: &AccessRequestConfig, task: TaskRow, s: RequestSummary) -> InboxTask {
+/// One task as the inbox shows it; `item_steps` is how many steps its item
+/// has today (as the request page counts them: never fewer than the step reached).
+fn inbox_task(
+    config: &AccessRequestConfig,
+    task: TaskRow,
+    s: RequestSummary,
+    item_steps: i64,
+) -> InboxTask {
     let needs = needs_reauth(
         config,
         s.item_requires_reauth,
@@ -81,6 +103,7 @@ fn inbox_task(config: &AccessRequestConfig, task: TaskRow, s: RequestSummary) ->
         end_date: s.request.end_date,
         created_at: task.created_at,
         step: task.position + 1,
+        steps_total: item_steps.max(task.position + 1),
         needs_reauth: needs,
     }
 }

@@ -28,17 +28,13 @@ pub fn InboxPage() -> impl IntoView {
     let decide = ServerAction::<Decide>::new();
     let act = ServerAction::<ActOnTask>::new();
     let (signed_done, set_signed_done) = signal(0);
+    // One card's decision does not reload the list: the cards stay as they
+    // are (with what was typed in them) and the decided one goes.
     let tasks = Resource::new(
-        move || {
-            (
-                after(),
-                decide.version().get(),
-                act.version().get(),
-                signed_done.get(),
-            )
-        },
+        move || (after(), decide.version().get(), signed_done.get()),
         |(a, ..)| inbox(a),
     );
+    let gone = RwSignal::new(Vec::<String>::new());
     // Which task the last single-task action was about (its card shows the error).
     let last_task = RwSignal::new(None::<String>);
     Effect::new(move |_| {
@@ -46,6 +42,17 @@ pub fn InboxPage() -> impl IntoView {
         act.version().get();
         signed_done.get();
         crate::components::session::inbox_changed();
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = act.value().get()
+            && let Some(id) = last_task.get_untracked()
+        {
+            gone.update(|ids| {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            });
+        }
     });
     view! {
         <Title text="Inbox"/>
@@ -77,7 +84,10 @@ pub fn InboxPage() -> impl IntoView {
                     Ok((_, page)) if page.rows.is_empty() => view! {
                         <p class="mt-6">"Nothing waits for you. Decided tasks are in the request pages."</p>
                     }.into_any(),
-                    Ok((read_only, page)) => view! {
+                    Ok((read_only, page)) => {
+                        let ids: Vec<String> = page.rows.iter().map(|t| t.task_id.clone()).collect();
+                        let all_gone = move || gone.with(|g| ids.iter().all(|id| g.contains(id)));
+                        view! {
                         {read_only.then(|| view! {
                             <p class="alert alert-info mt-6" role="status">
                                 "Your organisation decides approvals in its own system "
@@ -87,13 +97,17 @@ pub fn InboxPage() -> impl IntoView {
                         })}
                         {(!read_only).then(|| view! { <BatchReview decide rows=page.rows.clone()/> })}
                         {(!read_only).then(|| view! { <BatchDecision/> })}
+                        {move || all_gone().then(|| view! {
+                            <p class="mt-6">"Nothing else waits for you on this page."</p>
+                        })}
                         <ul class="mt-4 flex flex-col gap-4">
                             {page.rows.into_iter().map(|task| view! {
-                                <TaskCard task act last_task read_only/>
+                                <TaskCard task act last_task gone read_only/>
                             }).collect_view()}
                         </ul>
                         <Pager next=page.next base="/inbox"/>
-                    }.into_any(),
+                    }.into_any()
+                    }
                     Err(err) => view! { <Alert message=err.to_string() error=true/> }.into_any(),
                 }
             })}
@@ -218,9 +232,15 @@ fn TaskCard(
     task: InboxTask,
     act: ServerAction<ActOnTask>,
     last_task: RwSignal<Option<String>>,
+    gone: RwSignal<Vec<String>>,
     read_only: bool,
 ) -> impl IntoView {
     let id = task.task_id.clone();
+    // Decided here (or handed over): hidden, and out of the batch.
+    let decided = {
+        let id = id.clone();
+        move || gone.with(|g| g.contains(&id))
+    };
     let heading_id = format!("task-{id}");
     let labelled_by = heading_id.clone();
     let what = match task.request_kind {
@@ -229,14 +249,18 @@ fn TaskCard(
     };
     let title = format!("{what} {}", task.item_name);
     view! {
-        <li class="card" aria-labelledby=labelled_by>
+        <li class="card" aria-labelledby=labelled_by style:display=move || decided().then_some("none")>
             <div class="flex flex-wrap items-center justify-between gap-2">
                 <h2 id=heading_id class="text-xl font-bold">{title.clone()}</h2>
                 {task.needs_reauth.then(|| view! { <span class="badge badge-sign">"Signature required"</span> })}
             </div>
             {(!read_only).then(|| view! {
                 <label class="mt-2 flex items-center gap-2 text-sm">
-                    <input type="checkbox" name="task_ids[]" value=id.clone() form=BATCH_FORM/>
+                    <input type="checkbox" name="task_ids[]" value=id.clone() form=BATCH_FORM
+                        disabled={
+                            let decided = decided.clone();
+                            move || decided()
+                        }/>
                     "Select " {title.clone()}
                 </label>
             })}
@@ -247,7 +271,7 @@ fn TaskCard(
                 <dt>"Justification"</dt><dd>{task.justification.clone()}</dd>
                 <dt>"End date"</dt><dd>{task.end_date.map(format_date).unwrap_or_else(|| "none".into())}</dd>
                 <dt>"Waiting since"</dt><dd>{format_utc(task.created_at)}</dd>
-                <dt>"Step"</dt><dd>{task.step}</dd>
+                <dt>"Step"</dt><dd>{format!("Step {} of {}", task.step, task.steps_total)}</dd>
             </dl>
             <p class="mt-2"><a class="link" href=format!("/requests/{}", task.request_id)>"Request details"</a></p>
             {(!read_only).then(|| view! { <DecisionForm id act last_task/> })}
@@ -318,8 +342,9 @@ fn DecisionForm(
                     }
                     aria-invalid=move || has_error.get().to_string()>{initial_comment}</textarea>
                 <p class="hint">"Required to deny or reassign."</p>
-                {move || error().map(|message| view! {
-                    <p class="field-error" id=error_id.clone() role="alert">{message}</p>
+                {move || error().map(|message| {
+                    crate::components::ui::focus_first_error();
+                    view! { <p class="field-error" id=error_id.clone() role="alert">{message}</p> }
                 })}
             </div>
             // Before the buttons: Enter in its search box searches (the

@@ -9,7 +9,7 @@ use crate::{
     api::tokens::{CreateToken, RevokeToken, TokenView, list_tokens},
     components::{
         loaded::LoadedList,
-        ui::{Alert, ConfirmPanel, SignedActionBanner, field_error, form_error},
+        ui::{Alert, ConfirmPanel, NewSecret, SignedActionBanner, field_error, form_error},
     },
     types::format_utc,
 };
@@ -45,12 +45,7 @@ pub fn TokensPage() -> impl IntoView {
         </p>
         <SignedActionBanner on_done=Callback::new(move |_| set_signed.update(|n| *n += 1))/>
         {move || match created.get() {
-            Some(Ok(token)) => Some(view! {
-                <div class="alert alert-ok" role="status">
-                    <p class="font-semibold">"Your new token — copy it now, it is not shown again:"</p>
-                    <p><code class="break-all" data-testid="new-token">{token}</code></p>
-                </div>
-            }),
+            Some(Ok(token)) => Some(view! { <NewSecret secret=token/> }),
             _ => None,
         }}
         <ActionForm action=create attr:class="card mt-6 flex flex-wrap items-end gap-4">
