@@ -280,6 +280,26 @@ async fn provider_failed(state: &AppState, err: ProviderError, nonce: CspNonce) 
     (state.problem_page)(problem, nonce).await
 }
 
+/// How long the app's render of a sign-in problem page may take before the
+/// plain page answers instead.
+const PROBLEM_PAGE_RENDER_BOUND: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// The sign-in problem page without the app around it: its title, its
+/// explanation (fixed texts, no input) and the way back to sign-in.
+fn plain_problem_page(problem: SignInProblem) -> Response {
+    let status = StatusCode::from_u16(problem.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Countersign</title></head><body><main id=\"main\">\
+         <h1>{title}</h1><p role=\"alert\">{explanation}</p>\
+         <p><a href=\"/auth/login\">Sign in</a></p></main></body></html>",
+        title = problem.title(),
+        explanation = problem.explanation(),
+    );
+    (status, axum::response::Html(html)).into_response()
+}
+
 /// Builds the renderer of sign-in problem pages from the Leptos app.
 pub fn problem_page_renderer(
     context: impl Fn() + Clone + Send + Sync + 'static,
@@ -295,14 +315,43 @@ pub fn problem_page_renderer(
                 .body(Body::empty())
                 .unwrap_or_default();
             request.extensions_mut().insert(nonce);
-            render(request).await
+            // The problem page must always answer: a render that has not
+            // produced its response in time gives way to the same words in a
+            // plain page (seen rarely under load in the hostile-token tests,
+            // where the callback then never answered).
+            match tokio::time::timeout(PROBLEM_PAGE_RENDER_BOUND, render(request)).await {
+                Ok(response) => response,
+                Err(_) => {
+                    tracing::warn!(
+                        problem = problem.slug(),
+                        "the sign-in problem page did not render in time; answering the plain page"
+                    );
+                    plain_problem_page(problem)
+                }
+            }
         })
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::{SignInProblem, local_path, plain_problem_page};
+
+    #[tokio::test]
+    async fn the_plain_problem_page_says_what_the_apps_page_says() {
+        let response = plain_problem_page(SignInProblem::Rejected);
+        assert_eq!(response.status(), axum::http::StatusCode::BAD_REQUEST);
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .expect("the page's body");
+        let page = String::from_utf8_lossy(&body);
+        assert!(page.contains("<h1>Sign-in refused</h1>"), "{page}");
+        assert!(
+            page.contains(SignInProblem::Rejected.explanation()),
+            "{page}"
+        );
+        assert!(page.contains("href=\"/auth/login\""), "{page}");
+    }
 
     #[test]
     fn next_stays_on_this_site() {

@@ -60,7 +60,7 @@ impl SignInProblem {
         }
     }
 
-    fn title(self) -> &'static str {
+    pub fn title(self) -> &'static str {
         match self {
             SignInProblem::ProviderUnavailable => "The identity provider cannot be reached",
             SignInProblem::Cancelled => "Sign-in cancelled",
@@ -72,7 +72,7 @@ impl SignInProblem {
         }
     }
 
-    fn explanation(self) -> &'static str {
+    pub fn explanation(self) -> &'static str {
         match self {
             SignInProblem::ProviderUnavailable => {
                 "Countersign could not reach your organisation's identity provider, so nobody can \
