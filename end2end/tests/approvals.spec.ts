@@ -69,7 +69,7 @@ test('two named approvers approve in turn from their inboxes and the requester g
   await openInbox(dave);
   const davesTask = inboxTask(dave, name);
   await expect(davesTask).toHaveCount(1);
-  await expect(davesTask.getByRole('definition').last()).toHaveText('2'); // Step
+  await expect(davesTask.getByRole('definition').last()).toHaveText('Step 2 of 2');
   await screenshot(dave, 'approvals-inbox-dave');
   await decideTask(dave, name, 'Approve');
   await expectAccessible(dave);

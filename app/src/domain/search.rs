@@ -22,7 +22,7 @@ pub fn search_text(query: &str) -> Result<&str, DomainError> {
 
 /// The most words a search of several words may have: each is one more
 /// condition of the query.
-pub const SEARCH_MAX_WORDS: usize = 8;
+pub const SEARCH_MAX_WORDS: usize = 16;
 
 /// `query` trimmed, as `search_text`, and of at most `SEARCH_MAX_WORDS` words.
 pub fn words_text(query: &str) -> Result<&str, DomainError> {

@@ -193,12 +193,12 @@ async fn an_edited_item_is_found_by_its_new_words_only() {
 async fn a_search_of_too_many_words_is_refused_with_a_reason() {
     let w = catalog().await;
     let filter = ItemFilter {
-        search: Some("a b c d e f g h i".into()),
+        search: Some("a b c d e f g h i j k l m n o p q".into()),
         ..Default::default()
     };
     let refused = item_rules::list(&w.db, &w.alice, filter, None, 10).await;
     assert!(
-        matches!(&refused, Err(DomainError::Invalid { message, .. }) if message.contains("8 words")),
+        matches!(&refused, Err(DomainError::Invalid { message, .. }) if message.contains("16 words")),
         "{refused:?}"
     );
 }
