@@ -24,6 +24,7 @@ pub mod telemetry;
 pub mod unsubscribe;
 
 use std::sync::Arc;
+use tower_http::compression::{Predicate, predicate::DefaultPredicate};
 
 use app::{
     auth::SessionLimits,
@@ -223,8 +224,14 @@ impl Countersign {
                 security_headers::security_headers,
             ))
             // brotli or gzip, as the browser asks; the /pkg files come
-            // precompressed (`Content-Encoding` set) and are left alone.
-            .layer(tower_http::compression::CompressionLayer::new())
+            // precompressed (`Content-Encoding` set) and are left alone, and
+            // so are downloads (the audit export streams its file: Chromium
+            // cancelled the compressed download).
+            .layer(
+                tower_http::compression::CompressionLayer::new().compress_when(
+                    DefaultPredicate::new().and(not_a_download as fn(_, _, &_, &_) -> bool),
+                ),
+            )
             .layer(middleware::from_fn_with_state(
                 state.metrics.clone(),
                 metrics::track,
@@ -416,9 +423,54 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: no new connections, finishing requests under way");
 }
 
+/// A response that is not a file to save (`Content-Disposition: attachment`):
+/// the router compresses only these.
+fn not_a_download(
+    _: axum::http::StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    !headers
+        .get(axum::http::header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("attachment")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use axum::serve::Listener;
+
+    #[test]
+    fn downloads_are_not_compressed_and_pages_may_be() {
+        use axum::http::{Extensions, HeaderMap, StatusCode, Version, header};
+        let download = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_DISPOSITION,
+                value.parse().expect("a header value"),
+            );
+            super::not_a_download(
+                StatusCode::OK,
+                Version::HTTP_11,
+                &headers,
+                &Extensions::new(),
+            )
+        };
+        assert!(!download("attachment; filename=\"countersign-audit.csv\""));
+        assert!(!download("Attachment"));
+        assert!(download("inline"));
+        assert!(super::not_a_download(
+            StatusCode::OK,
+            Version::HTTP_11,
+            &HeaderMap::new(),
+            &Extensions::new()
+        ));
+    }
 
     #[tokio::test]
     async fn accepted_sockets_send_without_delay() {
