@@ -16,6 +16,7 @@ pub mod demo;
 pub mod health;
 mod jobs;
 pub mod metrics;
+pub mod page_deadline;
 pub mod provisioning_cli;
 pub mod rate_limit;
 pub mod scim;
@@ -169,6 +170,15 @@ impl Countersign {
 
         let routes = generate_route_list(app::App);
         let leptos_options = state.leptos_options.clone();
+        // The pages, each whole within its deadline (`page_deadline`).
+        let pages = Router::new()
+            .leptos_routes_with_context(
+                &state,
+                routes,
+                page_context(state.services.clone()),
+                move || app::shell(leptos_options.clone()),
+            )
+            .layer(middleware::from_fn(page_deadline::whole_in_time));
         // The web app (sessions, the guard, CSRF, 64 KiB bodies) and, beside
         // it, SCIM (a bearer token per request, no cookies, larger bodies):
         // both behind the security headers and the request log.
@@ -181,12 +191,7 @@ impl Countersign {
             .merge(auth::routes())
             .merge(unsubscribe::routes())
             .merge(api_v1::routes())
-            .leptos_routes_with_context(
-                &state,
-                routes,
-                page_context(state.services.clone()),
-                move || app::shell(leptos_options.clone()),
-            )
+            .merge(pages)
             .fallback(leptos_axum::file_and_error_handler_with_context::<
                 AppState,
                 _,
