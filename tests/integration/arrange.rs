@@ -32,14 +32,27 @@ impl TestApp {
     /// An item carol (signed in once) made and owns, with `approver` its one step.
     pub async fn item_approved_by(&self, name: &str, approver: &CurrentUser) -> AccessItem {
         let carol = self.person("carol", &[Role::Admin]).await;
+        let step = Approver::User {
+            user_id: approver.id.clone(),
+        };
+        self.item_owned_by(&carol, name, &[step]).await
+    }
+
+    /// An item `owner` made and owns, with these approval steps.
+    pub async fn item_owned_by(
+        &self,
+        owner: &CurrentUser,
+        name: &str,
+        steps: &[Approver],
+    ) -> AccessItem {
         let item = items::create(
             &self.db,
-            &carol,
+            owner,
             &ItemInput {
                 kind: "application".into(),
                 name: name.into(),
                 description: format!("{name} for tests"),
-                owner_id: carol.id.clone(),
+                owner_id: owner.id.clone(),
                 requestable: true,
                 enabled: true,
             },
@@ -48,14 +61,9 @@ impl TestApp {
         .expect("item");
         items::set_steps(
             &self.db,
-            (&carol, "arrange"),
+            (owner, "arrange"),
             (&item.id, item.version),
-            (
-                &[Approver::User {
-                    user_id: approver.id.clone(),
-                }],
-                &self.fallback.roles,
-            ),
+            (steps, &self.fallback.roles),
             None,
         )
         .await

@@ -5,11 +5,7 @@
 
 use app::{
     db::{groups, org_config, tasks},
-    domain::{
-        audit::AuditActor,
-        identity,
-        items::{self, ItemInput},
-    },
+    domain::{audit::AuditActor, identity},
     types::{
         AccessItem, AccessRequestConfig, Approver, CurrentUser, RequestOnBehalfOfConfig, Role,
     },
@@ -54,29 +50,7 @@ async fn approvals(app: &TestApp, token: &str) -> (StatusCode, Vec<String>) {
 /// An item carol owns with these steps.
 async fn item_with(app: &TestApp, name: &str, steps: &[Approver]) -> AccessItem {
     let carol = app.person("carol", &[Role::Admin]).await;
-    let item = items::create(
-        &app.db,
-        &carol,
-        &ItemInput {
-            kind: "application".into(),
-            name: name.into(),
-            description: format!("{name} for tests"),
-            owner_id: carol.id.clone(),
-            requestable: true,
-            enabled: true,
-        },
-    )
-    .await
-    .expect("item");
-    items::set_steps(
-        &app.db,
-        (&carol, "arrange"),
-        (&item.id, item.version),
-        (steps, &app.fallback.roles),
-        None,
-    )
-    .await
-    .expect("steps")
+    app.item_owned_by(&carol, name, steps).await
 }
 
 /// The directory sets `who`'s manager.

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::{
-    reauth::{reauthenticate, scene},
+    reauth::{approve, challenge_in, reauthenticate, scene},
     support::TestApp,
 };
 
@@ -200,22 +200,9 @@ async fn metrics_move_with_an_e_signed_approval() {
         1.0
     );
 
-    let (status, body) = s
-        .bob
-        .server_fn(
-            "/api/inbox/decide",
-            &[
-                ("task_ids[0]", s.task.as_str()),
-                ("decision", "approve"),
-                ("comment", "Checked with HR"),
-            ],
-        )
-        .await;
+    let (status, body) = approve(&s).await;
     assert_ne!(status, StatusCode::OK);
-    let challenge = body["ReauthRequired"]["challenge_id"]
-        .as_str()
-        .expect("a challenge")
-        .to_owned();
+    let challenge = challenge_in(&body);
     reauthenticate(&s.bob, &challenge, "bob").await;
     let (status, body) = s
         .bob

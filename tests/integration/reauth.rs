@@ -33,7 +33,7 @@ async fn server_fn(browser: &Browser, path: &str, form: &[(&str, &str)]) -> (Sta
     )
 }
 
-fn challenge_in(body: &Value) -> String {
+pub fn challenge_in(body: &Value) -> String {
     body["ReauthRequired"]["challenge_id"]
         .as_str()
         .unwrap_or_else(|| panic!("expected ReauthRequired, got {body}"))
@@ -101,7 +101,8 @@ pub async fn scene(app: TestApp) -> Scene {
     }
 }
 
-async fn approve(s: &Scene) -> (StatusCode, Value) {
+/// bob approves his task (it needs a signature): the app's answer.
+pub async fn approve(s: &Scene) -> (StatusCode, Value) {
     server_fn(
         &s.bob,
         "/api/inbox/decide",

@@ -112,6 +112,14 @@ impl Scim {
             .await
     }
 
+    /// A PATCH applied only if the resource is still at `version` (`If-Match`).
+    pub async fn patch_if_match(&self, path: &str, version: &str, operations: Value) -> Answer {
+        let body = json!({ "schemas": [PATCH_OP], "Operations": operations });
+        let request = self.request(Method::PATCH, path);
+        self.send(request.header("if-match", version).json(&body))
+            .await
+    }
+
     pub async fn delete(&self, path: &str) -> Answer {
         self.send(self.request(Method::DELETE, path)).await
     }

@@ -301,24 +301,13 @@ async fn if_match_names_the_version_and_a_stale_one_is_412() {
     let path = format!("/Users/{id}");
     let first = scim.get(&path).await;
     assert_eq!(first.etag(), "W/\"1\"");
-    let rename = json!({"schemas": [PATCH_OP],
-        "Operations": [{"op": "replace", "path": "displayName", "value": "Lin"}]});
+    let rename = json!([{"op": "replace", "path": "displayName", "value": "Lin"}]);
     let applied = scim
-        .send(
-            scim.request(Method::PATCH, &path)
-                .header("if-match", first.etag())
-                .json(&rename),
-        )
+        .patch_if_match(&path, &first.etag(), rename.clone())
         .await;
     assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
     assert_eq!(applied.etag(), "W/\"2\"");
-    let stale = scim
-        .send(
-            scim.request(Method::PATCH, &path)
-                .header("if-match", first.etag())
-                .json(&rename),
-        )
-        .await;
+    let stale = scim.patch_if_match(&path, &first.etag(), rename).await;
     stale.assert_error(412, None);
     let unchanged = scim
         .send(

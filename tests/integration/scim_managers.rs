@@ -3,15 +3,12 @@
 //! manager, and a deleted manager leaves no reference behind; a person's
 //! version (ETag) moves when a group change alters the groups they show.
 
-use app::{
-    domain::items::{self, ItemInput},
-    types::{AccessItem, Approver, CurrentUser, Role},
-};
-use reqwest::{Method, StatusCode};
+use app::types::{AccessItem, Approver, CurrentUser, Role};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    scim_client::{ENTERPRISE, GROUP, PATCH_OP, Scim, audit_of},
+    scim_client::{ENTERPRISE, GROUP, Scim, audit_of},
     support::TestApp,
 };
 
@@ -30,29 +27,8 @@ async fn pushed(scim: &Scim, login: &str, roles: &[Role]) -> CurrentUser {
 }
 
 async fn manager_step_item(app: &TestApp, owner: &CurrentUser) -> AccessItem {
-    let item = items::create(
-        &app.db,
-        owner,
-        &ItemInput {
-            kind: "application".into(),
-            name: "Payroll".into(),
-            description: "Payroll for tests".into(),
-            owner_id: owner.id.clone(),
-            requestable: true,
-            enabled: true,
-        },
-    )
-    .await
-    .expect("item");
-    items::set_steps(
-        &app.db,
-        (owner, "arrange"),
-        (&item.id, item.version),
-        (&[Approver::Manager], &app.fallback.roles),
-        None,
-    )
-    .await
-    .expect("steps")
+    app.item_owned_by(owner, "Payroll", &[Approver::Manager])
+        .await
 }
 
 async fn set_manager(scim: &Scim, who: &str, manager: &str) {
@@ -160,15 +136,8 @@ async fn a_group_change_gives_each_member_a_new_version() {
     assert_eq!(joined.body["groups"][0]["display"], "Ops");
     assert_ne!(joined.etag(), first.etag(), "joining shows in her groups");
     // A client holding the old version is told it is stale.
-    let rename = json!({"schemas": [PATCH_OP],
-        "Operations": [{"op": "replace", "path": "displayName", "value": "Kim"}]});
-    let stale = scim
-        .send(
-            scim.request(Method::PATCH, &path)
-                .header("if-match", first.etag())
-                .json(&rename),
-        )
-        .await;
+    let rename = json!([{"op": "replace", "path": "displayName", "value": "Kim"}]);
+    let stale = scim.patch_if_match(&path, &first.etag(), rename).await;
     stale.assert_error(412, None);
 
     let renamed = scim
