@@ -367,7 +367,8 @@ pub struct TaskView {
     pub decided_at: Option<i64>,
     pub comment: Option<String>,
     pub automatic: bool,
-    /// "re-authenticated at …" evidence of an e-signed approval.
+    /// "re-authenticated at …" evidence of an e-signed approval (the request's
+    /// own page only; lists leave it out).
     pub signed_auth_time: Option<i64>,
 }
 
@@ -386,9 +387,11 @@ pub struct RequestView {
     pub status: RequestStatus,
     pub created_at: i64,
     pub tasks: Vec<TaskView>,
-    /// Its provisioning jobs (grant or revoke in the target system), oldest first.
+    /// Its provisioning jobs (grant or revoke in the target system), oldest
+    /// first (the request's own page only; lists leave them out).
     pub jobs: Vec<JobView>,
-    /// Reminders and escalations of its tasks, oldest first.
+    /// Reminders and escalations of its tasks, oldest first (the request's own
+    /// page only).
     pub timeline: Vec<TimelineEntry>,
     /// The whole approval path (the request's own page only; lists leave it out).
     #[serde(default)]

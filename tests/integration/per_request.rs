@@ -144,3 +144,37 @@ async fn a_tokens_use_is_written_once_in_a_few_minutes_not_on_every_read() {
     let later = read().await;
     assert_eq!(later.matching(WRITE), 1, "{later}");
 }
+
+/// Carol (signed in) has asked for `requests` items, each approved by Bob.
+async fn requests_of(requests: usize) -> TestApp {
+    let app = TestApp::builder().signed_in_as("carol").spawn().await;
+    app.new_browser().sign_in("bob").await;
+    let carol = app.person("carol", &[Role::Admin]).await;
+    let bob = app.person("bob", &[Role::Approver]).await;
+    for i in 0..requests {
+        let item = app.item_approved_by(&format!("Item {i:02}"), &bob).await;
+        app.pending_request(&carol, &item, "For the quarterly report")
+            .await;
+    }
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_requests_cost_the_same_statements_however_many_rows_the_page_shows() {
+    let few = requests_of(2).await;
+    let many = requests_of(12).await;
+
+    let with_few = statements_of(&few, "/requests").await;
+    let with_many = statements_of(&many, "/requests").await;
+
+    assert_eq!(with_few.count(), with_many.count(), "{with_few}{with_many}");
+    // Every row's steps, with their approvers' names, in one statement.
+    assert_eq!(
+        with_many.matching("WHERE t.request_id IN"),
+        1,
+        "{with_many}"
+    );
+    // The session, the caller, the navigation (reports, inbox count), the page
+    // of requests, their steps; the session's idle window pushed back.
+    assert!(with_many.count() <= 7, "{with_many}");
+}

@@ -93,6 +93,37 @@ pub async fn of_request<'c, E: Executor<'c, Database = Any>>(
     .await?)
 }
 
+/// A task with its named approver's name, as a list of requests shows its steps.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StepRow {
+    #[sqlx(flatten)]
+    pub task: TaskRow,
+    pub approver_name: Option<String>,
+}
+
+/// The tasks of each of `request_ids` with their approvers' names, in one
+/// query, each request's in step order.
+pub async fn of_requests<'c, E: Executor<'c, Database = Any>>(
+    ex: E,
+    request_ids: &[&str],
+) -> Result<Vec<StepRow>, DbError> {
+    if request_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=request_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT t.request_id, {TASK_COLUMNS}, a.name AS approver_name FROM approval_tasks t \
+         {DECIDER} LEFT JOIN users a ON a.id = t.approver_user_id \
+         WHERE t.request_id IN ({}) ORDER BY t.request_id, t.position, t.created_at, t.id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, StepRow>(&sql);
+    for id in request_ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(ex).await?)
+}
+
 /// Decides a pending task: the conditional update that makes exactly one of two
 /// racing approvers win. `false` when it was no longer pending.
 pub async fn decide(

@@ -2,6 +2,8 @@
 //! or, where the configuration allows, for someone else: anyone, or a manager's
 //! direct reports.
 
+use std::collections::HashMap;
+
 use serde_json::json;
 
 use super::{
@@ -262,32 +264,28 @@ async fn close_cancelled(
 }
 
 async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError> {
-    let mut tasks = Vec::new();
+    let mut steps = Vec::new();
     for t in tasks::of_request(db.pool(), &s.request.id).await? {
-        let approver_label = match (&t.approver_user_id, &t.approver_group) {
-            (Some(user), _) => users::find(db, user)
-                .await?
-                .map(|u| u.name)
-                .unwrap_or_else(|| "Unknown person".into()),
-            (None, Some(group)) => format!("Any member of {group}"),
-            (None, None) => "Nobody (no fallback configured)".into(),
+        let name = match &t.approver_user_id {
+            Some(user) => users::find(db, user).await?.map(|u| u.name),
+            None => None,
         };
         let signed_auth_time = signed_auth_time(db, &t.id).await?;
-        tasks.push(TaskView {
-            id: t.id,
-            position: t.position + 1,
-            approver_label,
-            state: t.state,
-            decided_by_name: t.decided_by_name,
-            decided_at: t.decided_at,
-            comment: t.comment,
-            automatic: t.automatic,
-            signed_auth_time,
-        });
+        steps.push(task_view(t, name, signed_auth_time));
     }
     let jobs = super::provisioning::status::of_request(db, &s.request.id).await?;
     let timeline = timeline(db, &s.request.id).await?;
     Ok(RequestView {
+        jobs,
+        timeline,
+        ..list_view(s, steps)
+    })
+}
+
+/// A request as a list shows it: its steps, without the evidence, jobs,
+/// timeline and plan its own page adds ([`view_of`]).
+fn list_view(s: RequestSummary, tasks: Vec<TaskView>) -> RequestView {
+    RequestView {
         id: s.request.id,
         kind: s.request.kind,
         item_id: s.request.item_id,
@@ -300,10 +298,34 @@ async fn view_of(db: &Db, s: RequestSummary) -> Result<RequestView, DomainError>
         status: s.request.status,
         created_at: s.request.created_at,
         tasks,
-        jobs,
-        timeline,
+        jobs: Vec::new(),
+        timeline: Vec::new(),
         plan: None,
-    })
+    }
+}
+
+/// A step as pages show it; `approver_name` is the named approver's, if any.
+fn task_view(
+    t: tasks::TaskRow,
+    approver_name: Option<String>,
+    signed_auth_time: Option<i64>,
+) -> TaskView {
+    let approver_label = match (&t.approver_user_id, &t.approver_group) {
+        (Some(_), _) => approver_name.unwrap_or_else(|| "Unknown person".into()),
+        (None, Some(group)) => format!("Any member of {group}"),
+        (None, None) => "Nobody (no fallback configured)".into(),
+    };
+    TaskView {
+        id: t.id,
+        position: t.position + 1,
+        approver_label,
+        state: t.state,
+        decided_by_name: t.decided_by_name,
+        decided_at: t.decided_at,
+        comment: t.comment,
+        automatic: t.automatic,
+        signed_auth_time,
+    }
 }
 
 /// The most entries a request's timeline shows.
@@ -403,7 +425,8 @@ pub async fn view(db: &Db, actor: &CurrentUser, id: &str) -> Result<RequestView,
     Ok(view)
 }
 
-/// The actor's requests (made by or for them), newest first.
+/// The actor's requests (made by or for them), newest first, as a list shows
+/// them: two queries whatever the page's length.
 pub async fn mine(
     db: &Db,
     actor: &CurrentUser,
@@ -416,12 +439,24 @@ pub async fn mine(
     let page = Page::from_overfetch(rows, limit, |s| {
         format!("{}_{}", s.request.created_at, s.request.id)
     });
-    let mut out = Vec::with_capacity(page.rows.len());
-    for s in page.rows {
-        out.push(view_of(db, s).await?);
+    // Every row's steps in one query, whatever the page's length.
+    let ids: Vec<&str> = page.rows.iter().map(|s| s.request.id.as_str()).collect();
+    let mut steps: HashMap<String, Vec<TaskView>> = HashMap::new();
+    for row in tasks::of_requests(db.pool(), &ids).await? {
+        let request_id = row.task.request_id.clone();
+        let step = task_view(row.task, row.approver_name, None);
+        steps.entry(request_id).or_default().push(step);
     }
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|s| {
+            let tasks = steps.remove(&s.request.id).unwrap_or_default();
+            list_view(s, tasks)
+        })
+        .collect();
     Ok(Page {
-        rows: out,
+        rows,
         next: page.next,
     })
 }
