@@ -313,7 +313,7 @@ export async function reauthenticationOn(carol: Page) {
   await carol.goto('/admin/settings');
   await expect(carol.getByRole('heading', { name: 'Access-request settings' })).toBeVisible();
   await waitForHydration(carol);
-  const on = carol.getByLabel('Re-authenticated approvals (reauthorizationEnabled)');
+  const on = carol.getByLabel('Re-authenticated approvals');
   if (await on.isChecked()) return;
   await carol.getByRole('button', { name: 'Test re-authentication' }).click();
   await signInAgainAtProvider(carol, 'carol');

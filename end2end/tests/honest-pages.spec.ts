@@ -39,7 +39,7 @@ test('the catalog promises e-signed approvals only while the organisation requir
   await expect(alice.getByText(PROMISE)).toBeVisible();
 
   // The organisation turns re-authenticated approvals off (a weakening: carol signs it).
-  const on = carol.getByLabel('Re-authenticated approvals (reauthorizationEnabled)');
+  const on = carol.getByLabel('Re-authenticated approvals');
   await on.uncheck();
   await carol.getByRole('button', { name: 'Save settings' }).click();
   await signInAgainAtProvider(carol, 'carol');

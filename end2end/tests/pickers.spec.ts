@@ -94,7 +94,7 @@ test('access is requested on behalf of someone found by typing part of their nam
   const name = uniqueName('Picker licence');
   await createItem(carol, { name, kind: 'Entitlement' });
   await setNamedApprovers(carol, ['Bob Example']);
-  const anybody = carol.getByLabel('Anybody may request for anybody (allowRequestOnBehalfOfAnyoneByAnyone)');
+  const anybody = carol.getByLabel('Anybody may request for anybody');
   await setSwitch(carol, anybody, true);
   try {
     const alice = await people.as('alice');
@@ -118,7 +118,7 @@ test('a manager requests for a direct report, found among their reports only', a
   const name = uniqueName('Picker report');
   await createItem(carol, { name, kind: 'Entitlement' });
   await setNamedApprovers(carol, ['Dave Example']);
-  const reports = carol.getByLabel('Managers may request for their reports (allowRequestOnBehalfOfEmployeeByManager)');
+  const reports = carol.getByLabel('Managers may request for their reports');
   await setSwitch(carol, reports, true);
   try {
     const bob = await people.as('bob');

@@ -32,7 +32,7 @@ test('an approval of sensitive access is e-signed by signing in again at the pro
   }).toPass();
   await signInAgainAtProvider(carol, 'carol');
   await expect(carol.getByText('Re-authentication test passed')).toBeVisible();
-  await carol.getByLabel('Re-authenticated approvals (reauthorizationEnabled)').check();
+  await carol.getByLabel('Re-authenticated approvals').check();
   await carol.getByRole('button', { name: 'Save settings' }).click();
   await expect(carol.getByText('Settings saved.')).toBeVisible();
   await carol.screenshot({ path: 'test-results/screens/settings.png', fullPage: true });

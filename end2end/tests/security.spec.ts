@@ -90,7 +90,7 @@ test('with approvals made externally the inbox is read-only, and turning that of
   const alice = await people.as('alice');
   await requestAccess(alice, name, 'I receive deliveries on Mondays.');
 
-  const external = carol.getByLabel('Approvals are made externally (approvalsMustBeExternal)');
+  const external = carol.getByLabel('Approvals are made externally');
   await carol.goto('/admin/settings');
   await expect(carol.getByRole('heading', { name: 'Access-request settings' })).toBeVisible();
   await expect(async () => {

@@ -14,9 +14,9 @@ test('an administrator sets reminders and escalation, and a bad value is refused
   await expect(form).toBeVisible();
 
   // Escalation without a fallback is refused, and nothing is saved.
-  await form.getByLabel('Days between reminders (daysBetweenReminders)').fill('2');
-  await form.getByLabel('Most reminders per task (maxReminders)').fill('3');
-  await form.getByLabel('Days until escalation (daysUntilEscalation)').fill('7');
+  await form.getByLabel('Days between reminders').fill('2');
+  await form.getByLabel('Most reminders per task').fill('3');
+  await form.getByLabel('Days until escalation').fill('7');
   await form.getByLabel('Fallback group').fill('');
   await form.getByRole('button', { name: 'Save reminders and escalation' }).click();
   await expect(form.locator('#fallbackApproverRef-error')).toContainText(/fallback/i);
@@ -29,15 +29,15 @@ test('an administrator sets reminders and escalation, and a bad value is refused
 
   await carol.reload();
   const saved = carol.getByRole('region', { name: 'Reminders and escalation' });
-  await expect(saved.getByLabel('Days until escalation (daysUntilEscalation)')).toHaveValue('7');
+  await expect(saved.getByLabel('Days until escalation')).toHaveValue('7');
   await expect(saved.getByLabel('Fallback group')).toHaveValue('countersign-approvers');
 
   // Put it back: everything off.
   await waitForHydration(carol);
   for (const label of [
-    'Days between reminders (daysBetweenReminders)',
-    'Most reminders per task (maxReminders)',
-    'Days until escalation (daysUntilEscalation)',
+    'Days between reminders',
+    'Most reminders per task',
+    'Days until escalation',
   ]) {
     await saved.getByLabel(label).fill('0');
   }

@@ -406,3 +406,46 @@ async fn wait_for_the_next_second() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// The `<input …>` tag of the settings form's field `name`.
+fn input_tag<'a>(html: &'a str, name: &str) -> &'a str {
+    let at = html
+        .find(&format!("name=\"settings[{name}]\""))
+        .unwrap_or_else(|| panic!("no field {name} in the page"));
+    let start = html[..at].rfind('<').expect("the tag's start");
+    let end = at + html[at..].find('>').expect("the tag's end");
+    &html[start..=end]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_switch_stays_disabled_with_its_reason_until_the_live_test_passes() {
+    let app = TestApp::spawn().await;
+    let carol = app.new_browser();
+    carol.sign_in("carol").await;
+    const REASON: &str = "Cannot be turned on yet: run “Test re-authentication” above";
+
+    let page = carol.get("/admin/settings").await.text().await.unwrap();
+    assert!(
+        input_tag(&page, "reauthorization_enabled").contains("disabled"),
+        "{page}"
+    );
+    assert!(page.contains(REASON), "{page}");
+    // Its plain label, with the configuration's name as secondary text.
+    assert!(page.contains("Re-authenticated approvals"), "{page}");
+    assert!(
+        page.contains("<code>reauthorizationEnabled</code>"),
+        "{page}"
+    );
+
+    let (status, body) = server_fn(&carol, "/api/settings/test_reauth", &[]).await;
+    assert_ne!(status, StatusCode::OK);
+    let back = reauthenticate(&carol, &challenge_in(&body), "carol").await;
+    assert_eq!(back, "/admin/settings?reauth=tested");
+
+    let page = carol.get(&back).await.text().await.unwrap();
+    assert!(
+        !input_tag(&page, "reauthorization_enabled").contains("disabled"),
+        "{page}"
+    );
+    assert!(!page.contains(REASON), "{page}");
+}

@@ -56,24 +56,42 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// One yes/no setting: labelled in plain words, with its name in the
+/// configuration (and the API) as secondary text.
 #[component]
 fn Switch(
     name: &'static str,
     label: &'static str,
+    /// The setting's name in `accessRequestConfig`.
+    api_name: &'static str,
     explanation: &'static str,
     checked: bool,
+    /// Why it cannot be turned on yet (the server refuses it too): shown, and
+    /// the box disabled.
+    #[prop(optional_no_strip)]
+    locked: Option<&'static str>,
 ) -> impl IntoView {
     let hint = format!("{name}-hint");
     let name = format!("settings[{name}]");
     view! {
         <div class="field">
             <label class="flex items-center gap-2">
-                <input type="checkbox" name=name value="on" checked=checked aria-describedby=hint.clone()/>
+                <input type="checkbox" name=name value="on" checked=checked aria-describedby=hint.clone()
+                    disabled=locked.is_some()/>
                 {label}
             </label>
-            <p id=hint class="hint">{explanation}</p>
+            <p id=hint class="hint">
+                {locked.map(|reason| view! { <strong>{reason}</strong>" " })}
+                {explanation}" "<ApiName name=api_name/>
+            </p>
         </div>
     }
+}
+
+/// A setting's name in the configuration and the API, for those who automate.
+#[component]
+pub fn ApiName(name: &'static str) -> impl IntoView {
+    view! { <span class="nowrap">"(API: "<code>{name}</code>")"</span> }
 }
 
 #[component]
@@ -88,6 +106,18 @@ fn SettingsForm(
         .reauth_test_passed_at
         .map(|at| format!("Last passed {}.", format_utc(at)))
         .unwrap_or_else(|| "Not run yet.".into());
+    // Turning it on needs a passed live test of the provider (`org::save`
+    // refuses it too); once on, it can always be turned off (with a signature).
+    let reauth_locked = match (c.reauthorization_enabled, settings.provider_configured) {
+        (true, _) => None,
+        (false, false) => {
+            Some("Cannot be turned on: no identity provider is configured (OIDC_ISSUER_URL).")
+        }
+        (false, true) if settings.reauth_test_passed_at.is_none() => {
+            Some("Cannot be turned on yet: run “Test re-authentication” above, and pass it, first.")
+        }
+        (false, true) => None,
+    };
     view! {
         <section class="card mt-6" aria-labelledby="test-heading">
             <h2 id="test-heading" class="text-xl font-bold">"Test re-authentication"</h2>
@@ -106,27 +136,28 @@ fn SettingsForm(
         </section>
         <ActionForm action=save attr:class="card mt-6 flex flex-col gap-4 max-w-[48rem]">
             <input type="hidden" name="settings[version]" value=settings.version/>
-            <Switch name="reauthorization_enabled" label="Re-authenticated approvals (reauthorizationEnabled)"
+            <Switch name="reauthorization_enabled" label="Re-authenticated approvals" api_name="reauthorizationEnabled"
                 explanation="Approvals of items that require it are e-signed by signing in again at the identity provider. Turning it off asks you to sign in again first."
-                checked=c.reauthorization_enabled/>
+                checked=c.reauthorization_enabled locked=reauth_locked/>
             {field_error(value, "reauthorizationEnabled")}
-            <Switch name="approvals_must_be_external" label="Approvals are made externally (approvalsMustBeExternal)"
+            <Switch name="approvals_must_be_external" label="Approvals are made externally" api_name="approvalsMustBeExternal"
                 explanation="An external system decides approvals through the JSON API; the inbox is read-only and the web app accepts new requests from admins only. Turning it off asks you to sign in again first."
                 checked=c.approvals_must_be_external/>
-            <Switch name="auto_approval_enabled" label="Automatic approval of one's own step (autoApprovalEnabled)"
+            <Switch name="auto_approval_enabled" label="Automatic approval of one's own step" api_name="autoApprovalEnabled"
                 explanation="When a requester is also a step's approver, that step is approved automatically and audited, except steps whose approval must be e-signed. Off: it goes to the item owner or the administrators. Turning it on asks you to sign in again first."
                 checked=c.auto_approval_enabled/>
-            <Switch name="allow_anyone_by_anyone" label="Anybody may request for anybody (allowRequestOnBehalfOfAnyoneByAnyone)"
+            <Switch name="allow_anyone_by_anyone" label="Anybody may request for anybody" api_name="allowRequestOnBehalfOfAnyoneByAnyone"
                 explanation="Requesters may ask for access on behalf of any other person."
                 checked=c.request_on_behalf_of_config.allow_request_on_behalf_of_anyone_by_anyone/>
-            <Switch name="allow_employee_by_manager" label="Managers may request for their reports (allowRequestOnBehalfOfEmployeeByManager)"
+            <Switch name="allow_employee_by_manager" label="Managers may request for their reports" api_name="allowRequestOnBehalfOfEmployeeByManager"
                 explanation="A manager may ask for access for the people who report to them, as your directory names their manager."
                 checked=c.request_on_behalf_of_config.allow_request_on_behalf_of_employee_by_manager/>
             <div class="field">
-                <label for="window">"Default freshness window in minutes (defaultReauthWindowMinutes)"</label>
+                <label for="window">"Default freshness window in minutes"</label>
                 <input id="window" name="settings[default_reauth_window_minutes]" type="number" min="0" max="32767"
                     value=c.default_reauth_window_minutes aria-describedby="window-hint"/>
-                <p id="window-hint" class="hint">"For items that set none. 0 = every approval signs again. Widening it asks you to sign in again first."</p>
+                <p id="window-hint" class="hint">"For items that set none. 0 = every approval signs again. Widening it asks you to sign in again first. "
+                    <ApiName name="defaultReauthWindowMinutes"/></p>
                 {field_error(value, "defaultReauthWindowMinutes")}
             </div>
             {form_error(value)}

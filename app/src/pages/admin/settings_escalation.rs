@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::settings::ApiName;
+
 use crate::{
     api::escalation::SaveEscalation,
     components::{
@@ -32,7 +34,7 @@ fn Number(
             <label for=id.clone()>{label}</label>
             <input id=id name=format!("escalation[{name}]") type="number" min="0" max=max
                 value=value aria-describedby=hint_id.clone()/>
-            <p id=hint_id class="hint">{hint}</p>
+            <p id=hint_id class="hint">{hint}" "<ApiName name=field/></p>
             {field_error(save.value(), field)}
         </div>
     }
@@ -69,13 +71,13 @@ pub fn EscalationSettings(
             </p>
             <ActionForm action=save attr:class="mt-4 flex flex-col gap-4">
                 <input type="hidden" name="escalation[version]" value=settings.version/>
-                <Number name="days_between_reminders" label="Days between reminders (daysBetweenReminders)"
+                <Number name="days_between_reminders" label="Days between reminders"
                     hint="The first reminder after this many days, the next as many days later. 0 = no reminders."
                     field="daysBetweenReminders" value=number("days_between_reminders", rule.days_between_reminders) max=365 save/>
-                <Number name="max_reminders" label="Most reminders per task (maxReminders)"
+                <Number name="max_reminders" label="Most reminders per task"
                     hint="0 = no reminders."
                     field="maxReminders" value=number("max_reminders", rule.max_reminders) max=30 save/>
-                <Number name="days_until_escalation" label="Days until escalation (daysUntilEscalation)"
+                <Number name="days_until_escalation" label="Days until escalation"
                     hint="After this many days the task is handed to the fallback approver. 0 = never."
                     field="daysUntilEscalation" value=number("days_until_escalation", rule.days_until_escalation) max=365 save/>
                 <fieldset class="flex flex-col gap-2">
@@ -95,7 +97,7 @@ pub fn EscalationSettings(
                     </div>
                     {field_error(value, "fallbackApproverRef")}
                 </fieldset>
-                <Number name="digest_threshold" label="Daily digest above this many pending tasks (digestThreshold)"
+                <Number name="digest_threshold" label="Daily digest above this many pending tasks"
                     hint="An approver with more pending tasks than this gets one mail a day listing them instead of a mail per new task. 0 = never."
                     field="digestThreshold" value=number("digest_threshold", settings.config.digest_threshold) max=1000 save/>
                 {form_error(value)}
