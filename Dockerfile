@@ -27,7 +27,8 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --user-group --home-dir /var/lib/countersign \
+ && groupadd --system --gid 10001 countersign \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/countersign \
       --create-home --shell /usr/sbin/nologin countersign
 COPY --from=build /src/target/release/countersign /usr/local/bin/countersign
 COPY --from=build /src/target/site /usr/share/countersign/site

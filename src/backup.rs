@@ -76,6 +76,12 @@ async fn copy_into(db: &Db, target: &Path, file: &File) -> Result<Backup, Backup
         source,
     };
     file.sync_all().map_err(sync)?;
+    // The new file's name too, so a crash right after does not lose the backup.
+    if let Some(dir) = target.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        File::open(dir)
+            .and_then(|dir| dir.sync_all())
+            .map_err(sync)?;
+    }
     let bytes = file.metadata().map_err(sync)?.len();
     Ok(Backup { bytes })
 }
