@@ -5,6 +5,7 @@
 #   - the wasm32 target, rustfmt and clippy (rustup)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (crates.io)
 #   - chromium, postgresql and wrk (the benchmark's load generator) (Debian), only when missing
+#   - nginx and python3-yaml (Debian), for the deployment example's check (scripts/check_deploy.py)
 #   - slapd + ldap-utils (Debian), for the LDAP connector's tests: installed without
 #     configuring a system instance (the tests run their own slapd as a user process)
 #   - scim2-server and aiosmtpd (PyPI) in a virtual environment, for the SCIM connector's
@@ -36,6 +37,8 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v ldapsearch >/dev/null || missing+=(ldap-utils)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v wrk >/dev/null || missing+=(wrk)
+[[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 { command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; } || missing+=(python3-venv)
 if ((${#missing[@]})); then
   step "Debian packages: ${missing[*]}"

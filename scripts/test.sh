@@ -2,6 +2,7 @@
 # Everything `make test` runs: installs what is missing, then
 #   1. cargo fmt --check and cargo clippy -D warnings
 #   2. the Rust tests on SQLite
+#   2b. the deployment example checked (scripts/check_deploy.py)
 #   3. the same tests on a real PostgreSQL started here (and stopped, also on failure)
 #   4. the site build and the Playwright browser tests in Debian's Chromium
 set -euo pipefail
@@ -21,6 +22,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test — database: SQLite"
 COUNTERSIGN_TEST_DATABASE=sqlite cargo test --workspace
+
+step "deployment example: Dockerfile, deploy/ (nginx -t, systemd unit run)"
+python3 scripts/check_deploy.py
 
 step "cargo test — database: PostgreSQL"
 trap pg_stop EXIT

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod audit_cli;
 pub mod audit_export;
 pub mod auth;
+pub mod backup;
 pub mod bench;
 pub mod bench_directory;
 pub mod bench_outbox;

@@ -18,6 +18,12 @@ enum Command {
     Serve,
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// Copy the SQLite database to the new FILE while the server runs (online,
+    /// consistent; mode 0600). PostgreSQL: use pg_dump or PITR (docs/operations.md).
+    Backup {
+        /// Where to write the copy; refused if it exists.
+        file: std::path::PathBuf,
+    },
     /// The audit trail: verify its hash chain and evidence, print its head, or export it.
     Audit {
         #[command(subcommand)]
@@ -94,6 +100,9 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
+        Command::Backup { file } => {
+            return backup(&config.database_url, &file).await;
+        }
         Command::Audit { command } => {
             return countersign::audit_cli::run(config, command).await;
         }
@@ -189,4 +198,21 @@ async fn migrate(config: Config) -> Result<(), countersign::StartError> {
     db.migrate().await?;
     println!("database is up to date");
     Ok(())
+}
+
+async fn backup(database_url: &str, file: &std::path::Path) -> ExitCode {
+    match countersign::backup::run(database_url, file).await {
+        Ok(done) => {
+            println!(
+                "backup written to {} ({} bytes)",
+                file.display(),
+                done.bytes
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("countersign backup: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod api_problems;
 mod arrange;
 mod audit;
 mod audit_evidence;
+mod backups;
 mod browser;
 mod chat;
 mod delivery;

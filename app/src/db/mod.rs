@@ -9,6 +9,7 @@
 
 pub mod assignments;
 pub mod audit;
+pub mod backup;
 pub mod challenges;
 pub mod chat_webhooks;
 pub mod directory;
