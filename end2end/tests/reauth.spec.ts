@@ -5,6 +5,9 @@ import { test, expect, type Browser, type Page } from '@playwright/test';
 import { expectAccessible } from './a11y';
 import { signIn, signInAgainAtProvider as signInAgain } from './session';
 
+// Three people sign in, two of them again at the provider: more than the default 30 s.
+test.slow();
+
 const ITEM = 'Payroll (Workday)'; // seeded by `countersign demo-seed`: requires re-authentication
 
 async function as(browser: Browser, login: string): Promise<Page> {
