@@ -8,13 +8,13 @@
 
 use app::{
     db::items::ItemFilter,
-    domain::{self, DomainError},
-    types::{AccessRequestConfig, CurrentUser, Decision, ItemKind},
+    domain,
+    types::{AccessRequestConfig, Decision, ItemKind},
 };
 use axum::{
     Json, Router,
-    extract::{FromRequestParts, Path, State},
-    http::{HeaderMap, StatusCode, header, request::Parts},
+    extract::{Path, State},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -24,11 +24,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::AppState;
 
+mod caller;
 mod document;
 mod extract;
 mod paging;
 pub mod problem;
 
+pub use caller::{ApiCaller, scope};
 use extract::{Body, Params};
 use problem::Problem;
 
@@ -49,51 +51,10 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide))
 }
 
-/// The owner of the bearer token. Its "session" for re-authentication purposes is
-/// the token itself, which can never hold a verified re-authentication.
-pub struct ApiCaller {
-    pub user: CurrentUser,
-    pub session_key: String,
-}
-
-impl FromRequestParts<AppState> for ApiCaller {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let unauthenticated = Problem::invalid_token;
-        let token = bearer(&parts.headers).ok_or_else(unauthenticated)?;
-        let row = domain::tokens::authenticate(&state.db, token)
-            .await?
-            .ok_or_else(unauthenticated)?;
-        let user = app::db::users::find(&state.db, &row.user_id)
-            .await
-            .map_err(DomainError::from)?
-            .filter(|u| u.disabled_at.is_none())
-            .ok_or_else(unauthenticated)?;
-        Ok(ApiCaller {
-            user: CurrentUser {
-                roles: state.roles.roles_for(&user.groups),
-                id: user.id,
-                name: user.name,
-                email: user.email,
-                groups: Some(user.groups),
-            },
-            session_key: format!("token:{}", row.id),
-        })
-    }
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/access-request-config",
+    security(("token" = ["read"])),
     tag = "organisation",
     summary = "The organisation's access-request configuration (admins)",
     responses(
@@ -104,7 +65,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 )]
 async fn get_config(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Read>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let settings =
         domain::org::settings(&state.db, &caller.user, state.services.provider_configured).await?;
@@ -128,6 +89,7 @@ struct PutConfig {
 #[utoipa::path(
     put,
     path = "/api/v1/access-request-config",
+    security(("token" = ["admin"])),
     tag = "organisation",
     summary = "Replace the configuration (admins); weakening a control answers RFC 9470",
     request_body = PutConfig,
@@ -144,7 +106,7 @@ struct PutConfig {
 )]
 async fn put_config(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Admin>,
     Body(body): Body<PutConfig>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let settings = domain::org::save(
@@ -186,6 +148,7 @@ const ITEMS: paging::List = paging::List {
 #[utoipa::path(
     get,
     path = "/api/v1/access-items",
+    security(("token" = ["read"])),
     tag = "items",
     summary = "Access items by name (the catalog for non-admins)",
     params(ItemsQuery),
@@ -197,7 +160,7 @@ const ITEMS: paging::List = paging::List {
 )]
 async fn list_items(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Read>,
     Params(q): Params<ItemsQuery>,
 ) -> Result<Response, Problem> {
     let kind = match q.kind.as_deref() {
@@ -243,6 +206,7 @@ async fn list_items(
 #[utoipa::path(
     get,
     path = "/api/v1/access-items/{id}",
+    security(("token" = ["read"])),
     tag = "items",
     summary = "One item with its approval steps (admins)",
     params(("id" = String, Path, description = "The item's id")),
@@ -255,7 +219,7 @@ async fn list_items(
 )]
 async fn get_item(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Read>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let (item, steps) = domain::items::with_steps(&state.db, &caller.user, &id).await?;
@@ -276,6 +240,7 @@ struct NewRequest {
 #[utoipa::path(
     post,
     path = "/api/v1/access-requests",
+    security(("token" = ["request"])),
     tag = "requests",
     summary = "Request access, for yourself or on behalf of someone",
     request_body = NewRequest,
@@ -293,7 +258,7 @@ struct NewRequest {
 )]
 async fn create_request(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Request>,
     Body(body): Body<NewRequest>,
 ) -> Result<Response, Problem> {
     let input = domain::requests::AccessRequestInput {
@@ -312,6 +277,7 @@ async fn create_request(
 #[utoipa::path(
     get,
     path = "/api/v1/access-requests/{id}",
+    security(("token" = ["read"])),
     tag = "requests",
     summary = "One request with its steps",
     params(("id" = String, Path, description = "The request's id")),
@@ -324,7 +290,7 @@ async fn create_request(
 )]
 async fn get_request(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Read>,
     Path(id): Path<String>,
 ) -> Result<Json<app::types::RequestView>, Problem> {
     Ok(Json(
@@ -351,6 +317,7 @@ const TASKS: paging::List = paging::List {
 #[utoipa::path(
     get,
     path = "/api/v1/approvals",
+    security(("token" = ["read"])),
     tag = "approvals",
     summary = "The caller's pending approval tasks, newest first",
     params(ApprovalsQuery),
@@ -362,7 +329,7 @@ const TASKS: paging::List = paging::List {
 )]
 async fn list_approvals(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Read>,
     Params(q): Params<ApprovalsQuery>,
 ) -> Result<Response, Problem> {
     let cursor = paging::decode(TASKS, q.cursor.as_deref())?;
@@ -405,6 +372,7 @@ enum DecisionName {
 #[utoipa::path(
     post,
     path = "/api/v1/approvals/{task_id}/decision",
+    security(("token" = ["approve"])),
     tag = "approvals",
     summary = "Approve or deny a task; one that must be e-signed answers 401 (RFC 9470)",
     request_body = DecisionBody,
@@ -423,7 +391,7 @@ enum DecisionName {
 )]
 async fn decide(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Approve>,
     Path(task_id): Path<String>,
     Body(body): Body<DecisionBody>,
 ) -> Result<Json<serde_json::Value>, Problem> {

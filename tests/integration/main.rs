@@ -6,6 +6,7 @@
 mod api;
 mod api_document;
 mod api_problems;
+mod api_scopes;
 mod arrange;
 mod audit;
 mod audit_evidence;
