@@ -15,9 +15,9 @@ use axum::{
     Json, Router,
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Response},
+    response::Response,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -27,11 +27,13 @@ use crate::AppState;
 mod caller;
 mod document;
 mod extract;
+mod idempotency;
 mod paging;
 pub mod problem;
 
 pub use caller::{ApiCaller, scope};
 use extract::{Body, Params};
+use idempotency::IdempotencyKey;
 use problem::Problem;
 
 pub fn routes() -> Router<AppState> {
@@ -226,7 +228,7 @@ async fn get_item(
     Ok(Json(json!({ "item": item, "approval_steps": steps })))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewRequest {
     item_id: String,
@@ -244,34 +246,50 @@ struct NewRequest {
     tag = "requests",
     summary = "Request access, for yourself or on behalf of someone",
     request_body = NewRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique text (a UUID): a retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body answers 422")),
     responses(
-        (status = 201, description = "The request as created", body = serde_json::Value),
+        (status = 201, description = "The request as created", body = serde_json::Value,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same Idempotency-Key, replayed"))),
         (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided or changed by someone else, or the first call with this Idempotency-Key is still under way", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field; or the Idempotency-Key was used for another request", body = document::ProblemDocument, content_type = "application/problem+json")
     )
 )]
 async fn create_request(
     State(state): State<AppState>,
     caller: ApiCaller<scope::Request>,
+    key: IdempotencyKey,
     Body(body): Body<NewRequest>,
 ) -> Result<Response, Problem> {
-    let input = domain::requests::AccessRequestInput {
-        item_id: body.item_id,
-        justification: body.justification,
-        end_date: body.end_date.unwrap_or_default(),
-        for_user_id: body.for_user_id.unwrap_or_default(),
-    };
-    let id =
-        domain::requests::request_access(&state.db, &caller.user, &input, &state.services.fallback)
+    let request = json!(body);
+    idempotency::once(
+        &state,
+        (&caller.session_key, key),
+        ("create_request", request),
+        || async {
+            let input = domain::requests::AccessRequestInput {
+                item_id: body.item_id,
+                justification: body.justification,
+                end_date: body.end_date.unwrap_or_default(),
+                for_user_id: body.for_user_id.unwrap_or_default(),
+            };
+            let id = domain::requests::request_access(
+                &state.db,
+                &caller.user,
+                &input,
+                &state.services.fallback,
+            )
             .await?;
-    let view = domain::requests::view(&state.db, &caller.user, &id).await?;
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+            let view = domain::requests::view(&state.db, &caller.user, &id).await?;
+            Ok((StatusCode::CREATED, json!(view)))
+        },
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -351,7 +369,7 @@ async fn list_approvals(
     ))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DecisionBody {
     #[schema(value_type = DecisionName)]
@@ -376,38 +394,53 @@ enum DecisionName {
     tag = "approvals",
     summary = "Approve or deny a task; one that must be e-signed answers 401 (RFC 9470)",
     request_body = DecisionBody,
-    params(("task_id" = String, Path, description = "The task's id")),
+    params(
+        ("task_id" = String, Path, description = "The task's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Any unique text (a UUID): a retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body answers 422"),
+    ),
     responses(
-        (status = 200, description = "decided: how many tasks", body = serde_json::Value),
+        (status = 200, description = "decided: how many tasks", body = serde_json::Value,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same Idempotency-Key, replayed"))),
         (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided or changed by someone else, or the first call with this Idempotency-Key is still under way", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field; or the Idempotency-Key was used for another request", body = document::ProblemDocument, content_type = "application/problem+json")
     )
 )]
 async fn decide(
     State(state): State<AppState>,
-    caller: ApiCaller<scope::Approve>,
+    api_caller: ApiCaller<scope::Approve>,
     Path(task_id): Path<String>,
+    key: IdempotencyKey,
     Body(body): Body<DecisionBody>,
-) -> Result<Json<serde_json::Value>, Problem> {
-    let caller = domain::approvals::Caller {
-        user: &caller.user,
-        session_key: &caller.session_key,
-        channel: domain::approvals::Channel::Api,
-    };
-    let tasks = [task_id];
-    let command = domain::approvals::DecideCommand {
-        tasks: &tasks,
-        decision: body.decision,
-        comment: &body.comment,
-        proof: None,
-    };
-    let done =
-        domain::approvals::decide(&state.db, &caller, &command, &state.services.fallback).await?;
-    Ok(Json(json!({ "decided": done.len() })))
+) -> Result<Response, Problem> {
+    let request = json!({ "task_id": task_id, "body": body });
+    idempotency::once(
+        &state,
+        (&api_caller.session_key, key),
+        ("decide", request),
+        || async {
+            let caller = domain::approvals::Caller {
+                user: &api_caller.user,
+                session_key: &api_caller.session_key,
+                channel: domain::approvals::Channel::Api,
+            };
+            let tasks = [task_id];
+            let command = domain::approvals::DecideCommand {
+                tasks: &tasks,
+                decision: body.decision,
+                comment: &body.comment,
+                proof: None,
+            };
+            let done =
+                domain::approvals::decide(&state.db, &caller, &command, &state.services.fallback)
+                    .await?;
+            Ok((StatusCode::OK, json!({ "decided": done.len() })))
+        },
+    )
+    .await
 }

@@ -5,6 +5,7 @@
 
 mod api;
 mod api_document;
+mod api_idempotency;
 mod api_problems;
 mod api_scopes;
 mod arrange;
