@@ -101,8 +101,8 @@ async fn expire_access(db: Db, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Expired sessions, and re-authentication challenges that expired unverified,
-/// are deleted every ten minutes.
+/// Expired sessions, re-authentication challenges that expired unverified, and
+/// the API's idempotency keys older than a day are deleted every ten minutes.
 async fn purge_expired_sessions_and_challenges(db: Db, mut stop: watch::Receiver<bool>) {
     use tower_sessions::ExpiredDeletion;
     let store = DbSessionStore::new(db.clone());
@@ -117,6 +117,11 @@ async fn purge_expired_sessions_and_challenges(db: Db, mut stop: watch::Receiver
                 tracing::info!(deleted = n, "expired re-authentication requests removed")
             }
             Err(err) => tracing::warn!(error = %err, "challenge clean-up failed"),
+        }
+        match app::domain::idempotency::purge_expired(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "idempotency keys older than a day removed"),
+            Err(err) => tracing::warn!(error = %err, "idempotency key clean-up failed"),
         }
     }
 }

@@ -120,6 +120,33 @@ impl ItemKind {
     }
 }
 
+string_enum! {
+    /// What a personal access token may be used for, chosen at its creation. A
+    /// token does at most what its scopes allow *and* its owner may do now.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Scope {
+        Read = "read",
+        Request = "request",
+        Approve = "approve",
+        Admin = "admin",
+        Audit = "audit",
+    }
+}
+
+impl Scope {
+    /// The plain words on the tokens page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Read => "Read items, your requests and your tasks",
+            Scope::Request => "Request access",
+            Scope::Approve => "Approve or deny your tasks",
+            Scope::Admin => "Administer items and settings (administrators)",
+            Scope::Audit => "Read the audit trail (administrators, auditors)",
+        }
+    }
+}
+
 /// Who decides one approval step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -17,7 +17,7 @@ use utoipa::{
     info(
         title = "Countersign API",
         version = "1",
-        description = "Access requests and approvals for scripts. Authenticate with a personal access token (create one at /tokens): `Authorization: Bearer cs_…`. Every error is an RFC 9457 problem document (`application/problem+json`; the types are listed in docs/api.md). Approvals that must be e-signed answer 401 with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=0` (RFC 9470): a person signs them in the browser. Lists are paged: follow `next` (also the `Link` header) until it is null."
+        description = "Access requests and approvals for scripts. Authenticate with a personal access token (create one at /tokens): `Authorization: Bearer cs_…`. A token has scopes (`read`, `request`, `approve`, `admin`, `audit`), chosen at its creation; each operation names the one it needs under `security`, and a call is allowed only when the token has it and its owner's current roles allow it (otherwise 403 `insufficient-scope` or `forbidden`). Every error is an RFC 9457 problem document (`application/problem+json`; the types are listed in docs/api.md). Approvals that must be e-signed answer 401 with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", max_age=0` (RFC 9470): a person signs them in the browser. Lists are paged: follow `next` (also the `Link` header) until it is null."
     ),
     modifiers(&BearerToken),
     components(schemas(ProblemDocument)),
@@ -43,6 +43,10 @@ impl Modify for BearerToken {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("cs_… personal access token")
+                    .description(Some(
+                        "A personal access token. Its scopes (read, request, approve, admin, \
+                         audit) are chosen at creation; each operation lists the one it needs.",
+                    ))
                     .build(),
             ),
         );

@@ -8,28 +8,32 @@
 
 use app::{
     db::items::ItemFilter,
-    domain::{self, DomainError},
-    types::{AccessRequestConfig, CurrentUser, Decision, ItemKind},
+    domain,
+    types::{AccessRequestConfig, Decision, ItemKind},
 };
 use axum::{
     Json, Router,
-    extract::{FromRequestParts, Path, State},
-    http::{HeaderMap, StatusCode, header, request::Parts},
-    response::{IntoResponse, Response},
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::AppState;
 
+mod caller;
 mod document;
 mod extract;
+mod idempotency;
 mod paging;
 pub mod problem;
 
+pub use caller::{ApiCaller, scope};
 use extract::{Body, Params};
+use idempotency::IdempotencyKey;
 use problem::Problem;
 
 pub fn routes() -> Router<AppState> {
@@ -49,51 +53,10 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide))
 }
 
-/// The owner of the bearer token. Its "session" for re-authentication purposes is
-/// the token itself, which can never hold a verified re-authentication.
-pub struct ApiCaller {
-    pub user: CurrentUser,
-    pub session_key: String,
-}
-
-impl FromRequestParts<AppState> for ApiCaller {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let unauthenticated = Problem::invalid_token;
-        let token = bearer(&parts.headers).ok_or_else(unauthenticated)?;
-        let row = domain::tokens::authenticate(&state.db, token)
-            .await?
-            .ok_or_else(unauthenticated)?;
-        let user = app::db::users::find(&state.db, &row.user_id)
-            .await
-            .map_err(DomainError::from)?
-            .filter(|u| u.disabled_at.is_none())
-            .ok_or_else(unauthenticated)?;
-        Ok(ApiCaller {
-            user: CurrentUser {
-                roles: state.roles.roles_for(&user.groups),
-                id: user.id,
-                name: user.name,
-                email: user.email,
-                groups: Some(user.groups),
-            },
-            session_key: format!("token:{}", row.id),
-        })
-    }
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/access-request-config",
+    security(("token" = ["read"])),
     tag = "organisation",
     summary = "The organisation's access-request configuration (admins)",
     responses(
@@ -104,7 +67,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 )]
 async fn get_config(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Read>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let settings =
         domain::org::settings(&state.db, &caller.user, state.services.provider_configured).await?;
@@ -128,6 +91,7 @@ struct PutConfig {
 #[utoipa::path(
     put,
     path = "/api/v1/access-request-config",
+    security(("token" = ["admin"])),
     tag = "organisation",
     summary = "Replace the configuration (admins); weakening a control answers RFC 9470",
     request_body = PutConfig,
@@ -144,7 +108,7 @@ struct PutConfig {
 )]
 async fn put_config(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Admin>,
     Body(body): Body<PutConfig>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let settings = domain::org::save(
@@ -186,6 +150,7 @@ const ITEMS: paging::List = paging::List {
 #[utoipa::path(
     get,
     path = "/api/v1/access-items",
+    security(("token" = ["read"])),
     tag = "items",
     summary = "Access items by name (the catalog for non-admins)",
     params(ItemsQuery),
@@ -197,7 +162,7 @@ const ITEMS: paging::List = paging::List {
 )]
 async fn list_items(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Read>,
     Params(q): Params<ItemsQuery>,
 ) -> Result<Response, Problem> {
     let kind = match q.kind.as_deref() {
@@ -243,6 +208,7 @@ async fn list_items(
 #[utoipa::path(
     get,
     path = "/api/v1/access-items/{id}",
+    security(("token" = ["read"])),
     tag = "items",
     summary = "One item with its approval steps (admins)",
     params(("id" = String, Path, description = "The item's id")),
@@ -255,14 +221,14 @@ async fn list_items(
 )]
 async fn get_item(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Read>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let (item, steps) = domain::items::with_steps(&state.db, &caller.user, &id).await?;
     Ok(Json(json!({ "item": item, "approval_steps": steps })))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewRequest {
     item_id: String,
@@ -276,42 +242,60 @@ struct NewRequest {
 #[utoipa::path(
     post,
     path = "/api/v1/access-requests",
+    security(("token" = ["request"])),
     tag = "requests",
     summary = "Request access, for yourself or on behalf of someone",
     request_body = NewRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique text (a UUID): a retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body answers 422")),
     responses(
-        (status = 201, description = "The request as created", body = serde_json::Value),
+        (status = 201, description = "The request as created", body = serde_json::Value,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same Idempotency-Key, replayed"))),
         (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided or changed by someone else, or the first call with this Idempotency-Key is still under way", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field; or the Idempotency-Key was used for another request", body = document::ProblemDocument, content_type = "application/problem+json")
     )
 )]
 async fn create_request(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Request>,
+    key: IdempotencyKey,
     Body(body): Body<NewRequest>,
 ) -> Result<Response, Problem> {
-    let input = domain::requests::AccessRequestInput {
-        item_id: body.item_id,
-        justification: body.justification,
-        end_date: body.end_date.unwrap_or_default(),
-        for_user_id: body.for_user_id.unwrap_or_default(),
-    };
-    let id =
-        domain::requests::request_access(&state.db, &caller.user, &input, &state.services.fallback)
+    let request = json!(body);
+    idempotency::once(
+        &state,
+        (&caller.session_key, key),
+        ("create_request", request),
+        || async {
+            let input = domain::requests::AccessRequestInput {
+                item_id: body.item_id,
+                justification: body.justification,
+                end_date: body.end_date.unwrap_or_default(),
+                for_user_id: body.for_user_id.unwrap_or_default(),
+            };
+            let id = domain::requests::request_access(
+                &state.db,
+                &caller.user,
+                &input,
+                &state.services.fallback,
+            )
             .await?;
-    let view = domain::requests::view(&state.db, &caller.user, &id).await?;
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+            let view = domain::requests::view(&state.db, &caller.user, &id).await?;
+            Ok((StatusCode::CREATED, json!(view)))
+        },
+    )
+    .await
 }
 
 #[utoipa::path(
     get,
     path = "/api/v1/access-requests/{id}",
+    security(("token" = ["read"])),
     tag = "requests",
     summary = "One request with its steps",
     params(("id" = String, Path, description = "The request's id")),
@@ -324,7 +308,7 @@ async fn create_request(
 )]
 async fn get_request(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Read>,
     Path(id): Path<String>,
 ) -> Result<Json<app::types::RequestView>, Problem> {
     Ok(Json(
@@ -351,6 +335,7 @@ const TASKS: paging::List = paging::List {
 #[utoipa::path(
     get,
     path = "/api/v1/approvals",
+    security(("token" = ["read"])),
     tag = "approvals",
     summary = "The caller's pending approval tasks, newest first",
     params(ApprovalsQuery),
@@ -362,7 +347,7 @@ const TASKS: paging::List = paging::List {
 )]
 async fn list_approvals(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ApiCaller<scope::Read>,
     Params(q): Params<ApprovalsQuery>,
 ) -> Result<Response, Problem> {
     let cursor = paging::decode(TASKS, q.cursor.as_deref())?;
@@ -384,7 +369,7 @@ async fn list_approvals(
     ))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DecisionBody {
     #[schema(value_type = DecisionName)]
@@ -405,41 +390,57 @@ enum DecisionName {
 #[utoipa::path(
     post,
     path = "/api/v1/approvals/{task_id}/decision",
+    security(("token" = ["approve"])),
     tag = "approvals",
     summary = "Approve or deny a task; one that must be e-signed answers 401 (RFC 9470)",
     request_body = DecisionBody,
-    params(("task_id" = String, Path, description = "The task's id")),
+    params(
+        ("task_id" = String, Path, description = "The task's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Any unique text (a UUID): a retry with the same key and body gets the first answer again, with `Idempotent-Replayed: true`; the same key with another body answers 422"),
+    ),
     responses(
-        (status = 200, description = "decided: how many tasks", body = serde_json::Value),
+        (status = 200, description = "decided: how many tasks", body = serde_json::Value,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same Idempotency-Key, replayed"))),
         (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "No such resource", body = document::ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided or changed by someone else, or the first call with this Idempotency-Key is still under way", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field; or the Idempotency-Key was used for another request", body = document::ProblemDocument, content_type = "application/problem+json")
     )
 )]
 async fn decide(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    api_caller: ApiCaller<scope::Approve>,
     Path(task_id): Path<String>,
+    key: IdempotencyKey,
     Body(body): Body<DecisionBody>,
-) -> Result<Json<serde_json::Value>, Problem> {
-    let caller = domain::approvals::Caller {
-        user: &caller.user,
-        session_key: &caller.session_key,
-        channel: domain::approvals::Channel::Api,
-    };
-    let tasks = [task_id];
-    let command = domain::approvals::DecideCommand {
-        tasks: &tasks,
-        decision: body.decision,
-        comment: &body.comment,
-        proof: None,
-    };
-    let done =
-        domain::approvals::decide(&state.db, &caller, &command, &state.services.fallback).await?;
-    Ok(Json(json!({ "decided": done.len() })))
+) -> Result<Response, Problem> {
+    let request = json!({ "task_id": task_id, "body": body });
+    idempotency::once(
+        &state,
+        (&api_caller.session_key, key),
+        ("decide", request),
+        || async {
+            let caller = domain::approvals::Caller {
+                user: &api_caller.user,
+                session_key: &api_caller.session_key,
+                channel: domain::approvals::Channel::Api,
+            };
+            let tasks = [task_id];
+            let command = domain::approvals::DecideCommand {
+                tasks: &tasks,
+                decision: body.decision,
+                comment: &body.comment,
+                proof: None,
+            };
+            let done =
+                domain::approvals::decide(&state.db, &caller, &command, &state.services.fallback)
+                    .await?;
+            Ok((StatusCode::OK, json!({ "decided": done.len() })))
+        },
+    )
+    .await
 }

@@ -50,12 +50,14 @@ pub enum ProblemType {
     BadCursor,
     /// Someone else changed or decided it first, or it is already done.
     Conflict,
+    /// An `Idempotency-Key` sent before with a different request.
+    IdempotencyKeyReused,
     TooLarge,
     Internal,
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 15] = [
+    pub const ALL: [ProblemType; 16] = [
         ProblemType::InvalidToken,
         ProblemType::InsufficientUserAuthentication,
         ProblemType::InsufficientScope,
@@ -69,6 +71,7 @@ impl ProblemType {
         ProblemType::BadQuery,
         ProblemType::BadCursor,
         ProblemType::Conflict,
+        ProblemType::IdempotencyKeyReused,
         ProblemType::TooLarge,
         ProblemType::Internal,
     ];
@@ -89,6 +92,7 @@ impl ProblemType {
             ProblemType::BadQuery => "bad-query",
             ProblemType::BadCursor => "bad-cursor",
             ProblemType::Conflict => "conflict",
+            ProblemType::IdempotencyKeyReused => "idempotency-key-reused",
             ProblemType::TooLarge => "too-large",
             ProblemType::Internal => "internal",
         }
@@ -112,6 +116,9 @@ impl ProblemType {
             ProblemType::BadQuery => "A parameter cannot be read",
             ProblemType::BadCursor => "Unknown cursor",
             ProblemType::Conflict => "Conflict with the current state",
+            ProblemType::IdempotencyKeyReused => {
+                "This Idempotency-Key was used for another request"
+            }
             ProblemType::TooLarge => "The body is too large",
             ProblemType::Internal => "Something went wrong on our side",
         }
@@ -130,7 +137,9 @@ impl ProblemType {
             | ProblemType::BadQuery
             | ProblemType::BadCursor => StatusCode::BAD_REQUEST,
             ProblemType::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ProblemType::UnprocessableBody => StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemType::UnprocessableBody | ProblemType::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ProblemType::Conflict => StatusCode::CONFLICT,
             ProblemType::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProblemType::Internal => StatusCode::INTERNAL_SERVER_ERROR,

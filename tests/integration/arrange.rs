@@ -4,10 +4,13 @@
 use app::{
     db::{org_config, tasks, users},
     domain::{
+        DomainError,
         items::{self, ItemInput, ReauthRule},
+        reauth::{self, Freshness, ValidatedToken},
         requests::{AccessRequestInput, request_access},
+        tokens,
     },
-    types::{AccessItem, AccessRequestConfig, Approver, CurrentUser, Role},
+    types::{AccessItem, AccessRequestConfig, Approver, CurrentUser, Role, Scope},
 };
 
 use crate::support::TestApp;
@@ -130,5 +133,44 @@ impl TestApp {
             .remove(0)
             .id;
         (request, task)
+    }
+
+    /// A personal access token of `who` with `scopes`, created through the
+    /// domain with its step-up proved (a sign-in of its own each time: two
+    /// re-authentications of one sign-in in the same second would not count).
+    pub async fn token(&self, who: &CurrentUser, scopes: &[Scope]) -> String {
+        let session = &format!("arrange-{}", app::domain::new_id());
+        let me = (who, session.as_str());
+        let challenge = match tokens::create(&self.db, me, ("arranged", 30, scopes), 90, None).await
+        {
+            Err(DomainError::ReauthRequired { challenge_id }) => challenge_id,
+            other => panic!("expected a step-up, got {other:?}"),
+        };
+        let row = users::find(&self.db, &who.id)
+            .await
+            .expect("query")
+            .expect("a person");
+        let proof = ValidatedToken {
+            issuer: row.issuer,
+            subject: row.subject,
+            name: None,
+            auth_time: Some(app::domain::now()),
+            acr: None,
+            amr: None,
+            kid: None,
+            signing_key: None,
+            raw: "arranged".into(),
+        };
+        let freshness = Freshness {
+            signed_in_auth_time: 0,
+            skew_secs: 5,
+        };
+        reauth::verify(&self.db, (&who.id, session), &challenge, &proof, freshness)
+            .await
+            .expect("verified");
+        tokens::create(&self.db, me, ("arranged", 30, scopes), 90, Some(&challenge))
+            .await
+            .expect("a personal access token")
+            .1
     }
 }

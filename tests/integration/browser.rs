@@ -119,7 +119,18 @@ impl Browser {
     /// through the step-up it asks for; returns the token text shown once.
     pub async fn create_token(&self, login: &str, name: &str) -> String {
         let (status, body) = self
-            .server_fn("/api/tokens/create", &[("name", name), ("days", "30")])
+            .server_fn(
+                "/api/tokens/create",
+                &[
+                    ("name", name),
+                    ("days", "30"),
+                    ("scope_read", "on"),
+                    ("scope_request", "on"),
+                    ("scope_approve", "on"),
+                    ("scope_admin", "on"),
+                    ("scope_audit", "on"),
+                ],
+            )
             .await;
         assert_eq!(
             status,

@@ -5,7 +5,9 @@
 
 mod api;
 mod api_document;
+mod api_idempotency;
 mod api_problems;
+mod api_scopes;
 mod arrange;
 mod audit;
 mod audit_evidence;

@@ -136,7 +136,11 @@ async fn a_plain_form_token_is_created_after_signing_in_again_and_its_secret_sho
         &alice,
         "/tokens",
         "/api/tokens/create",
-        &[("name", "Nightly export"), ("days", "30")],
+        &[
+            ("name", "Nightly export"),
+            ("days", "30"),
+            ("scope_read", "on"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);

@@ -16,7 +16,7 @@ use crate::{
     support::Browser,
 };
 
-const BODY: &str = "name=build-agent&days=30";
+const BODY: &str = "name=build-agent&days=30&scope_read=on";
 
 /// A signed-in person's server-function post whose head and first half of
 /// body are sent: the server has it under way (it reads the whole body before

@@ -208,9 +208,15 @@ pub async fn complete_signed_action(challenge_id: String) -> Result<SignedOutcom
                 "Signed and saved: the item's provisioning target is changed.",
             ))
         }
-        SignedAction::TokenCreate { name, days } => {
-            let (_, token) =
-                tokens::create(&s.db, admin, (&name, days), s.token_max_days, proof).await?;
+        SignedAction::TokenCreate { name, days, scopes } => {
+            let (_, token) = tokens::create(
+                &s.db,
+                admin,
+                (&name, days, &scopes),
+                s.token_max_days,
+                proof,
+            )
+            .await?;
             let outcome = SignedOutcome {
                 message: "Signed and created. Copy your token now: it is shown only once.".into(),
                 secret: Some(token),

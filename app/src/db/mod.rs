@@ -14,6 +14,7 @@ pub mod challenges;
 pub mod chat_webhooks;
 pub mod directory;
 pub mod groups;
+pub mod idempotency;
 pub mod items;
 pub mod managers;
 mod migrations;

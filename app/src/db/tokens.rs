@@ -3,6 +3,7 @@
 use sqlx::{Any, Executor};
 
 use super::{DbError, Tx};
+use crate::types::Scope;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct TokenRow {
@@ -14,15 +15,43 @@ pub struct TokenRow {
     pub expires_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Space-separated [`Scope`] names, in [`Scope::ALL`] order.
+    pub scopes: String,
+}
+
+impl TokenRow {
+    /// The stored scopes; a name this version does not know is an error, never
+    /// ignored (it could be a narrowing that a newer version wrote).
+    pub fn scopes(&self) -> Result<Vec<Scope>, DbError> {
+        self.scopes
+            .split_whitespace()
+            .map(|name| {
+                name.parse().map_err(|_| DbError::UnknownValue {
+                    table: "personal_access_tokens",
+                    column: "scopes",
+                    value: name.to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    /// The stored form of `scopes`.
+    pub fn scopes_text(scopes: &[Scope]) -> String {
+        scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 const SELECT: &str = "SELECT id, user_id, name, secret_hash, created_at, expires_at, \
-     last_used_at, revoked_at FROM personal_access_tokens";
+     last_used_at, revoked_at, scopes FROM personal_access_tokens";
 
 pub async fn insert(tx: &mut Tx, t: &TokenRow) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO personal_access_tokens (id, user_id, name, secret_hash, created_at, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+         expires_at, scopes) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&t.id)
     .bind(&t.user_id)
@@ -30,6 +59,7 @@ pub async fn insert(tx: &mut Tx, t: &TokenRow) -> Result<(), DbError> {
     .bind(&t.secret_hash)
     .bind(t.created_at)
     .bind(t.expires_at)
+    .bind(&t.scopes)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod directory;
 pub mod escalation;
 pub(crate) mod handover;
+pub mod idempotency;
 pub mod identity;
 pub mod inbox;
 pub mod items;

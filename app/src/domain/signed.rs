@@ -6,7 +6,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{audit::canonical_json, items::ItemInput, provisioning::target::TargetChange};
-use crate::types::{AccessRequestConfig, Approver, Decision};
+use crate::types::{AccessRequestConfig, Approver, Decision, Scope};
 
 /// Why a challenge exists: what the signature will mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,8 +75,12 @@ pub enum SignedAction {
         version: i64,
         target: TargetChange,
     },
-    /// A new personal access token.
-    TokenCreate { name: String, days: i64 },
+    /// A new personal access token and what it may do.
+    TokenCreate {
+        name: String,
+        days: i64,
+        scopes: Vec<Scope>,
+    },
     /// A new bearer token for the directory (the SCIM client).
     DirectoryTokenCreate { name: String, days: i64 },
     /// The live test of the provider.

@@ -1,6 +1,8 @@
 //! Personal access tokens for the JSON API: `cs_<id>_<secret>`. Only a SHA-256 of
 //! the secret is stored; the token is shown once, at creation. A token acts as its
-//! owner, with the owner's roles as the provider last reported them.
+//! owner, with the owner's roles as the provider last reported them, and only
+//! within the scopes chosen at its creation: [`authorize`] is the one answer to
+//! "may this token do that".
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -18,7 +20,7 @@ use crate::{
         Db,
         tokens::{self as store, TokenRow},
     },
-    types::CurrentUser,
+    types::{CurrentUser, Role, Scope},
 };
 
 /// The longest lifetime an installation may allow (`COUNTERSIGN_TOKEN_MAX_DAYS`).
@@ -52,17 +54,73 @@ pub(crate) fn secret_matches(secret: &str, stored_hash: &str) -> bool {
     hash(secret).as_bytes().ct_eq(stored_hash.as_bytes()).into()
 }
 
+/// Why a token may not make a call: the token's scopes, or its owner's roles now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeRefusal {
+    #[error("this needs a token with the {} scope; create one at /tokens", .0.as_str())]
+    NotGranted(Scope),
+    /// The scope is granted, but the owner no longer holds the role it needs
+    /// (roles follow the person's current groups).
+    #[error("the token's owner is no longer {0}")]
+    RoleLost(&'static str),
+}
+
+/// May a token with `granted` scopes, owned by `owner` (with the roles the
+/// owner holds now), make a call that needs `needed`? Both must allow it. The
+/// domain function the call reaches still checks the particular resource (a
+/// task assigned to the owner, a request of theirs).
+pub fn authorize(
+    owner: &CurrentUser,
+    granted: &[Scope],
+    needed: Scope,
+) -> Result<(), ScopeRefusal> {
+    if !granted.contains(&needed) {
+        return Err(ScopeRefusal::NotGranted(needed));
+    }
+    let role_allows = match needed {
+        // Everybody signed in reads what is theirs and requests access; who
+        // decides a task is the approvals engine's rule, task by task (approvers,
+        // an item's owner, the beneficiary's manager).
+        Scope::Read | Scope::Request | Scope::Approve => true,
+        Scope::Admin => owner.has(Role::Admin),
+        Scope::Audit => crate::access::may_read_audit(owner),
+    };
+    if !role_allows {
+        return Err(ScopeRefusal::RoleLost(match needed {
+            Scope::Audit => "an administrator or auditor",
+            _ => "an administrator",
+        }));
+    }
+    Ok(())
+}
+
+/// The scopes chosen, in [`Scope::ALL`] order without repeats; at least one.
+fn chosen(scopes: &[Scope]) -> Result<Vec<Scope>, DomainError> {
+    let chosen: Vec<Scope> = Scope::ALL
+        .into_iter()
+        .filter(|s| scopes.contains(s))
+        .collect();
+    if chosen.is_empty() {
+        return Err(DomainError::invalid(
+            "scopes",
+            "choose at least one thing the token may do",
+        ));
+    }
+    Ok(chosen)
+}
+
 /// Creates a token; returns its row and the token text (shown once). A token
 /// acts without any further sign-in until it expires, so creating one needs the
 /// person's fresh re-authentication (`proof`), and lives at most `max_days`.
 pub async fn create(
     db: &Db,
     (actor, session_key): (&CurrentUser, &str),
-    (name, days): (&str, i64),
+    (name, days, scopes): (&str, i64, &[Scope]),
     max_days: i64,
     proof: Option<&str>,
 ) -> Result<(TokenRow, String), DomainError> {
     let name = text("name", name, true, 100)?;
+    let scopes = chosen(scopes)?;
     if !(1..=max_days.min(MAX_DAYS)).contains(&days) {
         return Err(DomainError::invalid(
             "days",
@@ -72,6 +130,7 @@ pub async fn create(
     let action = SignedAction::TokenCreate {
         name: name.clone(),
         days,
+        scopes: scopes.clone(),
     };
     let tx = db.write_tx().await?;
     let (mut tx, step_up) =
@@ -87,6 +146,7 @@ pub async fn create(
         expires_at: at + days * 86_400,
         last_used_at: None,
         revoked_at: None,
+        scopes: TokenRow::scopes_text(&scopes),
     };
     store::insert(&mut tx, &row).await?;
     audit::append(
@@ -101,6 +161,7 @@ pub async fn create(
             details: json!({
                 "name": row.name,
                 "expires_at": row.expires_at,
+                "scopes": scopes,
                 "step_up": step_up,
             }),
         },

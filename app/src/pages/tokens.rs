@@ -11,7 +11,7 @@ use crate::{
         loaded::LoadedList,
         ui::{Alert, ConfirmPanel, NewSecret, SignedActionBanner, field_error, form_error},
     },
-    types::format_utc,
+    types::{Scope, format_utc},
 };
 
 #[component]
@@ -59,6 +59,8 @@ pub fn TokensPage() -> impl IntoView {
                 <input id="token-days" name="days" type="number" min="1" max="366" value="30"/>
                 {field_error(created, "days")}
             </div>
+            <ScopeChoice/>
+            {field_error(created, "scopes")}
             {form_error(created)}
             <button type="submit" class="button-primary">"Create token"</button>
         </ActionForm>
@@ -73,7 +75,7 @@ pub fn TokensPage() -> impl IntoView {
                     <caption class="sr-only">"Your tokens"</caption>
                     <thead><tr>
                         <th scope="col">"Name"</th><th scope="col">"Created"</th><th scope="col">"Expires"</th>
-                        <th scope="col">"Last used"</th><th scope="col">"State"</th>
+                        <th scope="col">"May"</th><th scope="col">"Last used"</th><th scope="col">"State"</th>
                     </tr></thead>
                     <tbody>
                         {rows.into_iter().map(|token| view! { <TokenRow token/> }).collect_view()}
@@ -91,6 +93,36 @@ pub fn TokensPage() -> impl IntoView {
                 <button type="submit" class="button-secondary">"Sign out everywhere"</button>
             </form>
         </section>
+    }
+}
+
+/// What the new token may do: one checkbox per scope, each with its plain words.
+/// At least one is needed (the server says so when none is ticked).
+#[component]
+fn ScopeChoice() -> impl IntoView {
+    view! {
+        <fieldset class="w-full">
+            <legend class="font-semibold">"The token may"</legend>
+            <ul class="mt-2 flex flex-col gap-1">
+                {Scope::ALL
+                    .into_iter()
+                    .map(|scope| {
+                        let id = format!("token-scope-{}", scope.as_str());
+                        let name = format!("scope_{}", scope.as_str());
+                        view! {
+                            <li>
+                                <input id=id.clone() name=name type="checkbox" value="on"
+                                    checked=matches!(scope, Scope::Read)/>
+                                " "
+                                <label for=id>{scope.label()}</label>
+                                " "
+                                <code class="text-slate-600">{scope.as_str()}</code>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </fieldset>
     }
 }
 
@@ -118,6 +150,7 @@ fn TokenRow(token: TokenView) -> impl IntoView {
             <td>{t.name.clone()}</td>
             <td>{format_utc(t.created_at)}</td>
             <td>{format_utc(t.expires_at)}</td>
+            <td>{t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
             <td>{t.last_used_at.map(format_utc).unwrap_or_else(|| "never".into())}</td>
             <td>
                 {if t.revoked {

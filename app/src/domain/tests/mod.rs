@@ -5,6 +5,7 @@ mod approvals;
 mod audit;
 mod catalog;
 mod directory;
+mod idempotency;
 mod items;
 mod leavers;
 mod managers;

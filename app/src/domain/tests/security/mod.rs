@@ -17,7 +17,8 @@ use crate::{
         requests, tokens,
     },
     types::{
-        AccessItem, AccessRequestConfig, Approver, CurrentUser, Decision, RequestStatus, TaskState,
+        AccessItem, AccessRequestConfig, Approver, CurrentUser, Decision, RequestStatus, Role,
+        Scope, TaskState,
     },
 };
 

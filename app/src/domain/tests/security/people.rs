@@ -197,12 +197,12 @@ pub(in crate::domain::tests) async fn token_of(
 ) -> String {
     let me = (who, "s");
     let challenge = challenge_of(
-        tokens::create(&w.db, me, ("ci", 30), 90, None)
+        tokens::create(&w.db, me, ("ci", 30, &Scope::ALL), 90, None)
             .await
             .unwrap_err(),
     );
     sign(w, who, login, "s", &challenge).await;
-    tokens::create(&w.db, me, ("ci", 30), 90, Some(&challenge))
+    tokens::create(&w.db, me, ("ci", 30, &Scope::ALL), 90, Some(&challenge))
         .await
         .unwrap()
         .1

@@ -152,7 +152,7 @@ async fn changing_who_signs_for_a_signed_item_needs_step_up() {
 async fn creating_a_personal_access_token_needs_step_up_and_a_bounded_life() {
     let w = World::new().await;
     let me = (&w.bob, "s");
-    let too_long = tokens::create(&w.db, me, ("ci", 91), 90, None)
+    let too_long = tokens::create(&w.db, me, ("ci", 91, &Scope::ALL), 90, None)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -160,17 +160,95 @@ async fn creating_a_personal_access_token_needs_step_up_and_a_bounded_life() {
         DomainError::Invalid { field: "days", .. }
     ));
     let challenge = challenge_of(
-        tokens::create(&w.db, me, ("ci", 30), 90, None)
+        tokens::create(&w.db, me, ("ci", 30, &Scope::ALL), 90, None)
             .await
             .unwrap_err(),
     );
     assert!(tokens::list(&w.db, &w.bob).await.unwrap().is_empty());
     sign(&w, &w.bob, "bob", "s", &challenge).await;
-    let (row, secret) = tokens::create(&w.db, me, ("ci", 30), 90, Some(&challenge))
+    let (row, secret) = tokens::create(&w.db, me, ("ci", 30, &Scope::ALL), 90, Some(&challenge))
         .await
         .unwrap();
     assert!(secret.starts_with("cs_"));
     assert_eq!(row.expires_at - row.created_at, 30 * 86_400);
+}
+
+#[tokio::test]
+async fn a_token_keeps_the_scopes_signed_for_and_needs_at_least_one() {
+    let w = World::new().await;
+    let me = (&w.bob, "s");
+    let none = tokens::create(&w.db, me, ("ci", 30, &[]), 90, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        none,
+        DomainError::Invalid {
+            field: "scopes",
+            ..
+        }
+    ));
+    let wanted = [Scope::Approve, Scope::Read, Scope::Read];
+    let challenge = challenge_of(
+        tokens::create(&w.db, me, ("ci", 30, &wanted), 90, None)
+            .await
+            .unwrap_err(),
+    );
+    sign(&w, &w.bob, "bob", "s", &challenge).await;
+    // The signature covers the scopes: it cannot make a wider token.
+    let wider = tokens::create(&w.db, me, ("ci", 30, &Scope::ALL), 90, Some(&challenge))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        wider,
+        DomainError::ReauthRefused(ReauthRefusal::OtherAction)
+    ));
+    let (row, _) = tokens::create(&w.db, me, ("ci", 30, &wanted), 90, Some(&challenge))
+        .await
+        .unwrap();
+    assert_eq!(row.scopes().unwrap(), vec![Scope::Read, Scope::Approve]);
+    let listed = tokens::list(&w.db, &w.bob).await.unwrap();
+    assert_eq!(
+        listed[0].scopes().unwrap(),
+        vec![Scope::Read, Scope::Approve]
+    );
+}
+
+#[test]
+fn a_token_does_what_its_scopes_and_its_owners_roles_now_both_allow() {
+    use crate::domain::tokens::{ScopeRefusal, authorize};
+    let person = |roles: Vec<Role>| CurrentUser {
+        id: "u".into(),
+        name: "U".into(),
+        email: None,
+        roles,
+        groups: None,
+    };
+    let admin = person(vec![Role::Requester, Role::Admin]);
+    let auditor = person(vec![Role::Requester, Role::Auditor]);
+    let requester = person(vec![Role::Requester]);
+    assert_eq!(authorize(&admin, &Scope::ALL, Scope::Admin), Ok(()));
+    assert_eq!(
+        authorize(&admin, &[Scope::Read], Scope::Admin),
+        Err(ScopeRefusal::NotGranted(Scope::Admin))
+    );
+    assert!(matches!(
+        authorize(&requester, &Scope::ALL, Scope::Admin),
+        Err(ScopeRefusal::RoleLost(_))
+    ));
+    assert_eq!(authorize(&auditor, &[Scope::Audit], Scope::Audit), Ok(()));
+    assert_eq!(authorize(&admin, &[Scope::Audit], Scope::Audit), Ok(()));
+    assert!(matches!(
+        authorize(&requester, &[Scope::Audit], Scope::Audit),
+        Err(ScopeRefusal::RoleLost(_))
+    ));
+    for everyday in [Scope::Read, Scope::Request, Scope::Approve] {
+        assert_eq!(authorize(&requester, &[everyday], everyday), Ok(()));
+        let others: Vec<Scope> = Scope::ALL.into_iter().filter(|s| *s != everyday).collect();
+        assert_eq!(
+            authorize(&admin, &others, everyday),
+            Err(ScopeRefusal::NotGranted(everyday))
+        );
+    }
 }
 
 #[tokio::test]
