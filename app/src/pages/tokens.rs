@@ -36,7 +36,8 @@ pub fn TokensPage() -> impl IntoView {
         <p class="mt-2 max-w-[48rem] text-slate-700">
             "Scripts call the JSON API (" <a class="link" href="/api/v1/openapi.json">"/api/v1"</a>
             ") with a token in the header " <code>"Authorization: Bearer …"</code>
-            ". A token acts as you, with your roles. Approvals that must be e-signed cannot be made "
+            ". A token acts as you: it does what you chose for it when you made it, and only what your "
+            "roles allow you now. Approvals that must be e-signed cannot be made "
             "with a token: the API answers 401 insufficient_user_authentication (RFC 9470)."
         </p>
         <p class="mt-2 max-w-[48rem] text-slate-700">
