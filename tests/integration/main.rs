@@ -11,6 +11,7 @@ mod audit;
 mod audit_evidence;
 mod browser;
 mod chat;
+mod crash;
 mod delivery;
 mod escalation;
 mod foundation;
