@@ -3,7 +3,8 @@
 //! started again. Every decision is whole (task, request, assignment, and its
 //! audit record with the e-signature) or absent; nothing is stuck (each task
 //! left pending is decided after the restart); `countersign audit verify`
-//! passes. On PostgreSQL and on SQLite (WAL, one server).
+//! passes. On PostgreSQL and on SQLite (WAL, one server); and PostgreSQL itself
+//! killed with SIGKILL under the same load and started again.
 
 use std::time::Duration;
 
@@ -15,8 +16,9 @@ use app::{
 use reqwest::StatusCode;
 
 use crate::{
-    audit::audit_cli,
+    audit::audit_cli_with,
     idp::Idp,
+    postgres_server::PostgresServer,
     real_server::{RealServer, free_addr},
     support::{Browser, TestApp},
 };
@@ -76,23 +78,29 @@ pub struct Scene {
     pub app: TestApp,
     pub server: RealServer,
     pub origin: String,
+    pub database_url: String,
     /// (request, task, item) of every approval in the backlog.
     pub backlog: Vec<(String, String, String)>,
     /// bob's and dave's session cookies, each with a fresh sign-in.
     pub approvers: Vec<String>,
 }
 
-/// The real server over the in-process app's database; bob and dave signed in
-/// and re-authenticated once (their first approval); the backlog waiting.
-pub async fn scene(extra: &[(&str, &str)]) -> Scene {
+/// The real server over the in-process app's database (the test's own, or
+/// `database` when given); bob and dave signed in and re-authenticated once
+/// (their first approval); the backlog waiting.
+pub async fn scene(database: Option<&str>) -> Scene {
     let addr = free_addr();
     let origin = format!("http://{addr}");
     let provider = Idp::start_with(&origin, 0, &[]).await;
-    let app = TestApp::builder().with_provider(provider).spawn().await;
-    let mut env = vec![("COUNTERSIGN_PUBLIC_URL", origin.as_str())];
-    env.extend_from_slice(extra);
+    let mut builder = TestApp::builder().with_provider(provider);
+    if let Some(url) = database {
+        builder = builder.with_config(&[("DATABASE_URL", url)]);
+    }
+    let app = builder.spawn().await;
+    let database_url = database.unwrap_or(app.database_url()).to_owned();
+    let env = [("COUNTERSIGN_PUBLIC_URL", origin.as_str())];
     let server = RealServer::start(
-        app.database_url(),
+        &database_url,
         &addr,
         app.idp.as_ref().expect("provider"),
         &env,
@@ -124,6 +132,7 @@ pub async fn scene(extra: &[(&str, &str)]) -> Scene {
         app,
         server,
         origin,
+        database_url,
         backlog,
         approvers,
     }
@@ -276,7 +285,7 @@ pub async fn nothing_stuck(scene: &Scene, pending: &[String]) {
         assert_eq!(done, Some(true), "{task} is stuck after the restart");
     }
     assert!(whole_or_absent(scene, &[]).await.is_empty());
-    let (ok, out) = audit_cli(&scene.app, &["verify"]);
+    let (ok, out) = audit_cli_with(&scene.database_url, &scene.app.issuer(), &["verify"]);
     assert!(ok, "{out}");
 }
 
@@ -292,7 +301,7 @@ pub async fn kill_9(pid: u32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_load_leaves_each_decision_whole_or_absent() {
-    let mut scene = scene(&[]).await;
+    let mut scene = scene(None).await;
     let from = audit::head(scene.app.db.pool()).await.unwrap().0;
 
     let pid = scene.server.child.id().expect("running");
@@ -311,11 +320,34 @@ async fn a_server_killed_mid_load_leaves_each_decision_whole_or_absent() {
     let idp = scene.app.idp.as_ref().expect("provider");
     let origin = scene.origin.clone();
     scene.server = RealServer::start(
-        scene.app.database_url(),
+        &scene.database_url,
         &addr,
         idp,
         &[("COUNTERSIGN_PUBLIC_URL", origin.as_str())],
     )
     .await;
+    nothing_stuck(&scene, &pending).await;
+}
+
+/// Runs whatever database the suite runs on: PostgreSQL is a server of this
+/// test's own, killed and started again under the replica's feet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_killed_mid_load_leaves_each_decision_whole_or_absent() {
+    let mut postgres = PostgresServer::start().await;
+    let scene = scene(Some(&postgres.url)).await;
+    let from = audit::head(scene.app.db.pool()).await.unwrap().0;
+
+    let (acknowledged, ()) = tokio::join!(load(&scene), async {
+        wait_for_records(&scene.app, from, KILL_AFTER).await;
+        postgres.kill_9().await;
+    });
+    postgres.run().await;
+
+    let pending = whole_or_absent(&scene, &acknowledged).await;
+    assert!(
+        !pending.is_empty(),
+        "the kill came after the whole backlog was decided"
+    );
+    // The same replica, never restarted, works again once its database does.
     nothing_stuck(&scene, &pending).await;
 }

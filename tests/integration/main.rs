@@ -28,6 +28,7 @@ mod people_audit;
 mod per_request;
 mod pickers;
 mod plain_forms;
+mod postgres_server;
 mod provisioning;
 mod provisioning_crash;
 mod provisioning_ldap;
