@@ -26,3 +26,6 @@ step "outbox benchmark on ${outbox_url%%:*}"
 DATABASE_URL="$outbox_url" RUST_LOG=warn ./target/release/countersign bench-outbox \
   --jobs "${BENCH_OUTBOX_JOBS:-2000}" --samples "${BENCH_OUTBOX_SAMPLES:-200}" \
   --interval-ms "${BENCH_OUTBOX_INTERVAL_MS:-1000}"
+
+# Replicas behind nginx on PostgreSQL: decisions/s, inbox p99, recovery after kill -9.
+./scripts/bench_replicas.sh

@@ -5,7 +5,9 @@
 #   - the wasm32 target, rustfmt and clippy (rustup)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (crates.io)
 #   - chromium, postgresql and wrk (the benchmark's load generator) (Debian), only when missing
-#   - nginx and python3-yaml (Debian), for the deployment example's check (scripts/check_deploy.py)
+#   - nginx (Debian), the reverse proxy in front of two replicas in the replica tests and
+#     the deployment example's check (scripts/check_deploy.py), with python3-yaml: the
+#     tests run their own as a user process; a system nginx started by the install is stopped
 #   - slapd + ldap-utils (Debian), for the LDAP connector's tests: installed without
 #     configuring a system instance (the tests run their own slapd as a user process)
 #   - scim2-server and aiosmtpd (PyPI) in a virtual environment, for the SCIM connector's
@@ -37,7 +39,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v ldapsearch >/dev/null || missing+=(ldap-utils)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v wrk >/dev/null || missing+=(wrk)
-[[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx)
 python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 { command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; } || missing+=(python3-venv)
 if ((${#missing[@]})); then
@@ -60,6 +62,13 @@ if [[ -x /usr/sbin/slapd ]]; then
     "${sudo_cmd[@]}" service slapd stop
     "${sudo_cmd[@]}" update-rc.d slapd disable >/dev/null 2>&1 || true
   fi
+fi
+
+# The same for a system nginx the install may have started (port 80): the tests run their own.
+if [[ -x /usr/sbin/nginx ]] && command -v systemctl >/dev/null && systemctl is-enabled --quiet nginx 2>/dev/null; then
+  step "stopping the system nginx (tests run their own)"
+  sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" systemctl disable --now nginx
 fi
 
 # PyPI: the reference SCIM server the SCIM connector's tests talk to, and the
