@@ -14,8 +14,8 @@ use app::{
 use axum::{
     Json, Router,
     extract::{Path, State},
-    http::StatusCode,
-    response::Response,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -25,6 +25,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::AppState;
 
 mod caller;
+mod conditional;
 mod document;
 mod extract;
 mod idempotency;
@@ -34,7 +35,7 @@ pub mod problem;
 pub use caller::{ApiCaller, scope};
 use extract::{Body, Params};
 use idempotency::IdempotencyKey;
-use problem::Problem;
+use problem::{Problem, ProblemType};
 
 pub fn routes() -> Router<AppState> {
     router().split_for_parts().0
@@ -60,7 +61,8 @@ fn router() -> OpenApiRouter<AppState> {
     tag = "organisation",
     summary = "The organisation's access-request configuration (admins)",
     responses(
-        (status = 200, description = "config, version, reauthTestPassedAt", body = serde_json::Value),
+        (status = 200, description = "config, version, reauthTestPassedAt", body = serde_json::Value,
+            headers(("ETag" = String, description = "The version, quoted: send it back as If-Match to change it"))),
         (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json")
     )
@@ -68,14 +70,19 @@ fn router() -> OpenApiRouter<AppState> {
 async fn get_config(
     State(state): State<AppState>,
     caller: ApiCaller<scope::Read>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Response, Problem> {
     let settings =
         domain::org::settings(&state.db, &caller.user, state.services.provider_configured).await?;
-    Ok(Json(json!({
+    let mut response = Json(json!({
         "config": settings.config,
         "version": settings.version,
         "reauthTestPassedAt": settings.reauth_test_passed_at,
-    })))
+    }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, conditional::etag(settings.version));
+    Ok(response)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -84,8 +91,9 @@ struct PutConfig {
     /// As `GET` answers it.
     #[schema(value_type = Object)]
     config: AccessRequestConfig,
-    /// The version read: a stale one is refused with 409.
-    version: i64,
+    /// Deprecated: send the version read as `If-Match` instead. Without
+    /// `If-Match`, a stale one here is refused with 409.
+    version: Option<i64>,
 }
 
 #[utoipa::path(
@@ -94,37 +102,72 @@ struct PutConfig {
     security(("token" = ["admin"])),
     tag = "organisation",
     summary = "Replace the configuration (admins); weakening a control answers RFC 9470",
+    params(("If-Match" = String, Header, description = "The ETag of the version this replaces (GET's); a stale one changes nothing: 412")),
     request_body = PutConfig,
     responses(
-        (status = 200, description = "config and its new version", body = serde_json::Value),
+        (status = 200, description = "config and its new version", body = serde_json::Value,
+            headers(("ETag" = String, description = "The new version, quoted"))),
         (status = 400, description = "A bad value, parameter or cursor", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed for the token's owner", body = document::ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided or changed by someone else", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Changed by someone else (the deprecated body `version`)", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names a version that is no longer current", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = document::ProblemDocument, content_type = "application/problem+json"),
         (status = 415, description = "Body not application/json", body = document::ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json")
+        (status = 422, description = "Body does not fit: a missing, unknown or mistyped field", body = document::ProblemDocument, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match (nor body version), or one naming no single version", body = document::ProblemDocument, content_type = "application/problem+json")
     )
 )]
 async fn put_config(
     State(state): State<AppState>,
     caller: ApiCaller<scope::Admin>,
+    headers: HeaderMap,
     Body(body): Body<PutConfig>,
-) -> Result<Json<serde_json::Value>, Problem> {
-    let settings = domain::org::save(
+) -> Result<Response, Problem> {
+    // The version replaced: `If-Match` (412 when stale), else the body's
+    // deprecated `version` (409 when stale), else 428.
+    let (version, conditional) = match (conditional::if_match(&headers)?, body.version) {
+        (Some(sent), _) => (sent, true),
+        (None, Some(sent)) => (sent, false),
+        (None, None) => {
+            return Err(Problem::new(
+                ProblemType::PreconditionRequired,
+                "Send the version you read as If-Match (the ETag of GET /api/v1/access-request-config).",
+            ));
+        }
+    };
+    let provider = state.services.provider_configured;
+    if conditional {
+        let current = domain::org::settings(&state.db, &caller.user, provider).await?;
+        if current.version != version {
+            return Err(conditional::stale(version, current.version));
+        }
+    }
+    let saved = domain::org::save(
         &state.db,
         &caller.user,
         &caller.session_key,
         &body.config,
-        body.version,
-        state.services.provider_configured,
+        version,
+        provider,
         None,
         &state.services.fallback,
     )
-    .await?;
-    Ok(Json(
-        json!({ "config": settings.config, "version": settings.version }),
-    ))
+    .await;
+    let settings = match saved {
+        // Changed by someone else between the check above and the write.
+        Err(domain::DomainError::Conflict(_)) if conditional => {
+            let current = domain::org::settings(&state.db, &caller.user, provider).await?;
+            return Err(conditional::stale(version, current.version));
+        }
+        other => other?,
+    };
+    let mut response =
+        Json(json!({ "config": settings.config, "version": settings.version })).into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, conditional::etag(settings.version));
+    Ok(response)
 }
 
 #[derive(Deserialize, Default, IntoParams)]

@@ -52,12 +52,16 @@ pub enum ProblemType {
     Conflict,
     /// An `Idempotency-Key` sent before with a different request.
     IdempotencyKeyReused,
+    /// `If-Match` names a version that is no longer the current one.
+    PreconditionFailed,
+    /// An update that must say which version it replaces (`If-Match`) did not.
+    PreconditionRequired,
     TooLarge,
     Internal,
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 16] = [
+    pub const ALL: [ProblemType; 18] = [
         ProblemType::InvalidToken,
         ProblemType::InsufficientUserAuthentication,
         ProblemType::InsufficientScope,
@@ -72,6 +76,8 @@ impl ProblemType {
         ProblemType::BadCursor,
         ProblemType::Conflict,
         ProblemType::IdempotencyKeyReused,
+        ProblemType::PreconditionFailed,
+        ProblemType::PreconditionRequired,
         ProblemType::TooLarge,
         ProblemType::Internal,
     ];
@@ -93,6 +99,8 @@ impl ProblemType {
             ProblemType::BadCursor => "bad-cursor",
             ProblemType::Conflict => "conflict",
             ProblemType::IdempotencyKeyReused => "idempotency-key-reused",
+            ProblemType::PreconditionFailed => "precondition-failed",
+            ProblemType::PreconditionRequired => "precondition-required",
             ProblemType::TooLarge => "too-large",
             ProblemType::Internal => "internal",
         }
@@ -119,6 +127,8 @@ impl ProblemType {
             ProblemType::IdempotencyKeyReused => {
                 "This Idempotency-Key was used for another request"
             }
+            ProblemType::PreconditionFailed => "It changed since the version named",
+            ProblemType::PreconditionRequired => "Say which version this replaces",
             ProblemType::TooLarge => "The body is too large",
             ProblemType::Internal => "Something went wrong on our side",
         }
@@ -141,6 +151,8 @@ impl ProblemType {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ProblemType::Conflict => StatusCode::CONFLICT,
+            ProblemType::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ProblemType::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ProblemType::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProblemType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -304,5 +316,14 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), ProblemType::ALL.len());
+    }
+
+    #[test]
+    fn docs_api_md_lists_every_problem_type_with_its_status() {
+        let docs = include_str!("../../docs/api.md");
+        for kind in ProblemType::ALL {
+            let row = format!("| `{}` | {} |", kind.name(), kind.status().as_u16());
+            assert!(docs.contains(&row), "docs/api.md has no row {row}");
+        }
     }
 }

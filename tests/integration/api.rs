@@ -279,3 +279,71 @@ async fn the_configuration_is_read_and_written_by_admins_only() {
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configuration_changes_only_from_the_version_if_match_names() {
+    let app = TestApp::spawn().await;
+    let (carol, _, _) = people(&app).await;
+    let admin = token_for(&carol, "carol", "ops").await;
+    let path = "/api/v1/access-request-config";
+    let read = api(&app, &admin, reqwest::Method::GET, path)
+        .send()
+        .await
+        .unwrap();
+    let etag = read.headers()["etag"].to_str().unwrap().to_owned();
+    let read: Value = read.json().await.unwrap();
+    assert_eq!(
+        etag,
+        format!("\"{}\"", read["version"]),
+        "the ETag is the version"
+    );
+    let mut config = read["config"].clone();
+    config["requestOnBehalfOfConfig"]["allowRequestOnBehalfOfAnyoneByAnyone"] = json!(true);
+    let put = |if_match: Option<&str>| {
+        let request =
+            api(&app, &admin, reqwest::Method::PUT, path).json(&json!({ "config": config }));
+        match if_match {
+            Some(value) => request.header("if-match", value),
+            None => request,
+        }
+        .send()
+    };
+    let version_now = || async {
+        app::db::org_config::load(app.db.pool())
+            .await
+            .unwrap()
+            .version
+    };
+    let problem = |response: reqwest::Response| async move {
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        (status, body["type"].as_str().unwrap_or_default().to_owned())
+    };
+    let before = version_now().await;
+
+    // Without a version, or naming none: 428, nothing changes.
+    for if_match in [None, Some("*"), Some("\"1\", \"2\""), Some("7")] {
+        let (status, kind) = problem(put(if_match).await.unwrap()).await;
+        assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{if_match:?}");
+        assert!(kind.ends_with("/precondition-required"), "{kind}");
+        assert_eq!(version_now().await, before, "{if_match:?}");
+    }
+    // A version that is not the current one: 412, nothing changes.
+    let (status, kind) = problem(put(Some(&format!("\"{}\"", before + 5))).await.unwrap()).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert!(kind.ends_with("/precondition-failed"), "{kind}");
+    assert_eq!(version_now().await, before);
+
+    // The current one: saved, and the new version is the answer's ETag.
+    let saved = put(Some(&etag)).await.unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert_eq!(
+        saved.headers()["etag"],
+        format!("\"{}\"", before + 1).as_str()
+    );
+    assert_eq!(version_now().await, before + 1);
+    // The same If-Match again is stale now.
+    let (status, _) = problem(put(Some(&etag)).await.unwrap()).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(version_now().await, before + 1);
+}
