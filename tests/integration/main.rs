@@ -40,6 +40,7 @@ mod rate_limits;
 mod real_server;
 mod reauth;
 mod replicas;
+mod rolling;
 mod scim_client;
 mod scim_entra;
 mod scim_errors;
