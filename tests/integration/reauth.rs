@@ -432,10 +432,7 @@ async fn the_switch_stays_disabled_with_its_reason_until_the_live_test_passes() 
     assert!(page.contains(REASON), "{page}");
     // Its plain label, with the configuration's name as secondary text.
     assert!(page.contains("Re-authenticated approvals"), "{page}");
-    assert!(
-        page.contains("<code>reauthorizationEnabled</code>"),
-        "{page}"
-    );
+    assert!(page.contains(">reauthorizationEnabled</code>"), "{page}");
 
     let (status, body) = server_fn(&carol, "/api/settings/test_reauth", &[]).await;
     assert_ne!(status, StatusCode::OK);

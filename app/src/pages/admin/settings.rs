@@ -91,7 +91,7 @@ fn Switch(
 /// A setting's name in the configuration and the API, for those who automate.
 #[component]
 pub fn ApiName(name: &'static str) -> impl IntoView {
-    view! { <span class="nowrap">"(API: "<code>{name}</code>")"</span> }
+    view! { <span>"(API: "<code class="break-all">{name}</code>")"</span> }
 }
 
 #[component]
