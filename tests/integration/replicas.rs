@@ -14,7 +14,6 @@ use std::collections::BTreeSet;
 
 use app::{
     db::{audit, tasks},
-    domain::items::{self, ItemInput},
     types::{Approver, Role, TaskState},
 };
 use reqwest::StatusCode;
@@ -108,34 +107,10 @@ impl Cluster {
 /// An item whose one step any member of the approvers' group decides.
 async fn group_item(app: &TestApp, name: &str) -> app::types::AccessItem {
     let carol = app.person("carol", &[Role::Admin]).await;
-    let item = items::create(
-        &app.db,
-        &carol,
-        &ItemInput {
-            kind: "application".into(),
-            name: name.into(),
-            description: format!("{name} for the replica tests"),
-            owner_id: carol.id.clone(),
-            requestable: true,
-            enabled: true,
-        },
-    )
-    .await
-    .expect("item");
-    items::set_steps(
-        &app.db,
-        (&carol, "arrange"),
-        (&item.id, item.version),
-        (
-            &[Approver::Group {
-                group: APPROVERS.into(),
-            }],
-            &app.fallback.roles,
-        ),
-        None,
-    )
-    .await
-    .expect("steps")
+    let step = Approver::Group {
+        group: APPROVERS.into(),
+    };
+    app.item_owned_by(&carol, name, &[step]).await
 }
 
 /// `count` requests by alice, each for an item of its own: (request, task).
